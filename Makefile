@@ -1,0 +1,24 @@
+# maskstream: the two commands a fresh Debian 12 machine with Swift needs.
+#   make demo   run the default pipeline on the embedded sample video and model
+#   make test   run every test (real FFmpeg, real Vulkan through Mesa lavapipe)
+SWIFT ?= swift
+CONFIG ?= release
+
+.PHONY: setup build demo test bench clean
+
+setup:
+	bash scripts/setup.sh
+
+build: setup
+	$(SWIFT) build -c $(CONFIG) --product maskstream
+
+demo: build
+	mkdir -p out
+	$$($(SWIFT) build -c $(CONFIG) --show-bin-path)/maskstream run pipelines/default.yaml
+
+test: setup
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --parallel --num-workers 2
+
+clean:
+	rm -rf .build out

@@ -1,0 +1,6 @@
+import Testing
+@testable import MaskstreamGPU
+
+@Test func MaskstreamGPULinks() {
+    #expect(MaskstreamError(.internal, "x").code == .internal)
+}
