@@ -56,12 +56,13 @@ let package = Package(
         // Compiles Shaders/*.comp to SPIR-V with glslc at build time.
         .plugin(name: "ShaderCompiler", capability: .buildTool(), path: "Plugins/ShaderCompiler"),
 
+        .target(name: "MaskstreamTestSupport", path: "Tests/MaskstreamTestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "MaskstreamCoreTests", dependencies: ["MaskstreamCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "MaskstreamMediaTests", dependencies: ["MaskstreamMedia"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(name: "MaskstreamMediaTests", dependencies: ["MaskstreamMedia", "MaskstreamTestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "MaskstreamMasksTests", dependencies: ["MaskstreamMasks"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "MaskstreamGPUTests", dependencies: ["MaskstreamGPU"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "MaskstreamModelTests", dependencies: ["MaskstreamModel"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "MaskstreamTrackingTests", dependencies: ["MaskstreamTracking"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
-        .testTarget(name: "MaskstreamPipelineTests", dependencies: ["MaskstreamPipeline"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(name: "MaskstreamPipelineTests", dependencies: ["MaskstreamPipeline", "MaskstreamTestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
     ]
 )
