@@ -9,7 +9,7 @@ import Foundation
 public final class LiveSource: @unchecked Sendable {
     public let url: String
     public let options: OpenOptions
-    private let queue: DropOldestQueue<VideoFrame>
+    private let queue: BoundedQueue<VideoFrame>
     private let lock = NSLock()
     private var machine: ReconnectStateMachine
     private var stopped = false
@@ -21,7 +21,7 @@ public final class LiveSource: @unchecked Sendable {
     public init(url: String, options: OpenOptions = .init(), policy: ReconnectPolicy = .init(), bufferCapacity: Int = 4) {
         self.url = url
         self.options = options
-        self.queue = DropOldestQueue(capacity: bufferCapacity)
+        self.queue = BoundedQueue(capacity: bufferCapacity, policy: .dropOldest)
         self.machine = ReconnectStateMachine(policy: policy)
     }
 

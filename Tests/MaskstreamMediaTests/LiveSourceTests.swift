@@ -29,27 +29,6 @@ import MaskstreamTestSupport
     }
 }
 
-@Suite struct DropOldestQueueTests {
-    @Test func dropsOldestAndCounts() throws {
-        let q = DropOldestQueue<Int>(capacity: 3)
-        for i in 0..<10 { q.push(i) }
-        #expect(q.dropped == 7)
-        #expect(try q.pop() == 7)
-        #expect(try q.pop() == 8)
-        #expect(try q.pop() == 9)
-        q.close()
-        #expect(try q.pop() == nil)
-    }
-
-    @Test func closeWithErrorThrowsAfterDraining() throws {
-        let q = DropOldestQueue<Int>(capacity: 2)
-        q.push(1)
-        q.close(error: MaskstreamError(.network, "gone"))
-        #expect(try q.pop() == 1)
-        #expect(throws: MaskstreamError.self) { try q.pop() }
-    }
-}
-
 /// Against a real RTSP server (GStreamer) on loopback.
 @Suite(.serialized) struct RTSPTests {
     @Test func framesArriveOverTCP() throws {
