@@ -167,8 +167,27 @@ TINY = dict(hidden_size=32, num_hidden_layers=3, num_attention_heads=2, mlp_rati
 TINY_PROC = dict(size={"shortest_edge": 64, "longest_edge": 64}, do_pad=True)
 
 
+def make_resample_case() -> None:
+    """Pillow BILINEAR resizes (the EoMT processor's resize) of one random RGB8 image to several
+    sizes, shrinking and enlarging each axis, for a bit-exact check of our resampler."""
+    from PIL import Image
+
+    out = os.path.join(ROOT, "resample")
+    shutil.rmtree(out, ignore_errors=True)
+    os.makedirs(out)
+    rng = np.random.default_rng(5)
+    src = rng.integers(0, 256, (37, 50, 3), dtype=np.uint8)
+    src.tofile(os.path.join(out, "src.rgb"))
+    sizes = [(13, 20), (90, 61), (37, 7), (5, 50), (111, 150), (2, 3)]
+    for h, w in sizes:
+        np.asarray(Image.fromarray(src).resize((w, h), Image.BILINEAR)).tofile(os.path.join(out, f"out_{h}x{w}.rgb"))
+    with open(os.path.join(out, "meta.json"), "w") as f:
+        json.dump({"height": 37, "width": 50, "sizes": sizes}, f)
+
+
 def main() -> None:
     os.makedirs(ROOT, exist_ok=True)
+    make_resample_case()
     # GELU MLP, layer scale, 2 registers, float32; non-square frame downsampled (antialias) then padded.
     make_case("tiny_gelu", TINY, torch.float32, (48, 80), TINY_PROC, seed=10, class_gain=4.0)
     # SwiGLU FFN, no registers, one upscale block, bfloat16 weights; portrait frame upsampled.
