@@ -47,7 +47,7 @@ let package = Package(
         .executableTarget(
             name: "MaskstreamCLI",
             dependencies: [
-                "MaskstreamPipeline",
+                "MaskstreamPipeline", "MaskstreamMedia", "MaskstreamGPU", "MaskstreamMasks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
