@@ -4,6 +4,7 @@ import FoundationNetworking
 #endif
 import HummingbirdWSClient
 import Logging
+import ServiceLifecycle
 import MaskstreamServer
 import Testing
 
@@ -232,5 +233,31 @@ private final class ScrapeCounter: @unchecked Sendable {
         await server.shutdown()
         server.broadcast("nobody listens")
         #expect(server.clientCount == 0)
+    }
+}
+
+@Suite struct LiveStreamServerServiceTests {
+    @Test func runsInAServiceGroupUntilGracefulShutdown() async throws {
+        let server = LiveStreamServer(port: 0) { "" }
+        let logger = Logger(label: "maskstream.test.group")
+        let group = ServiceGroup(configuration: .init(services: [server], logger: logger))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            try await waitUntil("server to listen") { server.boundPort != nil }
+            let port = try #require(server.boundPort)
+            #expect(try await httpGet(port: port, path: "/healthz").body == "ok")
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+        #expect(server.boundPort == nil)
+    }
+
+    @Test func runRethrowsBindErrors() async throws {
+        let first = LiveStreamServer(port: 0) { "" }
+        let port = try await first.start()
+        let second = LiveStreamServer(port: port) { "" }
+        let error = await #expect(throws: MaskstreamError.self) { try await second.run() }
+        #expect(error?.code == .network)
+        await first.shutdown()
     }
 }
