@@ -83,8 +83,13 @@ public final class LiveStreamServer: Sendable {
             throw MaskstreamError(.config, "WebSocket server host is empty: use 127.0.0.1 (local only) or 0.0.0.0 (all interfaces)")
         }
         try phase.withLock { phase in
-            guard case .idle = phase else {
-                throw MaskstreamError(.config, "LiveStreamServer.start() was already called: create a new server to start again")
+            switch phase {
+            case .idle:
+                break
+            case .stopped:
+                throw MaskstreamError(.config, "this LiveStreamServer was shut down: create a new one to serve again")
+            case .starting, .running:
+                throw MaskstreamError(.config, "LiveStreamServer.start() was already called: call it once per server")
             }
             phase = .starting
         }
@@ -110,16 +115,28 @@ public final class LiveStreamServer: Sendable {
             }
         }
 
+        let bound: Int
         do {
-            let bound = try await startup.wait()
-            phase.withLock { $0 = .running(port: bound, group: group, task: task) }
-            return bound
+            bound = try await startup.wait()
         } catch {
             task.cancel()
             await task.value
             phase.withLock { $0 = .stopped }
             throw error
         }
+        // `shutdown()` may have run while the listener came up: then stop it again.
+        let kept = phase.withLock { phase in
+            guard case .starting = phase else { return false }
+            phase = .running(port: bound, group: group, task: task)
+            return true
+        }
+        guard kept else {
+            await group.triggerGracefulShutdown()
+            task.cancel()
+            await task.value
+            throw MaskstreamError(.cancelled, "the WebSocket server was shut down while it was starting")
+        }
+        return bound
     }
 
     /// Sends `text` to every connected `/ws` client as one text message.

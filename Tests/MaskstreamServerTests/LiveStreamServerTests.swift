@@ -197,6 +197,14 @@ private final class ScrapeCounter: @unchecked Sendable {
         #expect(error?.code == .config)
     }
 
+    @Test func nonLocalAddressIsANetworkError() async throws {
+        // 192.0.2.1 (TEST-NET-1, RFC 5737) is never assigned to a local interface.
+        let server = LiveStreamServer(host: "192.0.2.1", port: 0) { "" }
+        let error = await #expect(throws: MaskstreamError.self) { try await server.start() }
+        #expect(error?.code == .network)
+        #expect(error?.message.contains("192.0.2.1") == true)
+    }
+
     @Test func startTwiceIsAConfigError() async throws {
         let server = LiveStreamServer(port: 0) { "" }
         _ = try await server.start()
@@ -226,6 +234,27 @@ private final class ScrapeCounter: @unchecked Sendable {
         #expect(server.clientCount == 0)
         // The listener is closed: new connections are refused.
         await #expect(throws: (any Error).self) { _ = try await httpGet(port: port, path: "/healthz") }
+    }
+
+    @Test func shutdownRacingStartLeavesNothingListening() async throws {
+        for _ in 0..<5 {
+            let server = LiveStreamServer(port: 0) { "" }
+            async let started: Int? = {
+                do { return try await server.start() } catch let error as MaskstreamError {
+                    #expect(error.code == .cancelled || error.code == .config)
+                    return nil
+                }
+            }()
+            await server.shutdown()
+            if let port = try await started {
+                // start() won the race: the shutdown may have come before it finished, so stop again.
+                await server.shutdown()
+                await #expect(throws: (any Error).self) { _ = try await httpGet(port: port, path: "/healthz") }
+            }
+            #expect(server.boundPort == nil)
+            let error = await #expect(throws: MaskstreamError.self) { try await server.start() }
+            #expect(error?.code == .config)
+        }
     }
 
     @Test func shutdownWithoutStartReturns() async {
