@@ -168,6 +168,10 @@ private final class ScrapeCounter: @unchecked Sendable {
         #expect(health.status == 200)
         #expect(health.body == "ok")
         #expect(try await httpGet(port: port, path: "/nope").status == 404)
+        // A plain GET of /ws (no upgrade headers) is an HTTP error, not a crash or a hang.
+        let plain = try await httpGet(port: port, path: "/ws").status
+        #expect((400..<500).contains(plain))
+        #expect(server.clientCount == 0)
         await server.shutdown()
     }
 
