@@ -17,6 +17,11 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.8.0"),
     ],
     targets: [
         // C interop: module maps and shims only.
@@ -44,6 +49,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "MaskstreamServer",
+            dependencies: [
+                "MaskstreamCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "MaskstreamCLI",
             dependencies: [
@@ -66,6 +83,16 @@ let package = Package(
         .testTarget(name: "MaskstreamGPUTests", dependencies: ["MaskstreamGPU"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "MaskstreamModelTests", dependencies: ["MaskstreamModel"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "MaskstreamTrackingTests", dependencies: ["MaskstreamTracking"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MaskstreamServerTests",
+            dependencies: [
+                "MaskstreamServer",
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "MaskstreamPipelineTests", dependencies: ["MaskstreamPipeline", "MaskstreamTestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
     ]
 )
