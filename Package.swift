@@ -44,7 +44,7 @@ let package = Package(
             name: "MaskstreamPipeline",
             dependencies: [
                 "MaskstreamCore", "MaskstreamMedia", "MaskstreamMasks", "MaskstreamGPU",
-                "MaskstreamModel", "MaskstreamTracking",
+                "MaskstreamModel", "MaskstreamTracking", "MaskstreamServer",
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
