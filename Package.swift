@@ -53,6 +53,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // RLE throughput benchmark (benchmarks/rle_benchmark.py runs it).
+        .executableTarget(
+            name: "RLEBenchmark", dependencies: ["MaskstreamMasks"], path: "benchmarks/RLEBenchmark",
+            swiftSettings: swiftSettings),
+
         // Compiles Shaders/*.comp to SPIR-V with glslc at build time.
         .plugin(name: "ShaderCompiler", capability: .buildTool(), path: "Plugins/ShaderCompiler"),
 
