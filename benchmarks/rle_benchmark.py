@@ -61,6 +61,14 @@ def main():
         best_enc, best_dec = min(best_enc, t1 - t0), min(best_dec, t2 - t1)
         strings = [r["counts"].decode() for r in rles]
 
+    best_iou = float("inf")
+    first = rles[:100]
+    for _ in range(a.repeats):
+        t0 = time.perf_counter()
+        iou = mu.iou(first, first, [0] * len(first))
+        best_iou = min(best_iou, time.perf_counter() - t0)
+    iou_sum = float(np.sum(iou))
+
     subprocess.run(["swift", "build", "-c", "release", "--product", "RLEBenchmark"], cwd=root, check=True,
                    stdout=subprocess.DEVNULL)
     binpath = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=root, check=True,
@@ -77,6 +85,8 @@ def main():
     expect_checksum = sum(int(m.reshape(-1)[m.size // 2]) for m in masks) + sum(len(s) for s in strings)
     assert sw["checksum"] == expect_checksum, f"checksum mismatch {sw['checksum']} != {expect_checksum}"
 
+    assert abs(sw["iou_sum"] - iou_sum) < 1e-6, f"IoU sum mismatch {sw['iou_sum']} != {iou_sum}"
+
     mpix = a.count * a.height * a.width / 1e6
     py_total, sw_total = best_enc + best_dec, sw["encode_s"] + sw["decode_s"]
     print(f"{a.count} masks {a.height}x{a.width} ({mpix:.0f} Mpixel), best of {a.repeats}")
@@ -86,6 +96,9 @@ def main():
     print(f"maskstream : encode {sw['encode_s']*1e3:8.1f} ms  decode {sw['decode_s']*1e3:8.1f} ms  total {sw_total*1e3:8.1f} ms")
     print(f"ratio (pycocotools / maskstream): encode {best_enc/sw['encode_s']:.2f}x  decode {best_dec/sw['decode_s']:.2f}x  "
           f"total {py_total/sw_total:.2f}x")
+    n_iou = len(first)
+    print(f"IoU matrix {n_iou}x{n_iou}: pycocotools {best_iou*1e3:.2f} ms  maskstream {sw['iou_s']*1e3:.2f} ms  "
+          f"ratio {best_iou/sw['iou_s']:.2f}x")
 
 
 if __name__ == "__main__":

@@ -96,3 +96,35 @@ import Testing
         #expect(throws: MaskstreamError.self) { try RLE(validatingMask: [1, 1], height: 2, width: 2) }
     }
 }
+
+/// Run-based IoU, intersection and merge against pixel counts of decoded masks.
+@Suite struct RLEIoUReferenceTests {
+    @Test(arguments: [(5, 7), (16, 16), (31, 12)])
+    func matchesPixelCounts(h: Int, w: Int) {
+        var rng = SplitMix64(seed: UInt64(h * 31 + w))
+        for trial in 0..<40 {
+            let da = UInt64(trial % 4), db = UInt64((trial / 4) % 4)
+            let a = (0..<(h * w)).map { _ in UInt8(rng.next() % 4 < da ? 1 : 0) }
+            let b = (0..<(h * w)).map { _ in UInt8(rng.next() % 4 < db ? 1 : 0) }
+            let ra = RLE(mask: a, height: h, width: w)
+            let rb = RLE(mask: b, height: h, width: w)
+            let inter = zip(a, b).filter { $0 == 1 && $1 == 1 }.count
+            let union = zip(a, b).filter { $0 == 1 || $1 == 1 }.count
+            let areaA = a.filter { $0 == 1 }.count
+            #expect(ra.intersectionArea(rb) == inter)
+            #expect(ra.iou(rb) == (inter == 0 ? 0 : Double(inter) / Double(union)))
+            let crowd = RLE.iou([ra], [rb], isCrowd: [true])[0][0]
+            #expect(crowd == (inter == 0 ? 0 : Double(inter) / Double(areaA)))
+            #expect(RLE.merge([ra, rb]).decode() == zip(a, b).map { $0 | $1 })
+            #expect(RLE.merge([ra, rb], intersect: true).decode() == zip(a, b).map { $0 & $1 })
+        }
+    }
+
+    @Test func sizeMismatch() {
+        let a = RLE(mask: [1, 1, 1, 1], height: 2, width: 2)
+        let b = RLE(mask: [1, 1, 1, 1, 1, 1], height: 2, width: 3)
+        #expect(a.iou(b) == -1)
+        #expect(a.intersectionArea(b) == 0)
+        #expect(RLE.merge([a, b]).counts.isEmpty)
+    }
+}

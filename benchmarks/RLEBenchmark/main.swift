@@ -1,7 +1,7 @@
 // RLE encode + decode throughput on a file of row-major masks.
 //
 // Usage: RLEBenchmark MASKS.bin HEIGHT WIDTH COUNT [REPEATS]
-// Prints one JSON line: {"encode_s": ..., "decode_s": ..., "masks": ..., "checksum": ...}
+// Prints one JSON line: {"encode_s", "decode_s", "iou_s" (100x100 IoU matrix), "masks", "checksum"}
 // Run through benchmarks/rle_benchmark.sh, which also times pycocotools.
 import Foundation
 import MaskstreamMasks
@@ -47,4 +47,14 @@ for _ in 0..<repeats {
     bestDecode = min(bestDecode, t2 - t1)
     checksum = sum + strings.reduce(0) { $0 + $1.utf8.count }
 }
-print(#"{"encode_s": \#(bestEncode), "decode_s": \#(bestDecode), "masks": \#(n), "checksum": \#(checksum)}"#)
+// Pairwise IoU of the first 100 masks against themselves (the tracker's per-frame load).
+let rles = masks.prefix(100).map { RLE(mask: $0, height: h, width: w) }
+var bestIoU = Double.infinity
+var iouSum = 0.0
+for _ in 0..<repeats {
+    let t0 = now()
+    let m = RLE.iou(rles, rles, isCrowd: [])
+    bestIoU = min(bestIoU, now() - t0)
+    iouSum = m.reduce(0) { $0 + $1.reduce(0, +) }
+}
+print(#"{"encode_s": \#(bestEncode), "decode_s": \#(bestDecode), "iou_s": \#(bestIoU), "iou_sum": \#(iouSum), "masks": \#(n), "checksum": \#(checksum)}"#)
