@@ -1,12 +1,33 @@
 // RLE encode + decode throughput on a file of row-major masks.
 //
 // Usage: RLEBenchmark MASKS.bin HEIGHT WIDTH COUNT [REPEATS]
+//        RLEBenchmark eval GT.json PRED.json   (prints {"seconds", "stats"})
 // Prints one JSON line: {"encode_s", "decode_s", "iou_s" (100x100 IoU matrix), "masks", "checksum"}
 // Run through benchmarks/rle_benchmark.sh, which also times pycocotools.
 import Foundation
 import MaskstreamMasks
 
 let args = CommandLine.arguments
+
+func now() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
+
+if args.count == 4 && args[1] == "eval" {
+    let t0 = now()
+    do {
+        let report = try MaskEvaluation.evaluate(
+            groundTruth: URL(fileURLWithPath: args[2]), predictions: URL(fileURLWithPath: args[3]))
+        let seconds = now() - t0
+        print(#"{"seconds": \#(seconds), "stats": \#(report.summary.stats)}"#)
+        exit(0)
+    } catch {
+        FileHandle.standardError.write(Data("\(error)\n".utf8))
+        exit(1)
+    }
+}
 guard args.count >= 5, let h = Int(args[2]), let w = Int(args[3]), let n = Int(args[4]) else {
     FileHandle.standardError.write(Data("usage: RLEBenchmark MASKS.bin HEIGHT WIDTH COUNT [REPEATS]\n".utf8))
     exit(2)
@@ -18,12 +39,6 @@ guard let blob = FileManager.default.contents(atPath: args[1]), blob.count == h 
 }
 let bytes = [UInt8](blob)
 let masks = (0..<n).map { Array(bytes[($0 * h * w)..<(($0 + 1) * h * w)]) }
-
-func now() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
-}
 
 var bestEncode = Double.infinity
 var bestDecode = Double.infinity
