@@ -3,21 +3,45 @@ extension RLE {
     /// foreground), as pycocotools `encode` does for the same mask.
     ///
     /// Missing pixels (a buffer shorter than `height * width`) count as
-    /// background and extra bytes are ignored; negative sizes are taken as 0. Use
-    /// ``init(validatingMask:height:width:)`` to reject such buffers instead.
+    /// background and extra bytes are ignored; negative sizes are taken as 0, and
+    /// a size beyond 2³² pixels (not representable in COCO's 32-bit counts) gives
+    /// an empty 0×0 mask. Use ``init(validatingMask:height:width:)`` to get an
+    /// error for such input instead.
     ///
     /// - Complexity: O(height * width).
     public init(mask: [UInt8], height: Int, width: Int) {
         let h = Swift.max(0, height)
         let w = Swift.max(0, width)
-        if h * w <= mask.count {
+        let (n, overflow) = h.multipliedReportingOverflow(by: w)
+        if overflow || n > Int(UInt32.max) {
+            // Not representable as COCO runs (32-bit counts): an empty 0×0 mask.
+            self.init(uncheckedHeight: 0, width: 0, counts: [0])
+        } else if n <= mask.count {
             self.init(uncheckedHeight: h, width: w, counts: RLE.encodeRowMajor(mask, height: h, width: w))
-            return
+        } else {
+            self.init(uncheckedHeight: h, width: w, counts: RLE.encodeShort(mask, height: h, width: w))
         }
-        // Short buffer: pad with background, then encode.
-        var padded = mask
-        padded.append(contentsOf: [UInt8](repeating: 0, count: h * w - mask.count))
-        self.init(uncheckedHeight: h, width: w, counts: RLE.encodeRowMajor(padded, height: h, width: w))
+    }
+
+    /// A plain column walk for buffers shorter than the mask (missing pixels are background).
+    private static func encodeShort(_ mask: [UInt8], height h: Int, width w: Int) -> [UInt32] {
+        var counts: [UInt32] = []
+        var current = false
+        var run: UInt32 = 0
+        for x in 0..<w {
+            for y in 0..<h {
+                let i = y * w + x
+                let v = i < mask.count && mask[i] != 0
+                if v != current {
+                    counts.append(run)
+                    run = 0
+                    current = v
+                }
+                run += 1
+            }
+        }
+        counts.append(run)
+        return counts
     }
 
     /// Column-major runs of a row-major mask without visiting it column by column.
@@ -98,16 +122,21 @@ extension RLE {
 
     /// Encodes a row-major binary mask, rejecting a buffer of the wrong size.
     ///
-    /// - Throws: `MaskstreamError.invalidInput` when `mask.count != height * width`
-    ///   or a dimension is negative.
+    /// - Throws: `MaskstreamError.invalidInput` when `mask.count != height * width`,
+    ///   a dimension is negative or the mask has more than 2³² pixels.
     public init(validatingMask mask: [UInt8], height: Int, width: Int) throws {
         guard height >= 0, width >= 0 else {
             throw MaskstreamError(.invalidInput, "mask size [\(height), \(width)] is negative")
         }
-        guard mask.count == height * width else {
+        let (n, overflow) = height.multipliedReportingOverflow(by: width)
+        guard !overflow, n <= Int(UInt32.max) else {
+            throw MaskstreamError(
+                .invalidInput, "mask size [\(height), \(width)] exceeds the 2^32 pixels COCO RLE can hold")
+        }
+        guard mask.count == n else {
             throw MaskstreamError(
                 .invalidInput,
-                "mask has \(mask.count) bytes but [\(height), \(width)] needs \(height * width): "
+                "mask has \(mask.count) bytes but [\(height), \(width)] needs \(n): "
                     + "pass a row-major buffer of height*width bytes")
         }
         self.init(mask: mask, height: height, width: width)

@@ -128,3 +128,29 @@ import Testing
         #expect(RLE.merge([a, b]).counts.isEmpty)
     }
 }
+
+/// Hostile sizes and polygons give typed errors or documented fallbacks, never traps.
+@Suite struct RLEHostileInputTests {
+    @Test func hugeSizes() {
+        #expect(RLE(mask: [1], height: Int.max, width: 3).pixelCount == 0)
+        #expect(RLE.empty(height: Int.max, width: Int.max).pixelCount == 0)
+        #expect(throws: MaskstreamError.self) { try RLE(validatingMask: [1], height: Int.max, width: 3) }
+        #expect(throws: MaskstreamError.self) { try RLE(height: Int.max, width: 3, counts: [1]) }
+        #expect(throws: MaskstreamError.self) { try RLE(polygon: [0, 0, 1, 0, 1, 1], height: 1 << 40, width: 1 << 40) }
+    }
+
+    @Test(arguments: [
+        [0, 0, 1, 0, 1] as [Double],                 // odd coordinate count
+        [0, 0, .nan, 0, 1, 1],                       // not finite
+        [0, 0, 1e9, 0, 1, 1],                        // far outside the image
+        [0, 0, -.infinity, 0, 1, 1],
+    ])
+    func badPolygons(xy: [Double]) {
+        #expect(throws: MaskstreamError.self) { try RLE(polygon: xy, height: 10, width: 10) }
+    }
+
+    @Test func degeneratePolygonsAreEmptyOrThin() throws {
+        #expect(try RLE(polygon: [], height: 4, width: 4).area == 0)
+        #expect(try RLE(polygon: [2, 2, 2, 2, 2, 2], height: 4, width: 4).counts.reduce(0) { $0 + Int($1) } == 16)
+    }
+}
