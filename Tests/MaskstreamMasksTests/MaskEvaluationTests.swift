@@ -82,3 +82,39 @@ import Testing
         #"{"size":[\#(rle.height),\#(rle.width)],"counts":"\#(rle.compressedCounts)"}"#
     }
 }
+
+/// Randomly corrupted annotation files give a report or a typed error, never a trap.
+@Suite struct MaskEvaluationFuzzTests {
+    @Test func corruptedFilesNeverTrap() throws {
+        let gt = Array(try Fixture.data("eval/ytvis_a_gt.json"))
+        let pred = Array(try Fixture.data("eval/coco_a_pred.json"))
+        let cocoGT = Array(try Fixture.data("eval/coco_a_gt.json"))
+        var rng = SplitMix64(seed: 7)
+        let alphabet = Array("0123456789-.,:[]{}\"e ".utf8)
+        var reports = 0
+        var errors = 0
+        for trial in 0..<60 {
+            var g = trial % 2 == 0 ? gt : cocoGT
+            var p = trial % 2 == 0 ? Array(try Fixture.data("eval/ytvis_a_pred.json")) : pred
+            for _ in 0..<(1 + Int(rng.next() % 4)) {
+                if rng.next() % 2 == 0 {
+                    let i = Int(rng.next() % UInt64(g.count))
+                    g[i] = alphabet[Int(rng.next() % UInt64(alphabet.count))]
+                } else {
+                    let i = Int(rng.next() % UInt64(p.count))
+                    p[i] = alphabet[Int(rng.next() % UInt64(alphabet.count))]
+                }
+            }
+            do {
+                _ = try MaskEvaluation.evaluate(groundTruthJSON: Data(g), predictionsJSON: Data(p))
+                reports += 1
+            } catch let e as MaskstreamError {
+                #expect(e.code == .invalidInput, "\(e)")
+                errors += 1
+            } catch {
+                Issue.record("untyped error \(error)")
+            }
+        }
+        #expect(reports + errors == 60)
+    }
+}
