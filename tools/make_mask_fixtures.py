@@ -178,12 +178,12 @@ def perturb(rng, m):
     return out.astype(np.uint8)
 
 
-def coco_scenario(seed, with_bbox, many_dets):
+def coco_scenario(seed, with_bbox, many_dets, image_ids=(3, 1, 7, 4, 10)):
     rng = np.random.default_rng(seed)
     images, anns, preds = [], [], []
     cats = [{"id": 1, "name": "person"}, {"id": 2, "name": "car"}, {"id": 5, "name": "dog"}, {"id": 9, "name": "unused"}]
     aid = 1
-    for img_id in [3, 1, 7, 4, 10]:
+    for img_id in image_ids:
         h, w = int(rng.integers(80, 220)), int(rng.integers(80, 260))
         images.append({"id": img_id, "height": h, "width": w, "file_name": f"{img_id}.jpg"})
         for _ in range(int(rng.integers(2, 7))):

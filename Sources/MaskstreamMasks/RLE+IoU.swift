@@ -6,7 +6,7 @@ extension RLE {
     ///
     /// - Complexity: O(counts.count + other.counts.count).
     public func iou(_ other: RLE) -> Double {
-        RLE.iou(self, other, crowd: false, areaA: area, boxA: boundingBox, boxB: other.boundingBox)
+        Prepared(self).iou(Prepared(other), crowd: false)
     }
 
     /// Pairwise IoU of detections `a` against ground truths `b`, as pycocotools
@@ -16,17 +16,16 @@ extension RLE {
     /// `isCrowd` may be empty (no crowds); otherwise entries beyond its end count
     /// as not crowd.
     ///
-    /// - Complexity: O(a.count * b.count) box tests, plus a run merge for each
-    ///   pair whose boxes overlap.
+    /// - Complexity: O(runs) to prepare each mask once, then per pair a box test
+    ///   and, when boxes overlap, a merge of the foreground runs that can overlap.
     public static func iou(_ a: [RLE], _ b: [RLE], isCrowd: [Bool]) -> [[Double]] {
-        let areaA = a.map(\.area)
-        let boxA = a.map(\.boundingBox)
-        let boxB = b.map(\.boundingBox)
+        let pa = a.map(Prepared.init)
+        let pb = b.map(Prepared.init)
         var out = [[Double]](repeating: [Double](repeating: 0, count: b.count), count: a.count)
         for i in 0..<a.count {
             for j in 0..<b.count {
                 let crowd = j < isCrowd.count && isCrowd[j]
-                out[i][j] = iou(a[i], b[j], crowd: crowd, areaA: areaA[i], boxA: boxA[i], boxB: boxB[j])
+                out[i][j] = pa[i].iou(pb[j], crowd: crowd)
             }
         }
         return out
@@ -37,15 +36,35 @@ extension RLE {
     /// - Complexity: O(counts.count + other.counts.count).
     public func intersectionArea(_ other: RLE) -> Int {
         guard height == other.height, width == other.width else { return 0 }
-        return RLE.runOverlap(counts, other.counts).intersection
+        return ForegroundIntervals(counts).intersection(ForegroundIntervals(other.counts))
     }
 
-    static func iou(_ a: RLE, _ b: RLE, crowd: Bool, areaA: Int, boxA: BoundingBox, boxB: BoundingBox) -> Double {
-        if boxA.iou(boxB, crowd: crowd) <= 0 { return 0 }
-        if a.height != b.height || a.width != b.width { return -1 }
-        let (inter, union) = runOverlap(a.counts, b.counts)
-        if inter == 0 { return 0 }
-        return Double(inter) / Double(crowd ? areaA : union)
+    /// An RLE with its area, box and foreground intervals computed once, for
+    /// repeated IoU queries.
+    struct Prepared {
+        var height: Int
+        var width: Int
+        var area: Int
+        var box: BoundingBox
+        var intervals: ForegroundIntervals
+
+        init(_ rle: RLE) {
+            height = rle.height
+            width = rle.width
+            area = rle.area
+            box = rle.boundingBox
+            intervals = ForegroundIntervals(rle.counts)
+        }
+
+        /// pycocotools `rleIou` for one pair (`self` is the detection).
+        func iou(_ gt: Prepared, crowd: Bool) -> Double {
+            if box.iou(gt.box, crowd: crowd) <= 0 { return 0 }
+            if height != gt.height || width != gt.width { return -1 }
+            let inter = intervals.intersection(gt.intervals)
+            if inter == 0 { return 0 }
+            let union = crowd ? area : area + gt.area - inter
+            return Double(inter) / Double(union)
+        }
     }
 
     /// Walks two run lists together and returns intersection and union areas.

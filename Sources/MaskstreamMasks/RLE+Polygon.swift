@@ -5,7 +5,8 @@ extension RLE {
     /// pycocotools `frPyObjects` does for one COCO polygon.
     ///
     /// - Throws: `MaskstreamError.invalidInput` for an odd number of coordinates,
-    ///   non-finite coordinates or a negative size.
+    ///   non-finite coordinates or ones farther than `4 * max(height, width) + 1024`
+    ///   from the image, or a negative or too large size.
     /// - Complexity: O(perimeter * 5 + height * width / 32) in practice: it walks
     ///   the edges at 5× resolution and sorts the boundary points.
     public init(polygon xy: [Double], height: Int, width: Int) throws {
@@ -17,8 +18,18 @@ extension RLE {
                 .invalidInput,
                 "a COCO polygon needs pairs of coordinates [x0, y0, x1, y1, ...], got \(xy.count) numbers")
         }
-        guard xy.allSatisfy({ $0.isFinite && abs($0) < 1e8 }) else {
-            throw MaskstreamError(.invalidInput, "polygon coordinates must be finite numbers below 1e8")
+        let (pixels, overflow) = height.multipliedReportingOverflow(by: width)
+        guard !overflow, pixels <= Int(UInt32.max) else {
+            throw MaskstreamError(
+                .invalidInput, "polygon mask size [\(height), \(width)] exceeds the 2^32 pixels COCO RLE can hold")
+        }
+        // Edges are walked at 5x resolution: bound the walk for absurd coordinates.
+        let limit = 4 * Double(Swift.max(height, width)) + 1024
+        guard xy.allSatisfy({ $0.isFinite && abs($0) <= limit }) else {
+            throw MaskstreamError(
+                .invalidInput,
+                "polygon coordinates must be finite and within \(Int(limit)) of the \(height)x\(width) image: "
+                    + "check that the polygon is in pixel units of this image")
         }
         let k = xy.count / 2
         let h = height

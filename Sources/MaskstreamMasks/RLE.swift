@@ -58,11 +58,14 @@ public struct RLE: Hashable, Sendable {
         self.counts = counts
     }
 
-    /// An all-background mask of the given size.
+    /// An all-background mask of the given size (negative sizes are taken as 0;
+    /// a size beyond 2³² pixels gives a 0×0 mask).
     public static func empty(height: Int, width: Int) -> RLE {
         let h = Swift.max(0, height)
         let w = Swift.max(0, width)
-        return RLE(uncheckedHeight: h, width: w, counts: [UInt32(truncatingIfNeeded: h * w)])
+        let (n, overflow) = h.multipliedReportingOverflow(by: w)
+        if overflow || n > Int(UInt32.max) { return RLE(uncheckedHeight: 0, width: 0, counts: [0]) }
+        return RLE(uncheckedHeight: h, width: w, counts: [UInt32(n)])
     }
 
     /// The number of pixels, `height * width`.
