@@ -53,6 +53,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .executableTarget(name: "GPUBench", dependencies: ["MaskstreamGPU"], path: "benchmarks/GPUBench", swiftSettings: swiftSettings),
+
         // Compiles Shaders/*.comp to SPIR-V with glslc at build time.
         .plugin(name: "ShaderCompiler", capability: .buildTool(), path: "Plugins/ShaderCompiler"),
 
