@@ -278,6 +278,13 @@ public final class CommandSequence {
     }
 }
 
+extension CommandSequence {
+    /// Loop iterations one shader invocation may run on this device. lavapipe's LLVM
+    /// backend (a CPU device) silently ends an invocation's loops after 65535 iterations
+    /// in total, so ops whose per-invocation loops grow with a dimension check against it.
+    var loopIterationBudget: Int { device.info.kind == .cpu ? 65_000 : Int.max }
+}
+
 /// Number of 1-D workgroups for `count` items with `local` invocations each, capped so
 /// kernels that loop with a grid stride stay inside the guaranteed 65535 limit.
 func groups1D(_ count: Int, local: Int) -> Int {
