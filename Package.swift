@@ -72,11 +72,12 @@ let package = Package(
 
         // Model forward benchmark driven by benchmarks/model_forward.py.
         .executableTarget(name: "EomtBench", dependencies: ["MaskstreamModel"], path: "benchmarks/EomtBench", swiftSettings: swiftSettings),
-        // GPU kernel benchmarks (benchmarks/RESULTS.md, GPU kernels).
-        .executableTarget(name: "GPUBench", dependencies: ["MaskstreamGPU"], path: "benchmarks/GPUBench", swiftSettings: swiftSettings),
 
         // Compiles Shaders/*.comp to SPIR-V with glslc at build time.
         .plugin(name: "ShaderCompiler", capability: .buildTool(), path: "Plugins/ShaderCompiler"),
+
+        // GPU kernel benchmarks (benchmarks/RESULTS.md, GPU kernels).
+        .executableTarget(name: "GPUBench", dependencies: ["MaskstreamGPU"], path: "benchmarks/GPUBench", swiftSettings: swiftSettings),
 
         .target(name: "MaskstreamTestSupport", path: "Tests/MaskstreamTestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "MaskstreamCoreTests", dependencies: ["MaskstreamCore"], swiftSettings: swiftSettings),
