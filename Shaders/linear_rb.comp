@@ -1,5 +1,5 @@
 #version 450
-// Y[M,N] = X[M,K] · W[N,K]ᵀ (+ b) (→ GELU) (× layerScale) (+ R): register-blocked,
+// Y[M,N] = X[M,K] · W[N,K]ᵀ (or X · W[K,N] with flag 16) (+ b) (→ GELU) (× layerScale) (+ R): register-blocked,
 // no shared memory. Each invocation computes a 4×4 tile of Y; edges are clamped on
 // load and masked on store. Fast on CPU devices (lavapipe), where shared memory is slow.
 #include "common.glsl"
@@ -13,7 +13,7 @@ layout(std430, binding = 5) readonly buffer BS { float scale[]; };
 layout(push_constant) uniform Push {
     uint ox, ow, ob, oy, orr, os;
     uint M, N, K;
-    uint flags; // 1 bias, 2 gelu, 4 layer scale, 8 residual
+    uint flags; // 1 bias, 2 gelu, 4 layer scale, 8 residual, 16 weight stored [K, N]
 } pc;
 
 void main() {
@@ -30,12 +30,27 @@ void main() {
     uint c2 = pc.ow + min(n0 + 2u, pc.N - 1u) * K;
     uint c3 = pc.ow + min(n0 + 3u, pc.N - 1u) * K;
     vec4 acc0 = vec4(0.0), acc1 = vec4(0.0), acc2 = vec4(0.0), acc3 = vec4(0.0);
-    for (uint k = 0u; k < K; ++k) {
-        vec4 b = vec4(w[c0 + k], w[c1 + k], w[c2 + k], w[c3 + k]);
-        acc0 += x[r0 + k] * b;
-        acc1 += x[r1 + k] * b;
-        acc2 += x[r2 + k] * b;
-        acc3 += x[r3 + k] * b;
+    if ((pc.flags & 16u) == 0u) {
+        for (uint k = 0u; k < K; ++k) {
+            vec4 b = vec4(w[c0 + k], w[c1 + k], w[c2 + k], w[c3 + k]);
+            acc0 += x[r0 + k] * b;
+            acc1 += x[r1 + k] * b;
+            acc2 += x[r2 + k] * b;
+            acc3 += x[r3 + k] * b;
+        }
+    } else {
+        // Weight stored [K, N] (in, out): column n of row k at k*N + n.
+        uint N = pc.N;
+        uint d0 = pc.ow + min(n0 + 0u, N - 1u), d1 = pc.ow + min(n0 + 1u, N - 1u);
+        uint d2 = pc.ow + min(n0 + 2u, N - 1u), d3 = pc.ow + min(n0 + 3u, N - 1u);
+        for (uint k = 0u; k < K; ++k) {
+            uint kr = k * N;
+            vec4 b = vec4(w[d0 + kr], w[d1 + kr], w[d2 + kr], w[d3 + kr]);
+            acc0 += x[r0 + k] * b;
+            acc1 += x[r1 + k] * b;
+            acc2 += x[r2 + k] * b;
+            acc3 += x[r3 + k] * b;
+        }
     }
     vec4 rows[4] = vec4[4](acc0, acc1, acc2, acc3);
     for (uint i = 0u; i < 4u; ++i) {

@@ -13,7 +13,7 @@ layout(std430, binding = 5) readonly buffer BS { float scale[]; };
 layout(push_constant) uniform Push {
     uint ox, ow, ob, oy, orr, os;
     uint M, N, K;
-    uint flags; // 1 bias, 2 gelu, 4 layer scale, 8 residual
+    uint flags; // 1 bias, 2 gelu, 4 layer scale, 8 residual, 16 weight stored [K, N]
 } pc;
 
 const uint TILE = 64u;
@@ -39,7 +39,8 @@ void main() {
             uint m = mBase + row;
             uint n = nBase + row;
             xs[kk][row] = (m < pc.M && k < pc.K) ? x[pc.ox + m * pc.K + k] : 0.0;
-            ws[kk][row] = (n < pc.N && k < pc.K) ? w[pc.ow + n * pc.K + k] : 0.0;
+            uint wi = (pc.flags & 16u) != 0u ? k * pc.N + n : n * pc.K + k;
+            ws[kk][row] = (n < pc.N && k < pc.K) ? w[pc.ow + wi] : 0.0;
         }
         barrier();
         for (uint kk = 0u; kk < BK; ++kk) {

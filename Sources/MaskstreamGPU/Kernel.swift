@@ -17,6 +17,7 @@ struct Kernel: Hashable, Sendable {
     static let elementwise = Kernel(name: "elementwise", bindings: 3)
     static let swiglu = Kernel(name: "swiglu", bindings: 2)
     static let transpose = Kernel(name: "transpose", bindings: 2)
+    static let copyRows = Kernel(name: "copy_rows", bindings: 2)
     static let convTranspose2x2 = Kernel(name: "conv_transpose2x2", bindings: 4)
     static let depthwiseConv3x3 = Kernel(name: "depthwise_conv3x3", bindings: 4)
     static let layerNorm2d = Kernel(name: "layernorm2d", bindings: 4)

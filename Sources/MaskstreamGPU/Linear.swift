@@ -25,7 +25,9 @@ extension CommandSequence {
     /// Records `y = x · weightᵀ + bias` with optional fused epilogues, in this order:
     /// bias, exact-erf GELU, layer-scale multiply (per output column), residual add.
     ///
-    /// `weight` is in PyTorch `nn.Linear` layout `[n, k]` (out, in); `x` is `[m, k]`,
+    /// `weight` is in PyTorch `nn.Linear` layout `[n, k]` (out, in), or `[k, n]` when
+    /// `weightTransposed` is true (a plain matmul `x · weight`, e.g. mask embeddings ·
+    /// CHW pixel features, which are `[c, h·w]`); `x` is `[m, k]`,
     /// `y` and `residual` are `[m, n]`, all row-major. `residual` may be `y` itself
     /// (in-place `y += …`); `y` must not overlap `x` or `weight`.
     ///
@@ -34,7 +36,7 @@ extension CommandSequence {
         x: BufferSlice, weight: BufferSlice, bias: BufferSlice?, y: BufferSlice,
         m: Int, n: Int, k: Int,
         gelu: Bool = false, layerScale: BufferSlice? = nil, residual: BufferSlice? = nil,
-        variant: LinearVariant? = nil
+        weightTransposed: Bool = false, variant: LinearVariant? = nil
     ) throws {
         let op = "linear"
         try ShapeCheck.dims(op, [("m", m), ("k", k)])
@@ -54,6 +56,7 @@ extension CommandSequence {
         if gelu { flags |= 2 }
         if layerScale != nil { flags |= 4 }
         if residual != nil { flags |= 8 }
+        if weightTransposed { flags |= 16 }
         let chosen = variant ?? LinearVariant.preferred(for: device.info)
         let groups: (Int, Int, Int)
         switch chosen {
@@ -61,7 +64,7 @@ extension CommandSequence {
         case .sharedMemoryTiled: groups = ((n + 63) / 64, (m + 63) / 64, 1)
         }
         try dispatch(chosen.kernel, [
-            (x, .read), (weight, .read), (bias ?? x, bias == nil ? .read : .read),
+            (x, .read), (weight, .read), (bias ?? x, .read),
             (y, residual.map { $0.buffer === y.buffer } == true ? .readWrite : .write),
             (residual ?? x, .read), (layerScale ?? x, .read),
         ], params: [UInt32(m), UInt32(n), UInt32(k), flags], groups: groups)

@@ -59,6 +59,21 @@ import Testing
         try TestDevice.expectNoValidationErrors()
     }
 
+    @Test(arguments: LinearVariant.allCases)
+    func transposedWeightIsPlainMatmul(variant: LinearVariant) throws {
+        let device = try TestDevice.get()
+        var rng = SeededRandom(seed: 123)
+        let (m, n, k) = (6, 70, 9) // e.g. 6 queries · [9 channels, 70 pixels] features
+        let x = rng.floats(m * k), f = rng.floats(k * n)
+        var wOutIn = [Float](repeating: 0, count: n * k)
+        for i in 0 ..< k { for j in 0 ..< n { wOutIn[j * k + i] = f[i * n + j] } }
+        let xb = try device.makeBuffer(x), fb = try device.makeBuffer(f), yb = try device.makeBuffer(count: m * n)
+        try run(device) { try $0.linear(x: xb.all, weight: fb.all, bias: nil, y: yb.all, m: m, n: n, k: k, weightTransposed: true, variant: variant) }
+        let expected = Reference.linear(x: x, w: wOutIn, b: nil, m: m, n: n, k: k, gelu: false, scale: nil, residual: nil)
+        #expect(maxRelativeError(try yb.download(), expected) <= 1e-4)
+        try TestDevice.expectNoValidationErrors()
+    }
+
     @Test func badShapesThrowInvalidInput() throws {
         let device = try TestDevice.get()
         let a = try device.makeBuffer(count: 12), b = try device.makeBuffer(count: 12)

@@ -124,3 +124,22 @@ func expectError(_ code: MaskstreamError.Code, sourceLocation: SourceLocation = 
         Issue.record("expected a MaskstreamError, got \(error)", sourceLocation: sourceLocation)
     }
 }
+
+/// The PyTorch golden outputs written by tools/gpu_kernel_fixtures.py.
+struct TorchOps: Decodable {
+    struct Resize: Decodable { var c, h, w, oh, ow: Int; var x, y: [Float] }
+    struct ConvT: Decodable { var cin, cout, h, w: Int; var x, weight: [Float]; var bias: [Float]?; var y: [Float] }
+    struct Depthwise: Decodable { var c, h, w: Int; var x, weight: [Float]; var bias: [Float]?; var y: [Float] }
+    struct Unary: Decodable { var x, y: [Float] }
+    struct SwiGLU: Decodable { var rows, half: Int; var hidden, y: [Float] }
+    var resize: [Resize]
+    var conv_transpose2x2: [ConvT]
+    var depthwise_conv3x3: [Depthwise]
+    var gelu: Unary
+    var swiglu: SwiGLU
+
+    static func load() throws -> TorchOps {
+        let url = try #require(Bundle.module.url(forResource: "torch_ops", withExtension: "json", subdirectory: "Fixtures"))
+        return try JSONDecoder().decode(TorchOps.self, from: Data(contentsOf: url))
+    }
+}

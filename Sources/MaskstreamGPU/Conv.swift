@@ -1,0 +1,65 @@
+import MaskstreamCore
+
+extension CommandSequence {
+    /// Records `ConvTranspose2d(kernel_size=2, stride=2)` on a CHW tensor.
+    ///
+    /// `x` is `[inChannels, height, width]`, `weight` in PyTorch layout
+    /// `[inChannels, outChannels, 2, 2]`, `bias` `[outChannels]` or nil; `out` is
+    /// `[outChannels, 2·height, 2·width]` and must not overlap `x`.
+    ///
+    /// - Complexity: O(inChannels·outChannels·4·height·width).
+    public func convTranspose2x2(x: BufferSlice, weight: BufferSlice, bias: BufferSlice?, out: BufferSlice,
+                                 inChannels: Int, outChannels: Int, height: Int, width: Int) throws {
+        let op = "convTranspose2x2"
+        try ShapeCheck.dims(op, [("outChannels", outChannels), ("2·height", 2 * height), ("2·width", 2 * width)])
+        try ShapeCheck.dims(op, [("inChannels", inChannels), ("outChannels", outChannels), ("4", 4)])
+        try ShapeCheck.dims(op, [("inChannels", inChannels), ("height", height), ("width", width)])
+        try ShapeCheck.holds(op, "x", x, inChannels * height * width)
+        try ShapeCheck.holds(op, "weight", weight, inChannels * outChannels * 4)
+        if let bias { try ShapeCheck.holds(op, "bias", bias, outChannels) }
+        let total = outChannels * 4 * height * width
+        try ShapeCheck.holds(op, "out", out, total)
+        try ShapeCheck.disjoint(op, ("out", out), ("x", x))
+        try dispatch(.convTranspose2x2, [(x, .read), (weight, .read), (bias ?? weight, .read), (out, .write)],
+                     params: [UInt32(inChannels), UInt32(outChannels), UInt32(height), UInt32(width), bias == nil ? 0 : 1],
+                     groups: (groups1D(total, local: 64), 1, 1))
+    }
+
+    /// Records a depthwise `Conv2d(C, C, kernel_size=3, padding=1, groups=C)` on CHW.
+    ///
+    /// `weight` is `[channels, 1, 3, 3]`, `bias` `[channels]` or nil; `out` has the shape
+    /// of `x` and must not overlap it.
+    ///
+    /// - Complexity: O(9·channels·height·width).
+    public func depthwiseConv3x3(x: BufferSlice, weight: BufferSlice, bias: BufferSlice?, out: BufferSlice,
+                                 channels: Int, height: Int, width: Int) throws {
+        let op = "depthwiseConv3x3"
+        try ShapeCheck.dims(op, [("channels", channels), ("height", height), ("width", width)])
+        let total = channels * height * width
+        try ShapeCheck.holds(op, "x", x, total)
+        try ShapeCheck.holds(op, "weight", weight, channels * 9)
+        if let bias { try ShapeCheck.holds(op, "bias", bias, channels) }
+        try ShapeCheck.holds(op, "out", out, total)
+        try ShapeCheck.disjoint(op, ("out", out), ("x", x))
+        try dispatch(.depthwiseConv3x3, [(x, .read), (weight, .read), (bias ?? weight, .read), (out, .write)],
+                     params: [UInt32(channels), UInt32(height), UInt32(width), bias == nil ? 0 : 1],
+                     groups: (groups1D(total, local: 64), 1, 1))
+    }
+
+    /// Records LayerNorm2d on CHW: at each pixel, normalize the `channels` values
+    /// (biased variance, `eps`), then `· gamma[c] + beta[c]`. `y` may be `x`.
+    ///
+    /// - Complexity: O(channels·pixels).
+    public func layerNorm2d(x: BufferSlice, gamma: BufferSlice, beta: BufferSlice, y: BufferSlice,
+                            channels: Int, pixels: Int, eps: Float) throws {
+        let op = "layerNorm2d"
+        try ShapeCheck.dims(op, [("channels", channels), ("pixels", pixels)])
+        try ShapeCheck.holds(op, "x", x, channels * pixels)
+        try ShapeCheck.holds(op, "y", y, channels * pixels)
+        try ShapeCheck.holds(op, "gamma", gamma, channels)
+        try ShapeCheck.holds(op, "beta", beta, channels)
+        try dispatch(.layerNorm2d, [(x, .read), (gamma, .read), (beta, .read), (y, .readWrite)],
+                     params: [UInt32(channels), UInt32(pixels), eps.bitPattern],
+                     groups: (groups1D(pixels, local: 64), 1, 1))
+    }
+}
