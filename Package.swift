@@ -54,7 +54,7 @@ let package = Package(
         ),
 
         // Model forward benchmark driven by benchmarks/model_forward.py.
-        .executableTarget(name: "EomtBench", dependencies: ["MaskstreamModel"], path: "benchmarks/EomtBench", swiftSettings: swiftSettings),
+        .executableTarget(name: "EomtBench", dependencies: ["MaskstreamGPU", "MaskstreamModel"], path: "benchmarks/EomtBench", swiftSettings: swiftSettings),
 
         // Compiles Shaders/*.comp to SPIR-V with glslc at build time.
         .plugin(name: "ShaderCompiler", capability: .buildTool(), path: "Plugins/ShaderCompiler"),

@@ -12,6 +12,20 @@ import MaskstreamGPU
 ///
 /// Not thread-safe by itself: `EomtModel` serializes calls.
 final class EomtGPUForward {
+    /// How attention is computed.
+    enum AttentionMode: Sendable, CaseIterable {
+        /// Per head: `Q·Kᵀ` and `P·V` as `linear` matmuls around a row softmax; fastest on
+        /// CPU devices (lavapipe), O(seq²) scratch memory.
+        case matmul
+        /// One fused kernel with keys split across a workgroup; no O(seq²) scratch.
+        case fused
+
+        /// The faster mode for a device.
+        static func preferred(for device: VulkanDevice) -> AttentionMode {
+            device.info.kind == .cpu ? .matmul : .fused
+        }
+    }
+
     let config: EomtConfig
     let device: VulkanDevice
     private let sequence: CommandSequence
@@ -23,7 +37,8 @@ final class EomtGPUForward {
     private var keep: [GPUBuffer] = []
 
     /// Uploads the weights and records the forward pass.
-    init(config c: EomtConfig, weights w: EomtWeights, device: VulkanDevice) throws {
+    init(config c: EomtConfig, weights w: EomtWeights, device: VulkanDevice, attention: AttentionMode? = nil) throws {
+        let attentionMode = attention ?? .preferred(for: device)
         self.config = c
         self.device = device
         let h = c.hiddenSize, q = c.numQueries, pre = c.numPrefixTokens, p = c.numPatches
@@ -69,8 +84,16 @@ final class EomtGPUForward {
         let finalG = try upload(w.finalNorm.weight), finalB = try upload(w.finalNorm.bias)
         let classW = try upload(w.classPredictor.weight), classB = try upload(w.classPredictor.bias)
         let head = try w.maskHead.map { (try upload($0.weight), try upload($0.bias)) }
+        // ConvTranspose2d 2×2 s2 as two linears, one per kernel row ky: W_ky[(kx·h + o), i] =
+        // w[i, o, ky, kx], so one input pixel's output row is [kx = 0 | kx = 1], which is
+        // exactly the channels-last layout of output row 2y + ky.
         let ups = try w.upscale.map { b in
-            (try upload(b.convTWeight), try upload(b.convTBias), try upload(b.depthwiseWeight), try upload(b.norm.weight), try upload(b.norm.bias))
+            let taps = try (0..<2).map { ky -> BufferSlice in
+                var m = [Float](repeating: 0, count: 2 * h * h)
+                for kx in 0..<2 { for o in 0..<h { for i in 0..<h { m[(kx * h + o) * h + i] = b.convTWeight[((i * h + o) * 2 + ky) * 2 + kx] } } }
+                return try upload(m)
+            }
+            return (taps, try upload(b.convTBias + b.convTBias), try upload(b.depthwiseWeight), try upload(b.norm.weight), try upload(b.norm.bias))
         }
 
         // Activations.
@@ -83,7 +106,13 @@ final class EomtGPUForward {
         let mid = try scratch(c.useSwiGLU ? total * mlp : 1)
         let classLogits = try scratch(q * (c.labels.count + 1))
         let qa = try scratch(q * h), qb = try scratch(q * h)
-        let featA = try scratch(h * m * m), featB = try scratch(h * m * m)
+        let featCL = try scratch(h * m * m), upCL = try scratch(h * m * m), chw = try scratch(h * m * m)
+        let taps = try scratch(h * m * m / 2)
+        let headD = c.headDim
+        let perHead = attentionMode == .matmul
+            ? (q: try scratch(total * headD), k: try scratch(total * headD), v: try scratch(total * headD),
+               o: try scratch(total * headD), scores: try scratch(total * total))
+            : nil
         let masks = try scratch(q * m * m)
 
         let seq = try device.makeSequence()
@@ -99,9 +128,28 @@ final class EomtGPUForward {
             let qkvS = try qkv.all.slice(offset: 0, count: t * 3 * h)
             try seq.linear(x: ns, weight: l.qkvW, bias: l.qkvB, y: qkvS, m: t, n: 3 * h, k: h)
             let a = try attn.all.slice(offset: 0, count: t * h)
-            try seq.attentionSplit(q: qkvS, k: try qkvS.slice(offset: h, count: t * 3 * h - h),
-                              v: try qkvS.slice(offset: 2 * h, count: t * 3 * h - 2 * h), out: a,
-                              seq: t, heads: c.numAttentionHeads, headDim: c.headDim, rowStride: (3 * h, 3 * h, 3 * h, h))
+            if let ph = perHead {
+                let d = headD
+                let qh = try ph.q.all.slice(offset: 0, count: t * d), kh = try ph.k.all.slice(offset: 0, count: t * d)
+                let vh = try ph.v.all.slice(offset: 0, count: t * d), oh = try ph.o.all.slice(offset: 0, count: t * d)
+                let scores = try ph.scores.all.slice(offset: 0, count: t * t)
+                for head in 0..<c.numAttentionHeads {
+                    for (part, dst) in [(0, qh), (1, kh), (2, vh)] {
+                        let start = part * h + head * d
+                        try seq.copyRows(try qkvS.slice(offset: start, count: t * 3 * h - start), sourceStride: 3 * h,
+                                         to: dst, destinationStride: d, rows: t, cols: d)
+                    }
+                    try seq.linear(x: qh, weight: kh, bias: nil, y: scores, m: t, n: t, k: d)
+                    try seq.softmaxRows(scores, rows: t, cols: t, scale: 1 / Float(d).squareRoot())
+                    try seq.linear(x: scores, weight: vh, bias: nil, y: oh, m: t, n: d, k: t, weightTransposed: true)
+                    try seq.copyRows(oh, sourceStride: d, to: try a.slice(offset: head * d, count: t * h - head * d),
+                                     destinationStride: h, rows: t, cols: d)
+                }
+            } else {
+                try seq.attentionSplit(q: qkvS, k: try qkvS.slice(offset: h, count: t * 3 * h - h),
+                                       v: try qkvS.slice(offset: 2 * h, count: t * 3 * h - 2 * h), out: a,
+                                       seq: t, heads: c.numAttentionHeads, headDim: c.headDim, rowStride: (3 * h, 3 * h, 3 * h, h))
+            }
             try seq.linear(x: a, weight: l.outW, bias: l.outB, y: xs, m: t, n: h, k: h, layerScale: l.ls1, residual: xs)
             try seq.layerNorm(x: xs, gamma: l.n2g, beta: l.n2b, y: ns, rows: t, dim: h, eps: c.layerNormEps)
             if c.useSwiGLU {
@@ -123,23 +171,30 @@ final class EomtGPUForward {
         try seq.linear(x: qa.all, weight: head[1].0, bias: head[1].1, y: qb.all, m: q, n: h, k: h, gelu: true)
         try seq.linear(x: qb.all, weight: head[2].0, bias: head[2].1, y: qa.all, m: q, n: h, k: h)
 
-        // Patch tokens [P, h] → CHW [h, g, g], then the upscale blocks.
+        // Upscale blocks, channels-last [pixels, h] between blocks; the depthwise conv runs on
+        // CHW. The first block reads the patch tokens in place.
         var side = c.gridSize
-        var feat = try featA.all.slice(offset: 0, count: h * p)
-        try seq.transpose(try normed.all.slice(offset: (q + pre) * h, count: p * h), out: feat, rows: p, cols: h)
-        for (convW, convB, dwW, lnG, lnB) in ups {
-            let pixels = 4 * side * side
-            let up = try (feat.buffer === featA ? featB : featA).all.slice(offset: 0, count: h * pixels)
-            try seq.convTranspose2x2(x: feat, weight: convW, bias: convB, out: up, inChannels: h, outChannels: h, height: side, width: side)
-            try seq.gelu(x: up, y: up, count: h * pixels)
-            let dw = try (up.buffer === featA ? featB : featA).all.slice(offset: 0, count: h * pixels)
-            try seq.depthwiseConv3x3(x: up, weight: dwW, bias: nil, out: dw, channels: h, height: 2 * side, width: 2 * side)
-            try seq.layerNorm2d(x: dw, gamma: lnG, beta: lnB, y: dw, channels: h, pixels: pixels, eps: 1e-6)
-            feat = dw
-            side *= 2
+        var feat = try normed.all.slice(offset: (q + pre) * h, count: p * h)
+        for (tapW, tapB, dwW, lnG, lnB) in ups {
+            let inPixels = side * side, out = 2 * side
+            let up = try upCL.all.slice(offset: 0, count: h * out * out)
+            let tmp = try taps.all.slice(offset: 0, count: inPixels * 2 * h)
+            for ky in 0..<2 {
+                try seq.linear(x: feat, weight: tapW[ky], bias: tapB, y: tmp, m: inPixels, n: 2 * h, k: h, gelu: true)
+                try seq.copyRows(tmp, sourceStride: side * 2 * h, to: try up.slice(offset: ky * out * h, count: h * out * out - ky * out * h),
+                                 destinationStride: 2 * out * h, rows: side, cols: side * 2 * h)
+            }
+            let planes = try chw.all.slice(offset: 0, count: h * out * out)
+            try seq.transpose(up, out: planes, rows: out * out, cols: h)
+            try seq.depthwiseConv3x3(x: planes, weight: dwW, bias: nil, out: up, channels: h, height: out, width: out)
+            let next = try featCL.all.slice(offset: 0, count: h * out * out)
+            try seq.transpose(up, out: next, rows: h, cols: out * out)
+            try seq.layerNorm(x: next, gamma: lnG, beta: lnB, y: next, rows: out * out, dim: h, eps: 1e-6)
+            feat = next
+            side = out
         }
-        // masks[q, pixel] = Σ_c embed[q, c] · feat[c, pixel]
-        try seq.linear(x: qa.all, weight: feat, bias: nil, y: masks.all, m: q, n: side * side, k: h, weightTransposed: true)
+        // masks[q, pixel] = Σ_c embed[q, c] · feat[pixel, c]
+        try seq.linear(x: qa.all, weight: feat, bias: nil, y: masks.all, m: q, n: side * side, k: h)
 
         self.sequence = seq
         self.patches = patches

@@ -47,3 +47,19 @@ enum ModelTestDevice {
         }
     }
 }
+
+/// Both attention formulations give transformers' logits on the 1,805-token COCO-shaped model.
+@Suite(.serialized) struct EomtGPUAttentionModeTests {
+    @Test(arguments: EomtGPUForward.AttentionMode.allCases)
+    func attentionModeMatchesTransformers(_ mode: EomtGPUForward.AttentionMode) throws {
+        let fx = try GoldenFixture("coco_small_shaped_f16")
+        let model = try EomtModel(folder: fx.modelFolder)
+        let gpu = try EomtGPUForward(config: model.config, weights: model.weights, device: try ModelTestDevice.get(), attention: mode)
+        let (pixels, _) = try model.pixelValues(rgb: try fx.frame, width: fx.meta.frame_width, height: fx.meta.frame_height)
+        let out = try gpu.forward(pixels: pixels)
+        #expect(maxAbsDiff(out.classLogits, try fx.floats("class_logits.f32")) <= 1e-3)
+        let m = model.config.maskSize
+        let mine = subsample(out.maskLogits, planes: model.config.numQueries, side: m, stride: fx.meta.mask_stride)
+        #expect(maxAbsDiff(mine, try fx.floats("mask_logits.f32")) <= 1e-3)
+    }
+}
