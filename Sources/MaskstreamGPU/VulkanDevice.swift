@@ -404,7 +404,8 @@ public final class VulkanDevice: @unchecked Sendable {
     }
 
     /// Picks a device index for a selection.
-    static func choose(_ infos: [DeviceInfo], selection: DeviceSelection) throws -> Int {
+    /// The index `selection` picks among `infos` (what `init(selection:)` opens).
+    public static func choose(_ infos: [DeviceInfo], selection: DeviceSelection) throws -> Int {
         let listing = infos.map(\.description).joined(separator: "; ")
         switch selection {
         case .automatic:
