@@ -76,6 +76,9 @@ let package = Package(
         // Compiles Shaders/*.comp to SPIR-V with glslc at build time.
         .plugin(name: "ShaderCompiler", capability: .buildTool(), path: "Plugins/ShaderCompiler"),
 
+        // GPU kernel benchmarks (benchmarks/RESULTS.md, GPU kernels).
+        .executableTarget(name: "GPUBench", dependencies: ["MaskstreamGPU"], path: "benchmarks/GPUBench", swiftSettings: swiftSettings),
+
         .target(name: "MaskstreamTestSupport", path: "Tests/MaskstreamTestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "MaskstreamCoreTests", dependencies: ["MaskstreamCore"], swiftSettings: swiftSettings),
         .testTarget(name: "MaskstreamMediaTests", dependencies: ["MaskstreamMedia", "MaskstreamTestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),

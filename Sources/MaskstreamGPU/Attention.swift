@@ -9,7 +9,8 @@ extension CommandSequence {
     /// `q`, `k`, `v` and `out` are `[seq, heads·headDim]` row-major (row = token, head `h`
     /// in columns `h·headDim ..< (h+1)·headDim`); a row stride larger than `heads·headDim`
     /// can be given to read a fused QKV projection in place. `scale` defaults to `1/√headDim`.
-    /// `out` must not overlap the inputs.
+    /// `out` must not overlap the inputs. On CPU devices (lavapipe) `seq` is limited to
+    /// about 4000 tokens at `headDim` 128 (8000 at 64) by the per-invocation loop budget.
     ///
     /// - Complexity: O(seq²·heads·headDim).
     public func attention(q: BufferSlice, k: BufferSlice, v: BufferSlice, out: BufferSlice,
@@ -22,6 +23,12 @@ extension CommandSequence {
         }
         guard heads <= 65535 else {
             throw MaskstreamError(.unsupported, "attention: \(heads) heads exceed the 65535 supported")
+        }
+        let quads = (headDim + 3) / 4
+        let iterations = (seq + 3) / 4 * (2 * quads + 1) + 2 * quads
+        guard iterations <= loopIterationBudget else {
+            throw MaskstreamError(.unsupported,
+                "attention: \(seq) tokens with head size \(headDim) need \(iterations) loop iterations per invocation, more than '\(device.info.name)' runs (\(loopIterationBudget)): use a smaller input size")
         }
         let width = heads * headDim
         let strides = rowStride ?? (width, width, width, width)

@@ -144,15 +144,15 @@ public final class CommandSequence {
         info.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO
         try vkCheck(vkBeginCommandBuffer(commandBuffer, &info), "vkBeginCommandBuffer")
         state = .recording
-        // Uploads from the host before each submit become visible through the submit itself.
-        // Later dispatches must also not overwrite what an earlier submit of another sequence reads;
-        // callers order sequences with wait().
+        // Order this sequence after everything submitted before it on the queue: host
+        // uploads and earlier sequences' shader writes (e.g. another frame slot's output
+        // this one reads) become visible, and their reads finish before our writes.
         var barrier = VkMemoryBarrier()
         barrier.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER
-        barrier.srcAccessMask = VK_ACCESS_HOST_WRITE_BIT.rawValue
+        barrier.srcAccessMask = VK_ACCESS_HOST_WRITE_BIT.rawValue | VK_ACCESS_SHADER_WRITE_BIT.rawValue | VK_ACCESS_TRANSFER_WRITE_BIT.rawValue
         barrier.dstAccessMask = VK_ACCESS_SHADER_READ_BIT.rawValue | VK_ACCESS_SHADER_WRITE_BIT.rawValue
-        vkCmdPipelineBarrier(commandBuffer, VK_PIPELINE_STAGE_HOST_BIT.rawValue, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue,
-                             0, 1, &barrier, 0, nil, 0, nil)
+        let source = VK_PIPELINE_STAGE_HOST_BIT.rawValue | VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue | VK_PIPELINE_STAGE_TRANSFER_BIT.rawValue
+        vkCmdPipelineBarrier(commandBuffer, source, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue, 0, 1, &barrier, 0, nil, 0, nil)
     }
 
     /// How a kernel uses one binding.
@@ -276,6 +276,13 @@ public final class CommandSequence {
         setsLeftInPool -= 1
         return set
     }
+}
+
+extension CommandSequence {
+    /// Loop iterations one shader invocation may run on this device. lavapipe's LLVM
+    /// backend (a CPU device) silently ends an invocation's loops after 65535 iterations
+    /// in total, so ops whose per-invocation loops grow with a dimension check against it.
+    var loopIterationBudget: Int { device.info.kind == .cpu ? 65_000 : Int.max }
 }
 
 /// Number of 1-D workgroups for `count` items with `local` invocations each, capped so

@@ -17,10 +17,14 @@ public final class GPUBuffer: @unchecked Sendable {
     let buffer: VkBuffer
     let memory: VkDeviceMemory
     private let mapped: UnsafeMutableRawPointer?
-    private unowned(unsafe) let owner: VulkanDevice
-    private let keepAlive: VulkanDevice
+    /// Kept alive while the buffer exists: its memory belongs to this device.
+    private let owner: VulkanDevice
 
-    init(device: VulkanDevice, count: Int, hostVisible: Bool? = nil) throws {
+    /// - Parameters:
+    ///   - hostVisible: memory kind; by default host-visible except on discrete GPUs.
+    ///   - mappable: when false, never map the memory, so uploads and downloads take
+    ///     the staging path of discrete GPUs (lets CPU-only CI test that path).
+    init(device: VulkanDevice, count: Int, hostVisible: Bool? = nil, mappable: Bool = true) throws {
         guard count > 0 else {
             throw MaskstreamError(.invalidInput, "a GPU buffer needs at least one float, got \(count): check the tensor shape")
         }
@@ -31,7 +35,6 @@ public final class GPUBuffer: @unchecked Sendable {
         self.count = count
         self.byteSize = bytes
         self.owner = device
-        self.keepAlive = device
         let vk = device.device
 
         var info = VkBufferCreateInfo()
@@ -72,7 +75,7 @@ public final class GPUBuffer: @unchecked Sendable {
         let flags = withUnsafeBytes(of: device.memoryProperties.memoryTypes) { raw in
             raw.bindMemory(to: VkMemoryType.self)[Int(typeIndex)].propertyFlags
         }
-        if bindResult == VK_SUCCESS, flags & hostFlags == hostFlags {
+        if bindResult == VK_SUCCESS, mappable, flags & hostFlags == hostFlags {
             mapResult = vkMapMemory(vk, memory, 0, VkDeviceSize(VK_WHOLE_SIZE), 0, &pointer)
         }
         guard bindResult == VK_SUCCESS, mapResult == VK_SUCCESS else {

@@ -51,13 +51,18 @@ extension CommandSequence {
         try ShapeCheck.disjoint(op, ("y", y), ("x", x))
         try ShapeCheck.disjoint(op, ("y", y), ("weight", weight))
 
+        let chosen = variant ?? LinearVariant.preferred(for: device.info)
+        let iterations = chosen == .registerBlocked ? k / 4 + 3 : (k + 15) / 16
+        guard iterations <= loopIterationBudget else {
+            throw MaskstreamError(.unsupported,
+                "linear: k = \(k) needs \(iterations) loop iterations per invocation, more than '\(device.info.name)' runs (\(loopIterationBudget)): split the reduction or use the shared-memory variant")
+        }
         var flags: UInt32 = 0
         if bias != nil { flags |= 1 }
         if gelu { flags |= 2 }
         if layerScale != nil { flags |= 4 }
         if residual != nil { flags |= 8 }
         if weightTransposed { flags |= 16 }
-        let chosen = variant ?? LinearVariant.preferred(for: device.info)
         let groups: (Int, Int, Int)
         switch chosen {
         case .registerBlocked: groups = ((n + 31) / 32, (m + 31) / 32, 1)

@@ -2,7 +2,7 @@ import Testing
 @testable import MaskstreamGPU
 
 @Suite struct AttentionTests {
-    @Test(arguments: [(1, 1, 1), (5, 2, 8), (33, 3, 16), (70, 2, 64), (20, 1, 128)])
+    @Test(arguments: [(1, 1, 1), (5, 2, 8), (9, 3, 6), (33, 3, 16), (70, 2, 64), (20, 1, 128), (7, 1, 127)])
     func matchesCPUReference(seq: Int, heads: Int, headDim: Int) throws {
         let device = try TestDevice.get()
         var rng = SeededRandom(seed: UInt64(seq * 131 + heads * 7 + headDim))

@@ -39,3 +39,21 @@ import Testing
         expectError(.invalidInput) { _ = try device.makeBuffer(count: 0) }
     }
 }
+
+@Suite struct GPUBufferStagingTests {
+    /// Discrete GPUs keep buffers unmapped and copy through staging buffers; force that path here.
+    @Test func unmappedBufferRoundTripsThroughStaging() throws {
+        let device = try TestDevice.get()
+        var rng = SeededRandom(seed: 8)
+        let values = rng.floats(777)
+        let buffer = try GPUBuffer(device: device, count: 800, hostVisible: false, mappable: false)
+        try buffer.upload(values, at: 23)
+        #expect(try buffer.download(offset: 23, count: 777) == values)
+        try run(device) { try $0.add(buffer.slice(offset: 23, count: 777), buffer.slice(offset: 23, count: 777),
+                                     y: buffer.slice(offset: 23, count: 777), count: 777) }
+        #expect(try buffer.download(offset: 23, count: 777) == values.map { $0 * 2 })
+        try buffer.upload(bytes: [1, 0, 0, 0], atByte: 4)
+        #expect(try buffer.download(offset: 1, count: 1) == [Float(bitPattern: 1)])
+        try TestDevice.expectNoValidationErrors()
+    }
+}

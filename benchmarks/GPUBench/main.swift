@@ -1,0 +1,91 @@
+// Kernel benchmarks for MaskstreamGPU on the selected Vulkan device.
+//
+//   swift run -c release GPUBench [--device <index|name>] [--reps N] [--filter <kernel substring>]
+//
+// Prints a Markdown table: each row is one kernel configuration, timed as `reps`
+// dispatches recorded into one command buffer (one submit), after one warm-up submit.
+import Foundation
+import MaskstreamGPU
+
+struct Options {
+    var device = DeviceSelection.automatic
+    var reps = 5
+    var filter = ""
+}
+
+func parseOptions() -> Options {
+    var options = Options()
+    var args = CommandLine.arguments.dropFirst().makeIterator()
+    while let arg = args.next() {
+        switch arg {
+        case "--device": options.device = DeviceSelection(parsing: args.next() ?? "")
+        case "--reps": options.reps = max(1, Int(args.next() ?? "") ?? options.reps)
+        case "--filter": options.filter = args.next() ?? ""
+        default:
+            FileHandle.standardError.write(Data("usage: GPUBench [--device <index|name>] [--reps N] [--filter <kernel substring>]\n".utf8))
+            exit(2)
+        }
+    }
+    return options
+}
+
+func seconds(_ body: () throws -> Void) rethrows -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    try body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+}
+
+/// Records `reps` copies of `op` into one sequence, submits once to warm up, then times one submit.
+func time(_ device: VulkanDevice, reps: Int, _ op: (CommandSequence) throws -> Void) throws -> Double {
+    let seq = try device.makeSequence()
+    for _ in 0 ..< reps { try op(seq) }
+    try seq.submit()
+    try seq.wait()
+    return try seconds {
+        try seq.submit()
+        try seq.wait()
+    } / Double(reps)
+}
+
+func wanted(_ kernel: String) -> Bool { options.filter.isEmpty || kernel.contains(options.filter) }
+
+func random(_ count: Int) -> [Float] { (0 ..< count).map { _ in Float.random(in: -1 ... 1) } }
+
+let options = parseOptions()
+let device = try VulkanDevice(selection: options.device)
+print("Device: \(device.info)")
+print("")
+print("| kernel | shape | variant | ms / call | GFLOP/s |")
+print("| --- | --- | --- | ---: | ---: |")
+
+for (m, n, k, label) in [(1024, 768, 768, "qkv/out proj"), (1024, 3072, 768, "MLP fc1")] where wanted("linear (\(label))") {
+    let x = try device.makeBuffer(random(m * k)), w = try device.makeBuffer(random(n * k)), b = try device.makeBuffer(random(n))
+    let y = try device.makeBuffer(count: m * n)
+    for variant in LinearVariant.allCases {
+        for transposed in [false, true] {
+            let t = try time(device, reps: options.reps) {
+                try $0.linear(x: x.all, weight: w.all, bias: b.all, y: y.all, m: m, n: n, k: k, weightTransposed: transposed, variant: variant)
+            }
+            let gflops = 2 * Double(m) * Double(n) * Double(k) / t / 1e9
+            let layout = transposed ? "W [K,N]" : "W [N,K]"
+            print("| linear (\(label)) | \(m)×\(n)×\(k) | \(variant), \(layout) | \(String(format: "%.1f", t * 1e3)) | \(String(format: "%.2f", gflops)) |")
+        }
+    }
+}
+
+if wanted("attention") {
+    let (seq, heads, dim) = (1024, 12, 64)
+    let width = heads * dim
+    let q = try device.makeBuffer(random(seq * width)), kb = try device.makeBuffer(random(seq * width))
+    let v = try device.makeBuffer(random(seq * width)), o = try device.makeBuffer(count: seq * width)
+    let t = try time(device, reps: max(1, options.reps / 2)) { try $0.attention(q: q.all, k: kb.all, v: v.all, out: o.all, seq: seq, heads: heads, headDim: dim) }
+    let gflops = 4 * Double(seq) * Double(seq) * Double(width) / t / 1e9
+    print("| attention | seq \(seq), \(heads) heads × \(dim) | – | \(String(format: "%.1f", t * 1e3)) | \(String(format: "%.2f", gflops)) |")
+}
+
+if wanted("layerNorm") {
+    let (rows, dim) = (1024, 768)
+    let x = try device.makeBuffer(random(rows * dim)), g = try device.makeBuffer(random(dim)), y = try device.makeBuffer(count: rows * dim)
+    let t = try time(device, reps: options.reps) { try $0.layerNorm(x: x.all, gamma: g.all, beta: g.all, y: y.all, rows: rows, dim: dim, eps: 1e-6) }
+    print("| layerNorm | \(rows)×\(dim) | – | \(String(format: "%.2f", t * 1e3)) | – |")
+}
