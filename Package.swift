@@ -76,6 +76,7 @@ let package = Package(
         .executableTarget(
             name: "RLEBenchmark", dependencies: ["MaskstreamMasks"], path: "benchmarks/RLEBenchmark",
             swiftSettings: swiftSettings),
+        .executableTarget(name: "EomtBench", dependencies: ["MaskstreamGPU", "MaskstreamModel"], path: "benchmarks/EomtBench", swiftSettings: swiftSettings),
 
         // Compiles Shaders/*.comp to SPIR-V with glslc at build time.
         .plugin(name: "ShaderCompiler", capability: .buildTool(), path: "Plugins/ShaderCompiler"),

@@ -77,6 +77,7 @@ def main() -> None:
                          check=True, capture_output=True, text=True).stdout
     ours = json.loads(out.strip().splitlines()[-1])
     result = {
+        "maskstream_device": ours["device"],
         "preset": args.preset, "frame": f"{height}x{width}", "torch_threads": torch.get_num_threads(),
         "hf_torch_cpu_forward_s": round(hf, 4), "maskstream_backend": args.backend,
         "maskstream_forward_s": round(ours["forward_s_median"], 4),

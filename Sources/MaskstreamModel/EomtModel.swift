@@ -1,11 +1,12 @@
 import Foundation
+import MaskstreamGPU
 
 /// An EoMT instance segmentation model loaded from a Hugging Face
 /// `EomtForUniversalSegmentation` folder (`config.json`, `model.safetensors`,
 /// `preprocessor_config.json`), as-is, without conversion.
 ///
 /// ```swift
-/// let model = try EomtModel(folder: URL(filePath: "models/eomt"))
+/// let model = try EomtModel(folder: URL(filePath: "models/eomt"), device: try VulkanDevice())
 /// let instances = try model.predict(rgb: frame, width: 640, height: 480, threshold: 0.8, topK: 20)
 /// ```
 public final class EomtModel: Sendable {
@@ -18,10 +19,26 @@ public final class EomtModel: Sendable {
     private let preprocessor: EomtPreprocessor
     private let postprocessor: InstancePostprocessor
     private let reference: EomtReferenceForward
+    /// The Vulkan forward pass (nil: CPU reference) and the lock serializing its use.
+    private let gpu: GPUForwardBox?
+
+    /// Whether `forward` and `predict` run on the Vulkan device.
+    public var usesGPU: Bool { gpu != nil }
+
+    /// Loads the model folder, uploads the weights to `device` and records the forward pass
+    /// there. `device: nil` runs the (slow) CPU reference instead.
+    public convenience init(folder: URL, device: VulkanDevice?) throws {
+        try self.init(folder: folder, device: device, cpuOnly: device == nil)
+    }
+
+    /// Loads the model folder for the CPU reference forward pass (a test oracle; slow).
+    public convenience init(folder: URL) throws {
+        try self.init(folder: folder, device: nil, cpuOnly: true)
+    }
 
     /// Loads and validates the model folder. A missing `preprocessor_config.json` means
     /// transformers' defaults with padding on.
-    public init(folder: URL) throws {
+    private init(folder: URL, device: VulkanDevice?, cpuOnly: Bool) throws {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDir), isDir.boolValue else {
             throw MaskstreamError(.notFound, "model folder '\(folder.path)' does not exist: pass a folder written by EomtForUniversalSegmentation.save_pretrained")
@@ -42,6 +59,11 @@ public final class EomtModel: Sendable {
         self.preprocessor = EomtPreprocessor(config: processor, imageSize: config.imageSize)
         self.postprocessor = InstancePostprocessor(config: config, processor: processor)
         self.reference = EomtReferenceForward(config: config, weights: weights)
+        if let device, !cpuOnly {
+            self.gpu = GPUForwardBox(try EomtGPUForward(config: config, weights: weights, device: device))
+        } else {
+            self.gpu = nil
+        }
     }
 
     /// The model input for a frame: `[3, imageSize, imageSize]` and the resized frame size.
@@ -49,8 +71,14 @@ public final class EomtModel: Sendable {
         try preprocessor.pixelValues(rgb: rgb, width: width, height: height)
     }
 
-    /// Raw logits and query embeddings for model input pixels.
+    /// Raw logits and query embeddings for model input pixels (on the device when there is one).
     public func forward(pixels: [Float]) throws -> EomtRawOutput {
+        if let gpu { return try gpu.withLock { try $0.forward(pixels: pixels) } }
+        return try reference.forward(pixels: pixels)
+    }
+
+    /// The CPU reference forward pass, whatever the device (the oracle tests compare against).
+    public func referenceForward(pixels: [Float]) throws -> EomtRawOutput {
         try reference.forward(pixels: pixels)
     }
 
@@ -67,5 +95,19 @@ public final class EomtModel: Sendable {
         let (pixels, resized) = try pixelValues(rgb: rgb, width: width, height: height)
         let out = try forward(pixels: pixels)
         return try instances(out, frameHeight: height, frameWidth: width, resized: resized, threshold: threshold, topK: topK)
+    }
+}
+
+/// Owns the recorded GPU forward pass; one frame at a time goes through it.
+final class GPUForwardBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private let forward: EomtGPUForward
+
+    init(_ forward: EomtGPUForward) { self.forward = forward }
+
+    func withLock<R>(_ body: (EomtGPUForward) throws -> R) rethrows -> R {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(forward)
     }
 }

@@ -2,44 +2,62 @@ import Foundation
 import Testing
 @testable import MaskstreamModel
 
+/// Checks one forward pass's outputs against transformers' on the same weights and frame:
+/// logits (max |Δ| ≤ 1e-3), query-embedding norm, and post-processed instances (same
+/// queries and classes, scores within 1e-3, mask IoU ≥ 0.99).
+func expectMatchesGolden(_ model: EomtModel, _ fx: GoldenFixture, _ out: EomtRawOutput,
+                         resized: (height: Int, width: Int), sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let classRef = try fx.floats("class_logits.f32")
+    #expect(classRef.count == fx.meta.class_logits_shape.reduce(1, *), sourceLocation: sourceLocation)
+    #expect(maxAbsDiff(out.classLogits, classRef) <= 1e-3, sourceLocation: sourceLocation)
+    let m = model.config.maskSize
+    #expect(fx.meta.mask_logits_shape == [model.config.numQueries, m, m], sourceLocation: sourceLocation)
+    let mine = subsample(out.maskLogits, planes: model.config.numQueries, side: m, stride: fx.meta.mask_stride)
+    #expect(maxAbsDiff(mine, try fx.floats("mask_logits.f32")) <= 1e-3, sourceLocation: sourceLocation)
+    #expect(out.queryEmbeddings.count == model.config.numQueries * model.config.hiddenSize, sourceLocation: sourceLocation)
+    let norm = out.queryEmbeddings.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
+    #expect(abs(norm - fx.meta.last_hidden_query_l2) <= 1e-4 * fx.meta.last_hidden_query_l2, sourceLocation: sourceLocation)
+
+    let h = fx.meta.frame_height, w = fx.meta.frame_width
+    let found = try model.instances(out, frameHeight: h, frameWidth: w, resized: resized,
+                                    threshold: Float(fx.meta.threshold), topK: nil)
+    #expect(found.map(\.queryIndex) == fx.meta.segments.map(\.query), sourceLocation: sourceLocation)
+    #expect(found.map(\.classId) == fx.meta.segments.map(\.label_id), sourceLocation: sourceLocation)
+    for (mine, ref) in zip(found, fx.meta.segments) {
+        #expect(abs(Double(mine.score) - ref.score) <= 1e-3, sourceLocation: sourceLocation)
+        #expect(mine.label == model.config.labels[ref.label_id], sourceLocation: sourceLocation)
+        #expect(mine.mask.count == h * w, sourceLocation: sourceLocation)
+        #expect(mine.embedding.count == model.config.hiddenSize, sourceLocation: sourceLocation)
+    }
+    let masks = try fx.bytes("masks.u8")
+    #expect(masks.count == fx.meta.num_masks * h * w, sourceLocation: sourceLocation)
+    for i in 0..<min(fx.meta.num_masks, found.count) {
+        let ref = Array(masks[(i * h * w)..<((i + 1) * h * w)])
+        #expect(maskIoU(found[i].mask, ref) >= 0.99, "instance \(i) of \(fx.name)", sourceLocation: sourceLocation)
+    }
+}
+
 /// The CPU reference forward against transformers' outputs on the same weights and frame.
 @Suite struct EomtReferenceForwardTests {
     @Test(arguments: GoldenFixture.names)
-    func logitsMatchTransformers(_ name: String) throws {
+    func matchesTransformers(_ name: String) throws {
         let fx = try GoldenFixture(name)
         let model = try EomtModel(folder: fx.modelFolder)
-        let (pixels, _) = try model.pixelValues(rgb: try fx.frame, width: fx.meta.frame_width, height: fx.meta.frame_height)
-        let out = try model.forward(pixels: pixels)
-        let classRef = try fx.floats("class_logits.f32")
-        #expect(classRef.count == fx.meta.class_logits_shape.reduce(1, *))
-        #expect(maxAbsDiff(out.classLogits, classRef) <= 1e-3)
-        let m = model.config.maskSize
-        #expect(fx.meta.mask_logits_shape == [model.config.numQueries, m, m])
-        let maskRef = try fx.floats("mask_logits.f32")
-        let mine = subsample(out.maskLogits, planes: model.config.numQueries, side: m, stride: fx.meta.mask_stride)
-        #expect(maxAbsDiff(mine, maskRef) <= 1e-3)
-        #expect(out.queryEmbeddings.count == model.config.numQueries * model.config.hiddenSize)
+        #expect(!model.usesGPU)
+        let (pixels, resized) = try model.pixelValues(rgb: try fx.frame, width: fx.meta.frame_width, height: fx.meta.frame_height)
+        try expectMatchesGolden(model, fx, try model.forward(pixels: pixels), resized: resized)
     }
 
-    @Test(arguments: GoldenFixture.names)
-    func instancesMatchPostProcess(_ name: String) throws {
-        let fx = try GoldenFixture(name)
+    /// `predict` is preprocessing + forward + post-processing, and top-k keeps the best.
+    @Test func predictComposesTheStages() throws {
+        let fx = try GoldenFixture("tiny_gelu")
         let model = try EomtModel(folder: fx.modelFolder)
-        let h = fx.meta.frame_height, w = fx.meta.frame_width
-        let found = try model.predict(rgb: try fx.frame, width: w, height: h, threshold: Float(fx.meta.threshold), topK: nil)
-        #expect(found.map(\.queryIndex) == fx.meta.segments.map(\.query))
-        #expect(found.map(\.classId) == fx.meta.segments.map(\.label_id))
-        for (mine, ref) in zip(found, fx.meta.segments) {
-            #expect(abs(Double(mine.score) - ref.score) <= 1e-3)
-            #expect(mine.label == model.config.labels[ref.label_id])
-            #expect(mine.mask.count == h * w)
-            #expect(mine.embedding.count == model.config.hiddenSize)
-        }
-        let masks = try fx.bytes("masks.u8")
-        #expect(masks.count == fx.meta.num_masks * h * w)
-        for i in 0..<min(fx.meta.num_masks, found.count) {
-            let ref = Array(masks[(i * h * w)..<((i + 1) * h * w)])
-            #expect(maskIoU(found[i].mask, ref) >= 0.99, "instance \(i) of \(name)")
-        }
+        let all = try model.predict(rgb: try fx.frame, width: fx.meta.frame_width, height: fx.meta.frame_height,
+                                    threshold: Float(fx.meta.threshold), topK: nil)
+        #expect(all.map(\.queryIndex) == fx.meta.segments.map(\.query))
+        let top = try model.predict(rgb: try fx.frame, width: fx.meta.frame_width, height: fx.meta.frame_height,
+                                    threshold: Float(fx.meta.threshold), topK: 1)
+        #expect(top.count == 1 && top.first?.score == all.map(\.score).max())
+        #expect(throws: MaskstreamError.self) { _ = try model.predict(rgb: [1, 2, 3], width: 5, height: 5, threshold: 0.5, topK: nil) }
     }
 }

@@ -16,6 +16,7 @@ struct GoldenFixture {
         var segments: [Segment]
         var num_masks: Int
         var query_scores: [Double]
+        var last_hidden_query_l2: Double
     }
 
     static let names = ["tiny_gelu", "tiny_swiglu_bf16", "coco_small_shaped_f16"]

@@ -1,21 +1,24 @@
 import Foundation
+import MaskstreamGPU
 import MaskstreamModel
 
 /// Times the EoMT forward pass of maskstream on one frame and prints one JSON line.
 ///
 ///     eomt-bench <model-folder> <frame.rgb> <width> <height> [iterations] [backend]
 ///
-/// backend: `cpu` (the reference loops). Used by benchmarks/model_forward.py.
+/// backend: `gpu` (Vulkan, best device; lavapipe on CPU-only machines) or `cpu` (the reference
+/// loops). Used by benchmarks/model_forward.py.
 let args = CommandLine.arguments
 guard args.count >= 5, let width = Int(args[3]), let height = Int(args[4]) else {
     FileHandle.standardError.write(Data("usage: eomt-bench <model-folder> <frame.rgb> <width> <height> [iterations] [backend]\n".utf8))
     exit(2)
 }
 let iterations = args.count > 5 ? Int(args[5]) ?? 3 : 3
-let backend = args.count > 6 ? args[6] : "cpu"
+let backend = args.count > 6 ? args[6] : "gpu"
 do {
     let loadStart = Date()
-    let model = try EomtModel(folder: URL(fileURLWithPath: args[1]))
+    let device = backend == "gpu" ? try VulkanDevice() : nil
+    let model = try EomtModel(folder: URL(fileURLWithPath: args[1]), device: device)
     let loadSeconds = Date().timeIntervalSince(loadStart)
     let rgb = [UInt8](try Data(contentsOf: URL(fileURLWithPath: args[2])))
     let (pixels, resized) = try model.pixelValues(rgb: rgb, width: width, height: height)
@@ -34,7 +37,7 @@ do {
     }
     func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
     let result: [String: Any] = [
-        "backend": backend, "iterations": forwardTimes.count, "load_s": loadSeconds,
+        "backend": backend, "device": device.map { "\($0.info.name) (\($0.info.kind))" } ?? "cpu reference", "iterations": forwardTimes.count, "load_s": loadSeconds,
         "forward_s_median": median(forwardTimes), "forward_s_all": forwardTimes,
         "forward_plus_postprocess_s_median": median(predictTimes), "instances": instances,
     ]

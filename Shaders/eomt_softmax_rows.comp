@@ -1,0 +1,40 @@
+#version 450
+// In-place row softmax of a [rows, cols] matrix with a scale on the inputs:
+// x[r, c] = exp(s·x[r, c] − max_c s·x[r, ·]) / Σ. One workgroup of 64 invocations per row
+// (rows beyond 65535 wrap onto gl_WorkGroupID.y); each invocation strides the columns.
+layout(local_size_x = 64) in;
+layout(std430, binding = 0) buffer BX { float x[]; };
+layout(push_constant) uniform Push { uint ox; uint rows, cols; float scale; } pc;
+
+shared float red[64];
+
+void main() {
+    uint r = gl_WorkGroupID.x + gl_WorkGroupID.y * 65535u;
+    if (r >= pc.rows) return;
+    uint t = gl_LocalInvocationID.x;
+    uint base = pc.ox + r * pc.cols;
+    float m = -3.402823e38;
+    for (uint c = t; c < pc.cols; c += 64u) m = max(m, x[base + c] * pc.scale);
+    red[t] = m;
+    barrier();
+    for (uint s = 32u; s > 0u; s >>= 1u) {
+        if (t < s) red[t] = max(red[t], red[t + s]);
+        barrier();
+    }
+    m = red[0];
+    barrier();
+    float sum = 0.0;
+    for (uint c = t; c < pc.cols; c += 64u) {
+        float e = exp(x[base + c] * pc.scale - m);
+        x[base + c] = e;
+        sum += e;
+    }
+    red[t] = sum;
+    barrier();
+    for (uint s = 32u; s > 0u; s >>= 1u) {
+        if (t < s) red[t] += red[t + s];
+        barrier();
+    }
+    float inv = 1.0 / red[0];
+    for (uint c = t; c < pc.cols; c += 64u) x[base + c] *= inv;
+}
