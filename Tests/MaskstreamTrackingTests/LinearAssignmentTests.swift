@@ -72,6 +72,28 @@ private func total(_ pairs: [LinearAssignment.Pair], _ c: [[Double]], rows: Int,
         }
     }
 
+    /// Component splitting must agree with one dense solve of the clipped matrix.
+    @Test(arguments: [(40, 50), (50, 40), (60, 60)])
+    func sparseProblemsMatchTheDenseSolve(rows: Int, cols: Int) {
+        var rng = SplitMix(seed: UInt64(rows &* 131 &+ cols))
+        let maxCost = 0.7
+        var cost = CostMatrix(rows: rows, cols: cols, fill: .infinity)
+        var clipped = [Double](repeating: maxCost, count: rows * cols)
+        for i in 0..<rows {
+            for j in 0..<cols where rng.unit() < 0.08 {
+                cost[i, j] = rng.unit()
+                clipped[i * cols + j] = min(cost[i, j], maxCost)
+            }
+        }
+        let sparse = LinearAssignment.solve(cost, maxCost: maxCost)
+        let dense = LinearAssignment.hungarian(clipped, rows: rows, cols: cols).filter { cost[$0.0, $0.1] < maxCost }
+        let total = { (pairs: [(Int, Int)]) in
+            pairs.reduce(0.0) { $0 + cost[$1.0, $1.1] } + Double(rows + cols - 2 * pairs.count) * maxCost / 2
+        }
+        #expect(abs(total(sparse.map { ($0.row, $0.col) }) - total(dense)) < 1e-9)
+        #expect(!sparse.isEmpty)
+    }
+
     @Test func withoutThresholdEveryRowOfASquareFeasibleProblemIsMatched() throws {
         var rng = SplitMix(seed: 7)
         let n = 30
