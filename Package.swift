@@ -18,6 +18,11 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.8.0"),
     ],
     targets: [
         // C interop: module maps and shims only.
@@ -41,29 +46,55 @@ let package = Package(
             name: "MaskstreamPipeline",
             dependencies: [
                 "MaskstreamCore", "MaskstreamMedia", "MaskstreamMasks", "MaskstreamGPU",
-                "MaskstreamModel", "MaskstreamTracking",
+                "MaskstreamModel", "MaskstreamTracking", "MaskstreamServer",
                 .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "MaskstreamServer",
+            dependencies: [
+                "MaskstreamCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "MaskstreamCLI",
             dependencies: [
-                "MaskstreamPipeline",
+                "MaskstreamPipeline", "MaskstreamMedia", "MaskstreamGPU", "MaskstreamMasks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
         ),
 
+        // Model forward benchmark driven by benchmarks/model_forward.py.
+        .executableTarget(name: "EomtBench", dependencies: ["MaskstreamModel"], path: "benchmarks/EomtBench", swiftSettings: swiftSettings),
+
         // Compiles Shaders/*.comp to SPIR-V with glslc at build time.
         .plugin(name: "ShaderCompiler", capability: .buildTool(), path: "Plugins/ShaderCompiler"),
 
+        .target(name: "MaskstreamTestSupport", path: "Tests/MaskstreamTestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "MaskstreamCoreTests", dependencies: ["MaskstreamCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "MaskstreamMediaTests", dependencies: ["MaskstreamMedia"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(name: "MaskstreamMediaTests", dependencies: ["MaskstreamMedia", "MaskstreamTestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "MaskstreamMasksTests", dependencies: ["MaskstreamMasks"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "MaskstreamGPUTests", dependencies: ["MaskstreamGPU"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "MaskstreamModelTests", dependencies: ["MaskstreamModel"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "MaskstreamTrackingTests", dependencies: ["MaskstreamTracking"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
-        .testTarget(name: "MaskstreamPipelineTests", dependencies: ["MaskstreamPipeline"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MaskstreamServerTests",
+            dependencies: [
+                "MaskstreamServer",
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "MaskstreamPipelineTests", dependencies: ["MaskstreamPipeline", "MaskstreamTestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
     ]
 )

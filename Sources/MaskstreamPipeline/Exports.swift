@@ -1,1 +1,6 @@
 @_exported import MaskstreamCore
+@_exported import MaskstreamMasks
+@_exported import MaskstreamMedia
+@_exported import MaskstreamModel
+@_exported import MaskstreamGPU
+@_exported import MaskstreamTracking

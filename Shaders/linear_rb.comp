@@ -1,0 +1,56 @@
+#version 450
+// Y[M,N] = X[M,K] · W[N,K]ᵀ (+ b) (→ GELU) (× layerScale) (+ R): register-blocked,
+// no shared memory. Each invocation computes a 4×4 tile of Y; edges are clamped on
+// load and masked on store. Fast on CPU devices (lavapipe), where shared memory is slow.
+#include "common.glsl"
+layout(local_size_x = 8, local_size_y = 8) in;
+layout(std430, binding = 0) readonly buffer BX { float x[]; };
+layout(std430, binding = 1) readonly buffer BW { float w[]; };
+layout(std430, binding = 2) readonly buffer BB { float bias[]; };
+layout(std430, binding = 3) buffer BY { float y[]; };
+layout(std430, binding = 4) readonly buffer BR { float res[]; };
+layout(std430, binding = 5) readonly buffer BS { float scale[]; };
+layout(push_constant) uniform Push {
+    uint ox, ow, ob, oy, orr, os;
+    uint M, N, K;
+    uint flags; // 1 bias, 2 gelu, 4 layer scale, 8 residual
+} pc;
+
+void main() {
+    uint n0 = gl_GlobalInvocationID.x * 4u;
+    uint m0 = gl_GlobalInvocationID.y * 4u;
+    if (n0 >= pc.N || m0 >= pc.M) return;
+    uint K = pc.K;
+    uint r0 = pc.ox + min(m0 + 0u, pc.M - 1u) * K;
+    uint r1 = pc.ox + min(m0 + 1u, pc.M - 1u) * K;
+    uint r2 = pc.ox + min(m0 + 2u, pc.M - 1u) * K;
+    uint r3 = pc.ox + min(m0 + 3u, pc.M - 1u) * K;
+    uint c0 = pc.ow + min(n0 + 0u, pc.N - 1u) * K;
+    uint c1 = pc.ow + min(n0 + 1u, pc.N - 1u) * K;
+    uint c2 = pc.ow + min(n0 + 2u, pc.N - 1u) * K;
+    uint c3 = pc.ow + min(n0 + 3u, pc.N - 1u) * K;
+    vec4 acc0 = vec4(0.0), acc1 = vec4(0.0), acc2 = vec4(0.0), acc3 = vec4(0.0);
+    for (uint k = 0u; k < K; ++k) {
+        vec4 b = vec4(w[c0 + k], w[c1 + k], w[c2 + k], w[c3 + k]);
+        acc0 += x[r0 + k] * b;
+        acc1 += x[r1 + k] * b;
+        acc2 += x[r2 + k] * b;
+        acc3 += x[r3 + k] * b;
+    }
+    vec4 rows[4] = vec4[4](acc0, acc1, acc2, acc3);
+    for (uint i = 0u; i < 4u; ++i) {
+        uint m = m0 + i;
+        if (m >= pc.M) break;
+        for (uint j = 0u; j < 4u; ++j) {
+            uint n = n0 + j;
+            if (n >= pc.N) break;
+            float v = rows[i][j];
+            if ((pc.flags & 1u) != 0u) v += bias[pc.ob + n];
+            if ((pc.flags & 2u) != 0u) v = ms_gelu(v);
+            if ((pc.flags & 4u) != 0u) v *= scale[pc.os + n];
+            uint idx = m * pc.N + n;
+            if ((pc.flags & 8u) != 0u) v += res[pc.orr + idx];
+            y[pc.oy + idx] = v;
+        }
+    }
+}

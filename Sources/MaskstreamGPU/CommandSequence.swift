@@ -1,0 +1,285 @@
+import CVulkan
+import MaskstreamCore
+
+/// Many kernel dispatches recorded into ONE command buffer, submitted at once.
+///
+/// Ops append dispatches (`linear`, `layerNorm`, `attention`, …); a memory barrier is
+/// inserted only before a dispatch that reads or writes a buffer an earlier dispatch
+/// (since the last barrier) wrote, or writes a buffer one read. `submit()` ends the
+/// recording and queues the work; `wait()` blocks on the sequence's fence. A recorded
+/// sequence can be submitted again (e.g. the same forward pass every frame, with new
+/// input uploaded in between); `reset()` clears it for new recording.
+///
+/// ```swift
+/// let seq = try device.makeSequence()
+/// try seq.layerNorm(x: x, gamma: g, beta: b, y: h, rows: 197, dim: 768, eps: 1e-6)
+/// try seq.linear(x: h, weight: w, bias: bias, y: out, m: 197, n: 2304, k: 768)
+/// try seq.submit()
+/// try seq.wait()
+/// ```
+public final class CommandSequence {
+    /// The device the sequence records for.
+    public let device: VulkanDevice
+    /// Dispatches recorded so far.
+    public private(set) var dispatchCount = 0
+    /// Pipeline barriers recorded so far.
+    public private(set) var barrierCount = 0
+
+    private enum State { case recording, recorded, pending }
+    private var state = State.recording
+    private let pool: VkCommandPool
+    private let commandBuffer: VkCommandBuffer
+    private let fence: VkFence
+    private var descriptorPools: [VkDescriptorPool] = []
+    private var setsLeftInPool = 0
+    private var writtenSinceBarrier = Set<ObjectIdentifier>()
+    private var readSinceBarrier = Set<ObjectIdentifier>()
+    private var retained: [ObjectIdentifier: GPUBuffer] = [:]
+    private static let setsPerPool = 256
+
+    init(device: VulkanDevice) throws {
+        self.device = device
+        let vk = device.device
+        var poolInfo = VkCommandPoolCreateInfo()
+        poolInfo.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO
+        poolInfo.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT.rawValue
+        poolInfo.queueFamilyIndex = device.queueFamily
+        var pool: VkCommandPool?
+        try vkCheck(vkCreateCommandPool(vk, &poolInfo, nil, &pool), "vkCreateCommandPool")
+        guard let pool else { throw MaskstreamError(.vulkan, "vkCreateCommandPool returned nothing") }
+        var allocInfo = VkCommandBufferAllocateInfo()
+        allocInfo.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO
+        allocInfo.commandPool = pool
+        allocInfo.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY
+        allocInfo.commandBufferCount = 1
+        var cb: VkCommandBuffer?
+        let allocResult = vkAllocateCommandBuffers(vk, &allocInfo, &cb)
+        guard allocResult == VK_SUCCESS, let cb else {
+            vkDestroyCommandPool(vk, pool, nil)
+            try vkCheck(allocResult == VK_SUCCESS ? VK_ERROR_INITIALIZATION_FAILED : allocResult, "vkAllocateCommandBuffers")
+            throw MaskstreamError(.vulkan, "vkAllocateCommandBuffers returned nothing")
+        }
+        let fence: VkFence
+        do {
+            fence = try device.makeFence()
+        } catch {
+            vkDestroyCommandPool(vk, pool, nil)
+            throw error
+        }
+        self.pool = pool
+        self.commandBuffer = cb
+        self.fence = fence
+        do {
+            try begin()
+        } catch {
+            vkDestroyFence(vk, fence, nil)
+            vkDestroyCommandPool(vk, pool, nil)
+            throw error
+        }
+    }
+
+    deinit {
+        let vk = device.device
+        if state == .pending {
+            var f: VkFence? = fence
+            _ = vkWaitForFences(vk, 1, &f, VkBool32(VK_TRUE), UInt64.max)
+        }
+        for p in descriptorPools { vkDestroyDescriptorPool(vk, p, nil) }
+        vkDestroyFence(vk, fence, nil)
+        vkDestroyCommandPool(vk, pool, nil)
+    }
+
+    /// Whether submitted work may still be running.
+    public var isPending: Bool { state == .pending }
+
+    /// Ends recording (first time) and queues the command buffer. If the previous
+    /// submission of this sequence is still running, waits for it first.
+    public func submit() throws {
+        if state == .pending { try wait() }
+        if state == .recording {
+            var barrier = VkMemoryBarrier()
+            barrier.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER
+            barrier.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT.rawValue
+            barrier.dstAccessMask = VK_ACCESS_HOST_READ_BIT.rawValue
+            vkCmdPipelineBarrier(commandBuffer, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue, VK_PIPELINE_STAGE_HOST_BIT.rawValue,
+                                 0, 1, &barrier, 0, nil, 0, nil)
+            try vkCheck(vkEndCommandBuffer(commandBuffer), "vkEndCommandBuffer")
+            state = .recorded
+        }
+        var f: VkFence? = fence
+        try vkCheck(vkResetFences(device.device, 1, &f), "vkResetFences")
+        try device.submit(commandBuffer, fence: fence)
+        state = .pending
+    }
+
+    /// Blocks until the last submission finished (returns at once if none is pending).
+    /// - Parameter timeoutNanoseconds: how long to wait; throws `.timeout` when exceeded.
+    public func wait(timeoutNanoseconds: UInt64 = UInt64.max) throws {
+        guard state == .pending else { return }
+        var f: VkFence? = fence
+        let result = vkWaitForFences(device.device, 1, &f, VkBool32(VK_TRUE), timeoutNanoseconds)
+        if result == VK_TIMEOUT {
+            throw MaskstreamError(.timeout, "GPU work did not finish in \(timeoutNanoseconds / 1_000_000) ms: use a smaller model or input, or a faster device")
+        }
+        try vkCheck(result, "vkWaitForFences")
+        state = .recorded
+    }
+
+    /// Waits for pending work, then clears the recording so new ops can be appended.
+    public func reset() throws {
+        try wait()
+        try vkCheck(vkResetCommandBuffer(commandBuffer, 0), "vkResetCommandBuffer")
+        for p in descriptorPools { try vkCheck(vkResetDescriptorPool(device.device, p, 0), "vkResetDescriptorPool") }
+        setsLeftInPool = 0
+        retained.removeAll()
+        writtenSinceBarrier.removeAll()
+        readSinceBarrier.removeAll()
+        dispatchCount = 0
+        barrierCount = 0
+        try begin()
+    }
+
+    private func begin() throws {
+        var info = VkCommandBufferBeginInfo()
+        info.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO
+        try vkCheck(vkBeginCommandBuffer(commandBuffer, &info), "vkBeginCommandBuffer")
+        state = .recording
+        // Uploads from the host before each submit become visible through the submit itself.
+        // Later dispatches must also not overwrite what an earlier submit of another sequence reads;
+        // callers order sequences with wait().
+        var barrier = VkMemoryBarrier()
+        barrier.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER
+        barrier.srcAccessMask = VK_ACCESS_HOST_WRITE_BIT.rawValue
+        barrier.dstAccessMask = VK_ACCESS_SHADER_READ_BIT.rawValue | VK_ACCESS_SHADER_WRITE_BIT.rawValue
+        vkCmdPipelineBarrier(commandBuffer, VK_PIPELINE_STAGE_HOST_BIT.rawValue, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue,
+                             0, 1, &barrier, 0, nil, 0, nil)
+    }
+
+    /// How a kernel uses one binding.
+    enum Access { case read, write, readWrite }
+
+    /// Records one dispatch of `kernel`.
+    /// - Parameters:
+    ///   - bindings: one slice per binding of the kernel, with how it is accessed.
+    ///   - params: kernel parameters, pushed after the per-binding element offsets.
+    ///   - groups: workgroup counts (each ≤ the device limit, 65535 is always allowed).
+    func dispatch(_ kernel: Kernel, _ bindings: [(BufferSlice, Access)], params: [UInt32], groups: (Int, Int, Int)) throws {
+        guard state == .recording else {
+            throw MaskstreamError(.invalidInput, "this command sequence was already submitted: call reset() before recording new ops")
+        }
+        guard bindings.count == kernel.bindings else {
+            throw MaskstreamError(.internal, "kernel \(kernel.name) takes \(kernel.bindings) buffers, got \(bindings.count)")
+        }
+        guard (bindings.count + params.count) * 4 <= Kernel.pushConstantBytes else {
+            throw MaskstreamError(.internal, "kernel \(kernel.name) push constants exceed \(Kernel.pushConstantBytes) bytes")
+        }
+        let limits = device.limits
+        let maxGroups = withUnsafeBytes(of: limits.maxComputeWorkGroupCount) { Array($0.bindMemory(to: UInt32.self)) }
+        for (g, limit) in zip([groups.0, groups.1, groups.2], maxGroups) where g < 0 || g > Int(limit) {
+            throw MaskstreamError(.unsupported, "kernel \(kernel.name) needs \(g) workgroups, more than this device's \(limit): use a smaller input")
+        }
+        if groups.0 == 0 || groups.1 == 0 || groups.2 == 0 { return }
+
+        let pipeline = try device.pipeline(kernel)
+        let set = try allocateSet(pipeline.setLayout)
+
+        let align = max(Int(limits.minStorageBufferOffsetAlignment), 4)
+        let maxRange = Int(limits.maxStorageBufferRange)
+        var infos: [VkDescriptorBufferInfo] = []
+        var offsets: [UInt32] = []
+        for (slice, _) in bindings {
+            let byteOffset = slice.offset * 4
+            let aligned = byteOffset / align * align
+            let remainder = (byteOffset - aligned) / 4
+            let range = (remainder + slice.count) * 4
+            guard range <= maxRange else {
+                throw MaskstreamError(.unsupported,
+                    "kernel \(kernel.name) binds \(range) bytes, more than the \(maxRange)-byte storage-buffer range of '\(device.info.name)': split the tensor")
+            }
+            infos.append(VkDescriptorBufferInfo(buffer: slice.buffer.buffer, offset: VkDeviceSize(aligned), range: VkDeviceSize(range)))
+            offsets.append(UInt32(remainder))
+            retained[ObjectIdentifier(slice.buffer)] = slice.buffer
+        }
+        infos.withUnsafeBufferPointer { ip in
+            var writes = (0 ..< infos.count).map { i in
+                var w = VkWriteDescriptorSet()
+                w.sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET
+                w.dstSet = set
+                w.dstBinding = UInt32(i)
+                w.descriptorCount = 1
+                w.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER
+                w.pBufferInfo = ip.baseAddress.map { $0 + i }
+                return w
+            }
+            vkUpdateDescriptorSets(device.device, UInt32(writes.count), &writes, 0, nil)
+        }
+
+        let reads = Set(bindings.filter { $0.1 != .write }.map { ObjectIdentifier($0.0.buffer) })
+        let writes = Set(bindings.filter { $0.1 != .read }.map { ObjectIdentifier($0.0.buffer) })
+        if !writtenSinceBarrier.isDisjoint(with: reads.union(writes)) || !readSinceBarrier.isDisjoint(with: writes) {
+            var barrier = VkMemoryBarrier()
+            barrier.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER
+            barrier.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT.rawValue | VK_ACCESS_SHADER_READ_BIT.rawValue
+            barrier.dstAccessMask = VK_ACCESS_SHADER_READ_BIT.rawValue | VK_ACCESS_SHADER_WRITE_BIT.rawValue
+            vkCmdPipelineBarrier(commandBuffer, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue,
+                                 0, 1, &barrier, 0, nil, 0, nil)
+            barrierCount += 1
+            writtenSinceBarrier.removeAll()
+            readSinceBarrier.removeAll()
+        }
+        writtenSinceBarrier.formUnion(writes)
+        readSinceBarrier.formUnion(reads)
+
+        vkCmdBindPipeline(commandBuffer, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline.pipeline)
+        var setOpt: VkDescriptorSet? = set
+        vkCmdBindDescriptorSets(commandBuffer, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline.layout, 0, 1, &setOpt, 0, nil)
+        var push = offsets + params
+        push += [UInt32](repeating: 0, count: Kernel.pushConstantBytes / 4 - push.count)
+        vkCmdPushConstants(commandBuffer, pipeline.layout, VK_SHADER_STAGE_COMPUTE_BIT.rawValue, 0, UInt32(Kernel.pushConstantBytes), &push)
+        vkCmdDispatch(commandBuffer, UInt32(groups.0), UInt32(groups.1), UInt32(groups.2))
+        dispatchCount += 1
+    }
+
+    private func allocateSet(_ layout: VkDescriptorSetLayout) throws -> VkDescriptorSet {
+        if setsLeftInPool == 0 {
+            if descriptorPools.count * Self.setsPerPool <= dispatchCount || descriptorPools.isEmpty {
+                var size = VkDescriptorPoolSize(type: VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, descriptorCount: UInt32(Self.setsPerPool * 8))
+                var info = VkDescriptorPoolCreateInfo()
+                info.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO
+                info.maxSets = UInt32(Self.setsPerPool)
+                info.poolSizeCount = 1
+                var pool: VkDescriptorPool?
+                try withUnsafePointer(to: &size) { sp in
+                    info.pPoolSizes = sp
+                    try vkCheck(vkCreateDescriptorPool(device.device, &info, nil, &pool), "vkCreateDescriptorPool")
+                }
+                guard let pool else { throw MaskstreamError(.vulkan, "vkCreateDescriptorPool returned nothing") }
+                descriptorPools.append(pool)
+            }
+            setsLeftInPool = Self.setsPerPool
+        }
+        let poolIndex = dispatchCount / Self.setsPerPool
+        guard descriptorPools.indices.contains(poolIndex) else {
+            throw MaskstreamError(.internal, "descriptor pool bookkeeping is inconsistent")
+        }
+        var layoutOpt: VkDescriptorSetLayout? = layout
+        var info = VkDescriptorSetAllocateInfo()
+        info.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO
+        info.descriptorPool = descriptorPools[poolIndex]
+        info.descriptorSetCount = 1
+        var set: VkDescriptorSet?
+        try withUnsafePointer(to: &layoutOpt) { lp in
+            info.pSetLayouts = lp
+            try vkCheck(vkAllocateDescriptorSets(device.device, &info, &set), "vkAllocateDescriptorSets")
+        }
+        guard let set else { throw MaskstreamError(.vulkan, "vkAllocateDescriptorSets returned nothing") }
+        setsLeftInPool -= 1
+        return set
+    }
+}
+
+/// Number of 1-D workgroups for `count` items with `local` invocations each, capped so
+/// kernels that loop with a grid stride stay inside the guaranteed 65535 limit.
+func groups1D(_ count: Int, local: Int) -> Int {
+    min((count + local - 1) / local, 65535)
+}

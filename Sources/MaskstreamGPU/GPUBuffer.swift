@@ -1,0 +1,191 @@
+import CVulkan
+import Foundation
+import MaskstreamCore
+
+/// A Vulkan storage buffer sized in 32-bit floats.
+///
+/// On CPU and integrated devices the memory is host-visible and mapped, so `upload` and
+/// `download` are plain copies; on discrete GPUs it is device-local and they go through
+/// a staging buffer. Upload weights once; bind parts of one big buffer with `slice`.
+///
+/// `upload` and `download` do not synchronize with command sequences: wait for the
+/// sequences that use the buffer first.
+public final class GPUBuffer: @unchecked Sendable {
+    /// Number of floats the buffer holds.
+    public let count: Int
+    let byteSize: Int
+    let buffer: VkBuffer
+    let memory: VkDeviceMemory
+    private let mapped: UnsafeMutableRawPointer?
+    private unowned(unsafe) let owner: VulkanDevice
+    private let keepAlive: VulkanDevice
+
+    init(device: VulkanDevice, count: Int, hostVisible: Bool? = nil) throws {
+        guard count > 0 else {
+            throw MaskstreamError(.invalidInput, "a GPU buffer needs at least one float, got \(count): check the tensor shape")
+        }
+        let (bytes, overflow) = count.multipliedReportingOverflow(by: 4)
+        guard !overflow, UInt64(bytes) <= UInt64(Int64.max) else {
+            throw MaskstreamError(.invalidInput, "a GPU buffer of \(count) floats is too large: use a smaller input")
+        }
+        self.count = count
+        self.byteSize = bytes
+        self.owner = device
+        self.keepAlive = device
+        let vk = device.device
+
+        var info = VkBufferCreateInfo()
+        info.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO
+        info.size = VkDeviceSize(bytes)
+        info.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT.rawValue | VK_BUFFER_USAGE_TRANSFER_SRC_BIT.rawValue | VK_BUFFER_USAGE_TRANSFER_DST_BIT.rawValue
+        info.sharingMode = VK_SHARING_MODE_EXCLUSIVE
+        var buffer: VkBuffer?
+        try vkCheck(vkCreateBuffer(vk, &info, nil, &buffer), "vkCreateBuffer(\(bytes) bytes)")
+        guard let buffer else { throw MaskstreamError(.vulkan, "vkCreateBuffer returned nothing") }
+
+        var requirements = VkMemoryRequirements()
+        vkGetBufferMemoryRequirements(vk, buffer, &requirements)
+        let wantHost = hostVisible ?? (device.info.kind != .discreteGPU)
+        let hostFlags = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT.rawValue | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT.rawValue
+        let local = VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT.rawValue
+        let typeIndex = wantHost
+            ? device.memoryType(typeBits: requirements.memoryTypeBits, required: hostFlags, preferred: hostFlags | local)
+            : device.memoryType(typeBits: requirements.memoryTypeBits, required: local, preferred: local)
+        guard let typeIndex else {
+            vkDestroyBuffer(vk, buffer, nil)
+            throw MaskstreamError(.unsupported, "device '\(device.info.name)' has no suitable memory type for buffers: pick another device")
+        }
+        var alloc = VkMemoryAllocateInfo()
+        alloc.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO
+        alloc.allocationSize = requirements.size
+        alloc.memoryTypeIndex = typeIndex
+        var memory: VkDeviceMemory?
+        let allocResult = vkAllocateMemory(vk, &alloc, nil, &memory)
+        guard allocResult == VK_SUCCESS, let memory else {
+            vkDestroyBuffer(vk, buffer, nil)
+            try vkCheck(allocResult == VK_SUCCESS ? VK_ERROR_OUT_OF_DEVICE_MEMORY : allocResult, "vkAllocateMemory(\(bytes) bytes)")
+            throw MaskstreamError(.vulkan, "vkAllocateMemory returned nothing")
+        }
+        let bindResult = vkBindBufferMemory(vk, buffer, memory, 0)
+        var pointer: UnsafeMutableRawPointer?
+        var mapResult = VK_SUCCESS
+        let flags = withUnsafeBytes(of: device.memoryProperties.memoryTypes) { raw in
+            raw.bindMemory(to: VkMemoryType.self)[Int(typeIndex)].propertyFlags
+        }
+        if bindResult == VK_SUCCESS, flags & hostFlags == hostFlags {
+            mapResult = vkMapMemory(vk, memory, 0, VkDeviceSize(VK_WHOLE_SIZE), 0, &pointer)
+        }
+        guard bindResult == VK_SUCCESS, mapResult == VK_SUCCESS else {
+            vkFreeMemory(vk, memory, nil)
+            vkDestroyBuffer(vk, buffer, nil)
+            try vkCheck(bindResult, "vkBindBufferMemory")
+            try vkCheck(mapResult, "vkMapMemory")
+            throw MaskstreamError(.vulkan, "binding buffer memory failed")
+        }
+        self.buffer = buffer
+        self.memory = memory
+        self.mapped = pointer
+    }
+
+    deinit {
+        let vk = owner.device
+        if mapped != nil { vkUnmapMemory(vk, memory) }
+        vkDestroyBuffer(vk, buffer, nil)
+        vkFreeMemory(vk, memory, nil)
+    }
+
+    /// The whole buffer as a slice.
+    public var all: BufferSlice { BufferSlice(buffer: self, offset: 0, count: count) }
+
+    /// `count` floats starting at float `offset`; throws if that is outside the buffer.
+    public func slice(offset: Int, count: Int) throws -> BufferSlice {
+        guard offset >= 0, count > 0, offset <= self.count, count <= self.count - offset else {
+            throw MaskstreamError(.invalidInput,
+                "slice [\(offset), \(offset) + \(count)) is outside a GPU buffer of \(self.count) floats: check tensor offsets and shapes")
+        }
+        return BufferSlice(buffer: self, offset: offset, count: count)
+    }
+
+    /// Copies `values` into the buffer starting at float `offset`.
+    public func upload(_ values: [Float], at offset: Int = 0) throws {
+        try values.withUnsafeBytes { raw in try write(raw, atByte: offset * 4, what: "\(values.count) floats at \(offset)") }
+    }
+
+    /// Copies raw bytes (e.g. an RGB8 frame) into the buffer starting at byte `byteOffset`.
+    public func upload(bytes: [UInt8], atByte byteOffset: Int = 0) throws {
+        try bytes.withUnsafeBytes { raw in try write(raw, atByte: byteOffset, what: "\(bytes.count) bytes at byte \(byteOffset)") }
+    }
+
+    /// Reads `count` floats starting at float `offset` (all of them by default).
+    public func download(offset: Int = 0, count: Int? = nil) throws -> [Float] {
+        let n = count ?? (self.count - offset)
+        guard offset >= 0, n >= 0, offset <= self.count, n <= self.count - offset else {
+            throw MaskstreamError(.invalidInput, "download of \(n) floats at \(offset) is outside a GPU buffer of \(self.count) floats")
+        }
+        if n == 0 { return [] }
+        var result = [Float](repeating: 0, count: n)
+        if let mapped {
+            result.withUnsafeMutableBytes { dst in
+                dst.copyMemory(from: UnsafeRawBufferPointer(start: mapped + offset * 4, count: n * 4))
+            }
+        } else {
+            let staging = try GPUBuffer(device: owner, count: n, hostVisible: true)
+            try owner.runImmediately { cb in
+                var region = VkBufferCopy(srcOffset: VkDeviceSize(offset * 4), dstOffset: 0, size: VkDeviceSize(n * 4))
+                vkCmdCopyBuffer(cb, buffer, staging.buffer, 1, &region)
+                Self.hostBarrier(cb, access: VK_ACCESS_HOST_READ_BIT.rawValue)
+            }
+            result = try staging.download()
+        }
+        return result
+    }
+
+    private func write(_ raw: UnsafeRawBufferPointer, atByte byteOffset: Int, what: String) throws {
+        guard byteOffset >= 0, byteOffset <= byteSize, raw.count <= byteSize - byteOffset else {
+            throw MaskstreamError(.invalidInput, "upload of \(what) does not fit a GPU buffer of \(count) floats: allocate a larger buffer")
+        }
+        guard raw.count > 0, let base = raw.baseAddress else { return }
+        if let mapped {
+            (mapped + byteOffset).copyMemory(from: base, byteCount: raw.count)
+        } else {
+            let staging = try GPUBuffer(device: owner, count: (raw.count + 3) / 4, hostVisible: true)
+            guard let stagingPointer = staging.mapped else {
+                throw MaskstreamError(.unsupported, "device '\(owner.info.name)' has no host-visible memory for uploads")
+            }
+            stagingPointer.copyMemory(from: base, byteCount: raw.count)
+            try owner.runImmediately { cb in
+                var region = VkBufferCopy(srcOffset: 0, dstOffset: VkDeviceSize(byteOffset), size: VkDeviceSize(raw.count))
+                vkCmdCopyBuffer(cb, staging.buffer, buffer, 1, &region)
+                Self.hostBarrier(cb, access: VK_ACCESS_SHADER_READ_BIT.rawValue)
+            }
+        }
+    }
+
+    private static func hostBarrier(_ cb: VkCommandBuffer, access: UInt32) {
+        var barrier = VkMemoryBarrier()
+        barrier.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER
+        barrier.srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT.rawValue
+        barrier.dstAccessMask = access
+        let dstStage = access == VK_ACCESS_HOST_READ_BIT.rawValue ? VK_PIPELINE_STAGE_HOST_BIT : VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT
+        vkCmdPipelineBarrier(cb, VK_PIPELINE_STAGE_TRANSFER_BIT.rawValue, dstStage.rawValue, 0, 1, &barrier, 0, nil, 0, nil)
+    }
+}
+
+/// A range of floats inside a `GPUBuffer`: what kernels bind.
+public struct BufferSlice: Sendable {
+    /// The buffer holding the data.
+    public let buffer: GPUBuffer
+    /// First float of the slice.
+    public let offset: Int
+    /// Number of floats in the slice.
+    public let count: Int
+
+    /// A sub-slice `count` floats long starting `offset` floats into this slice.
+    public func slice(offset: Int, count: Int) throws -> BufferSlice {
+        guard offset >= 0, count > 0, offset <= self.count, count <= self.count - offset else {
+            throw MaskstreamError(.invalidInput,
+                "sub-slice [\(offset), \(offset) + \(count)) is outside a slice of \(self.count) floats: check tensor offsets and shapes")
+        }
+        return BufferSlice(buffer: buffer, offset: self.offset + offset, count: count)
+    }
+}

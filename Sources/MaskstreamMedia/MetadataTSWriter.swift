@@ -1,0 +1,107 @@
+import CFFmpeg
+
+/// Writes an MPEG-TS file holding the source's video packets, copied unchanged, and an
+/// SMPTE KLV data stream with one record per video frame at that frame's PTS.
+///
+/// MPEG-TS is used because FFmpeg 5.1's Matroska and MP4 muxers reject data streams;
+/// the KLV stream uses the default (asynchronous) profile, which reads back exactly.
+///
+/// ```swift
+/// let writer = try MetadataTSWriter(path: "out.ts", video: reader.codecParameters, timeBase: reader.info.timeBase)
+/// for packet in frame.packets { try writer.writeVideo(packet) }
+/// try writer.writeMetadata(pts: frame.timestamp.pts, value: jsonBytes)
+/// try writer.finish()
+/// ```
+public final class MetadataTSWriter {
+    public let path: String
+    private var format: UnsafeMutablePointer<AVFormatContext>?
+    private let inputTimeBase: AVRational
+    private var videoStream: UnsafeMutablePointer<AVStream>
+    private var dataStream: UnsafeMutablePointer<AVStream>
+    private var packet: UnsafeMutablePointer<AVPacket>?
+    private var finished = false
+    /// Frame records written so far.
+    public private(set) var recordCount = 0
+
+    public init(path: String, video: CodecParameters, timeBase: Rational) throws {
+        _ = FFmpeg.quietOnce
+        self.path = path
+        inputTimeBase = timeBase.av
+        var ctx: UnsafeMutablePointer<AVFormatContext>?
+        try FFmpeg.check(avformat_alloc_output_context2(&ctx, nil, "mpegts", path), "avformat_alloc_output_context2", path)
+        guard let ctx else { throw MaskstreamError(.ffmpeg, "avformat_alloc_output_context2 returned no context for '\(path)'") }
+        format = ctx
+        do {
+            guard let vs = avformat_new_stream(ctx, nil), let ds = avformat_new_stream(ctx, nil) else {
+                throw MaskstreamError(.ffmpeg, "avformat_new_stream failed: out of memory")
+            }
+            videoStream = vs
+            dataStream = ds
+            try FFmpeg.check(avcodec_parameters_copy(vs.pointee.codecpar, video.pointer), "avcodec_parameters_copy", path)
+            vs.pointee.codecpar.pointee.codec_tag = 0
+            vs.pointee.time_base = inputTimeBase
+            ds.pointee.codecpar.pointee.codec_type = AVMEDIA_TYPE_DATA
+            ds.pointee.codecpar.pointee.codec_id = AV_CODEC_ID_SMPTE_KLV
+            ds.pointee.time_base = inputTimeBase
+            if (ctx.pointee.oformat.pointee.flags & CFFmpeg_AVFMT_NOFILE()) == 0 {
+                try FFmpeg.check(avio_open(&ctx.pointee.pb, path, CFFmpeg_AVIO_FLAG_WRITE()), "avio_open", path, errorCode: .io)
+            }
+            try FFmpeg.check(avformat_write_header(ctx, nil), "avformat_write_header", path)
+        } catch {
+            if ctx.pointee.pb != nil { avio_closep(&ctx.pointee.pb) }
+            avformat_free_context(ctx)
+            format = nil
+            throw error
+        }
+        packet = av_packet_alloc()
+    }
+
+    deinit {
+        if !finished { try? finish() }
+        av_packet_free(&packet)
+    }
+
+    /// Copies one compressed video packet (timestamps in the source time base).
+    public func writeVideo(_ encoded: EncodedPacket) throws {
+        try write(bytes: encoded.data, pts: encoded.pts, dts: encoded.dts, duration: encoded.duration,
+                  key: encoded.isKeyframe, stream: videoStream)
+    }
+
+    /// Writes one frame record as a KLV triple at `pts` (source time base).
+    public func writeMetadata(pts: Int64, value: [UInt8]) throws {
+        try write(bytes: KLV.encode(value: value), pts: pts, dts: pts, duration: 0, key: true, stream: dataStream)
+        recordCount += 1
+    }
+
+    private func write(bytes: [UInt8], pts: Int64?, dts: Int64?, duration: Int64, key: Bool,
+                       stream: UnsafeMutablePointer<AVStream>) throws {
+        guard !finished, let format, let packet else {
+            throw MaskstreamError(.internal, "write to '\(path)' after finish()")
+        }
+        try FFmpeg.check(av_new_packet(packet, Int32(bytes.count)), "av_new_packet", path)
+        bytes.withUnsafeBufferPointer { src in
+            if let base = src.baseAddress, !bytes.isEmpty { packet.pointee.data.update(from: base, count: bytes.count) }
+        }
+        packet.pointee.pts = pts ?? FFmpeg.noPTS
+        packet.pointee.dts = dts ?? FFmpeg.noPTS
+        packet.pointee.duration = duration
+        packet.pointee.flags = key ? AV_PKT_FLAG_KEY : 0
+        packet.pointee.stream_index = stream.pointee.index
+        av_packet_rescale_ts(packet, inputTimeBase, stream.pointee.time_base)
+        let result = av_interleaved_write_frame(format, packet)
+        av_packet_unref(packet)
+        try FFmpeg.check(result, "av_interleaved_write_frame", path, errorCode: .io)
+    }
+
+    /// Flushes interleaving buffers, writes the trailer and closes the file. Idempotent.
+    public func finish() throws {
+        guard !finished, let format else { return }
+        finished = true
+        defer {
+            if format.pointee.pb != nil { avio_closep(&format.pointee.pb) }
+            avformat_free_context(format)
+            self.format = nil
+        }
+        try FFmpeg.check(av_write_trailer(format), "av_write_trailer", path, errorCode: .io)
+    }
+}

@@ -1,0 +1,200 @@
+import Foundation
+
+/// A strictly validated `.safetensors` file: an 8-byte little-endian header length, a JSON
+/// header naming every tensor's dtype, shape and byte range, then the raw data.
+///
+/// Every rule of the format is checked before any tensor is read: a header that is truncated or
+/// not a JSON object, an unknown dtype, a negative or non-integer shape, offsets that are out of
+/// range, overlapping or inconsistent with the shape all throw `MaskstreamError(.malformedModel)`
+/// naming the file and the tensor.
+///
+/// ```swift
+/// let file = try SafeTensorsFile(contentsOf: folder.appending(path: "model.safetensors"))
+/// let w = try file.floats("query.weight", shape: [200, 384])
+/// ```
+public struct SafeTensorsFile: Sendable {
+    /// The element types a safetensors file can declare.
+    public enum DType: String, Sendable, CaseIterable {
+        case f64 = "F64", f32 = "F32", f16 = "F16", bf16 = "BF16"
+        case i64 = "I64", i32 = "I32", i16 = "I16", i8 = "I8", u8 = "U8", bool = "BOOL"
+        case u16 = "U16", u32 = "U32", u64 = "U64", f8e4m3 = "F8_E4M3", f8e5m2 = "F8_E5M2"
+
+        /// Bytes per element.
+        public var size: Int {
+            switch self {
+            case .f64, .i64, .u64: 8
+            case .f32, .i32, .u32: 4
+            case .f16, .bf16, .i16, .u16: 2
+            case .i8, .u8, .bool, .f8e4m3, .f8e5m2: 1
+            }
+        }
+    }
+
+    /// One tensor's header entry.
+    public struct Entry: Sendable, Equatable {
+        public var dtype: DType
+        public var shape: [Int]
+        /// Byte range inside the data section (after the header).
+        public var dataRange: Range<Int>
+        /// Number of elements (product of the shape; 1 for a scalar).
+        public var count: Int { shape.reduce(1, *) }
+    }
+
+    /// The file name used in error messages.
+    public let name: String
+    /// Tensor name → header entry.
+    public let entries: [String: Entry]
+    /// The `__metadata__` string map, if any.
+    public let metadata: [String: String]
+    private let data: Data
+    private let dataStart: Int
+
+    /// The largest header accepted (the reference implementation uses the same 100 MB cap).
+    public static let maxHeaderBytes = 100_000_000
+
+    /// Reads and validates the file at `url`.
+    public init(contentsOf url: URL) throws {
+        let bytes: Data
+        do {
+            bytes = try Data(contentsOf: url, options: .alwaysMapped)
+        } catch {
+            throw MaskstreamError(.notFound, "cannot read weights file '\(url.path)': check that the model folder contains model.safetensors", cause: MaskstreamError(.io, "\(error)"))
+        }
+        try self.init(data: bytes, name: url.lastPathComponent)
+    }
+
+    /// Validates an in-memory safetensors buffer; `name` is used in error messages.
+    public init(data: Data, name: String) throws {
+        self.name = name
+        func bad(_ why: String) -> MaskstreamError {
+            MaskstreamError(.malformedModel, "\(name): \(why); re-export the weights with safetensors' save_file or `save_pretrained(safe_serialization=True)`")
+        }
+        let bytes = Data(data)  // rebase indices to 0
+        guard bytes.count >= 8 else { throw bad("file is \(bytes.count) bytes, shorter than the 8-byte header length") }
+        var headerLength: UInt64 = 0
+        for i in 0..<8 { headerLength |= UInt64(bytes[i]) << (8 * UInt64(i)) }
+        guard headerLength <= UInt64(Self.maxHeaderBytes) else { throw bad("header length \(headerLength) exceeds \(Self.maxHeaderBytes) bytes") }
+        guard headerLength <= UInt64(bytes.count - 8) else {
+            throw bad("header length \(headerLength) runs past the end of the file (\(bytes.count) bytes): the file is truncated")
+        }
+        let headerEnd = 8 + Int(headerLength)
+        let json: Any
+        do {
+            json = try JSONSerialization.jsonObject(with: bytes[8..<headerEnd], options: [])
+        } catch {
+            throw bad("header is not valid JSON")
+        }
+        guard let object = json as? [String: Any] else { throw bad("header is not a JSON object") }
+        let dataSize = bytes.count - headerEnd
+        var entries: [String: Entry] = [:]
+        var metadata: [String: String] = [:]
+        for (key, value) in object {
+            if key == "__metadata__" {
+                guard let map = value as? [String: Any] else { throw bad("__metadata__ is not an object") }
+                for (k, v) in map {
+                    guard let s = v as? String else { throw bad("__metadata__ value for '\(k)' is not a string") }
+                    metadata[k] = s
+                }
+                continue
+            }
+            guard let fields = value as? [String: Any] else { throw bad("tensor '\(key)': entry is not an object") }
+            guard let dtypeName = fields["dtype"] as? String else { throw bad("tensor '\(key)': missing dtype") }
+            guard let dtype = DType(rawValue: dtypeName) else { throw bad("tensor '\(key)': unknown dtype '\(dtypeName)'") }
+            guard let shapeArray = fields["shape"] as? [Any] else { throw bad("tensor '\(key)': missing shape") }
+            var shape: [Int] = []
+            var count = 1
+            for dim in shapeArray {
+                guard let d = Self.integer(dim), d >= 0 else { throw bad("tensor '\(key)': shape \(shapeArray) has a negative or non-integer dimension") }
+                let (product, overflow) = count.multipliedReportingOverflow(by: d)
+                guard !overflow, product <= dataSize else { throw bad("tensor '\(key)': shape \(shapeArray) is larger than the file") }
+                shape.append(d)
+                count = product
+            }
+            guard let offsets = fields["data_offsets"] as? [Any], offsets.count == 2,
+                  let begin = Self.integer(offsets[0]), let end = Self.integer(offsets[1]) else {
+                throw bad("tensor '\(key)': data_offsets must be two integers [begin, end]")
+            }
+            guard begin >= 0, begin <= end else { throw bad("tensor '\(key)': data_offsets [\(begin), \(end)] are not ordered") }
+            guard end <= dataSize else {
+                throw bad("tensor '\(key)': data_offsets [\(begin), \(end)] run past the data section (\(dataSize) bytes): the file is truncated")
+            }
+            guard end - begin == count * dtype.size else {
+                throw bad("tensor '\(key)': data_offsets [\(begin), \(end)] hold \(end - begin) bytes but shape \(shape) of \(dtypeName) needs \(count * dtype.size)")
+            }
+            entries[key] = Entry(dtype: dtype, shape: shape, dataRange: begin..<end)
+        }
+        let sorted = entries.filter { !$0.value.dataRange.isEmpty }.sorted { $0.value.dataRange.lowerBound < $1.value.dataRange.lowerBound }
+        for (a, b) in zip(sorted, sorted.dropFirst()) where a.value.dataRange.upperBound > b.value.dataRange.lowerBound {
+            throw bad("tensors '\(a.key)' and '\(b.key)' have overlapping data_offsets")
+        }
+        self.entries = entries
+        self.metadata = metadata
+        self.data = bytes
+        self.dataStart = headerEnd
+    }
+
+    private static func integer(_ value: Any) -> Int? {
+        guard let n = value as? NSNumber else { return nil }
+        // Reject booleans and non-integral numbers.
+        if String(cString: n.objCType) == "c" { return nil }
+        let d = n.doubleValue
+        guard d.rounded() == d, abs(d) < 9.0e15 else { return nil }
+        return n.intValue
+    }
+
+    /// The tensor `name` converted to `Float` (from F32, F16, BF16 or F64), checking its shape
+    /// against `shape` when given.
+    ///
+    /// - Complexity: O(n) in the tensor's element count.
+    public func floats(_ key: String, shape expected: [Int]? = nil, reason: String = "") throws -> [Float] {
+        guard let entry = entries[key] else {
+            throw MaskstreamError(.malformedModel, "\(name): tensor '\(key)' is missing\(reason.isEmpty ? "" : " (\(reason))"); the weights do not belong to this config.json")
+        }
+        if let expected, expected != entry.shape {
+            throw MaskstreamError(.malformedModel, "\(name): tensor '\(key)' has shape \(entry.shape) but config.json needs \(expected)\(reason.isEmpty ? "" : " (\(reason))"); the weights do not belong to this config.json")
+        }
+        let start = dataStart + entry.dataRange.lowerBound
+        let n = entry.count
+        var out = [Float](repeating: 0, count: n)
+        if n > 0 {
+        data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            let base = raw.baseAddress!.advanced(by: start)
+            out.withUnsafeMutableBufferPointer { dst in
+                switch entry.dtype {
+                case .f32:
+                    for i in 0..<n { dst[i] = Float(bitPattern: base.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self).littleEndian) }
+                case .f64:
+                    for i in 0..<n { dst[i] = Float(Double(bitPattern: base.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self).littleEndian)) }
+                case .f16:
+                    for i in 0..<n { dst[i] = Self.halfToFloat(base.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self).littleEndian) }
+                case .bf16:
+                    for i in 0..<n { dst[i] = Float(bitPattern: UInt32(base.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self).littleEndian) << 16) }
+                default:
+                    break
+                }
+            }
+        }
+        }
+        switch entry.dtype {
+        case .f32, .f64, .f16, .bf16: return out
+        default:
+            throw MaskstreamError(.unsupported, "\(name): tensor '\(key)' has dtype \(entry.dtype.rawValue); maskstream reads F32, F16, BF16 or F64 weights")
+        }
+    }
+
+    /// IEEE 754 half → single precision, exact for every value (subnormals, inf, NaN).
+    static func halfToFloat(_ h: UInt16) -> Float {
+        let sign = UInt32(h >> 15) << 31
+        let exponent = Int(h >> 10) & 0x1F
+        let mantissa = UInt32(h & 0x3FF)
+        if exponent == 0 {
+            // zero or subnormal: mantissa * 2^-24
+            let magnitude = Float(mantissa) * Float(sign: .plus, exponent: -24, significand: 1)
+            return sign != 0 ? -magnitude : magnitude
+        }
+        if exponent == 0x1F {
+            return Float(bitPattern: sign | 0x7F80_0000 | (mantissa << 13))
+        }
+        return Float(bitPattern: sign | UInt32(exponent - 15 + 127) << 23 | (mantissa << 13))
+    }
+}

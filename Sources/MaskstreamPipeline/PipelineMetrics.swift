@@ -1,0 +1,63 @@
+import Foundation
+import MaskstreamServer
+
+/// Counters, gauges and per-stage latency histograms of a running pipeline, rendered
+/// for Prometheus `/metrics`.
+public final class PipelineMetrics: @unchecked Sendable {
+    public enum Stage: String, CaseIterable, Sendable { case decode, infer, track, sink }
+
+    private let lock = NSLock()
+    private let histograms: [Stage: LatencyHistogram] = Dictionary(uniqueKeysWithValues: Stage.allCases.map { ($0, LatencyHistogram()) })
+    private var frames = 0
+    private var instances = 0
+    private let started = Date()
+    private var queueDepth: @Sendable () -> [String: Int] = { [:] }
+    private var dropped: @Sendable () -> Int = { 0 }
+
+    public init() {}
+
+    func setSources(queueDepth: @escaping @Sendable () -> [String: Int], dropped: @escaping @Sendable () -> Int) {
+        lock.withLock {
+            self.queueDepth = queueDepth
+            self.dropped = dropped
+        }
+    }
+
+    /// Records one stage's latency for one frame.
+    public func observe(_ stage: Stage, seconds: Double) { histograms[stage]?.observe(seconds) }
+
+    func frameDone(instances n: Int) { lock.withLock { frames += 1; instances += n } }
+
+    /// Frames through the whole pipeline so far.
+    public var framesProcessed: Int { lock.withLock { frames } }
+
+    /// Frames per second since start.
+    public var fps: Double {
+        let elapsed = Date().timeIntervalSince(started)
+        return elapsed > 0 ? Double(framesProcessed) / elapsed : 0
+    }
+
+    /// Mean seconds per frame of one stage (0 before the first frame).
+    public func meanLatency(_ stage: Stage) -> Double {
+        guard let s = histograms[stage]?.snapshot(), s.count > 0 else { return 0 }
+        return s.sum / Double(s.count)
+    }
+
+    /// Prometheus text exposition (format 0.0.4).
+    public func render() -> String {
+        let (frames, instances, depth, droppedNow) = lock.withLock { (self.frames, self.instances, queueDepth, dropped) }
+        var text = PrometheusText()
+        for stage in Stage.allCases {
+            text.histogram("maskstream_stage_latency_seconds", histograms[stage]!.snapshot(), labels: ["stage": stage.rawValue],
+                           help: "Per-frame latency of each pipeline stage.")
+        }
+        text.counter("maskstream_frames_total", Double(frames), help: "Frames through the whole pipeline.")
+        text.counter("maskstream_instances_total", Double(instances), help: "Tracked instances written.")
+        text.gauge("maskstream_fps", fps, help: "Frames per second since start.")
+        text.counter("maskstream_dropped_frames_total", Double(droppedNow()), help: "Live frames dropped because the pipeline fell behind.")
+        for (q, d) in depth().sorted(by: { $0.key < $1.key }) {
+            text.gauge("maskstream_queue_depth", Double(d), labels: ["queue": q], help: "Frames waiting between stages.")
+        }
+        return text.render()
+    }
+}

@@ -1,6 +1,0 @@
-import Testing
-@testable import MaskstreamGPU
-
-@Test func MaskstreamGPULinks() {
-    #expect(MaskstreamError(.internal, "x").code == .internal)
-}

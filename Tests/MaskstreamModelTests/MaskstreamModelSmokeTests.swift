@@ -1,6 +1,0 @@
-import Testing
-@testable import MaskstreamModel
-
-@Test func MaskstreamModelLinks() {
-    #expect(MaskstreamError(.internal, "x").code == .internal)
-}
