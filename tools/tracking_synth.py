@@ -16,7 +16,13 @@ flicker, false positives and noisy query-like embeddings, go to
                                    tools/bytetrack_baseline.py read)
 Detections of a frame never overlap (painted in score order), as MOTS requires.
 
-Usage: tools/tracking_synth.py OUT [--sequences 4] [--frames 150] [--seed 0]
+With --fixture FILE, instead writes only FILE: the detections JSON where every
+detection also carries "gt", the ground-truth object it came from (-1 for a false
+positive), for the Swift regression test (Tests/MaskstreamTrackingTests/Fixtures):
+    tools/tracking_synth.py /tmp/x --sequences 1 --frames 60 --seed 7 \
+        --fixture Tests/MaskstreamTrackingTests/Fixtures/synth_sequence.json
+
+Usage: tools/tracking_synth.py OUT [--sequences 4] [--frames 150] [--seed 0] [--fixture FILE]
 """
 import argparse
 import json
@@ -92,6 +98,7 @@ def main():
     ap.add_argument("--sequences", type=int, default=4)
     ap.add_argument("--frames", type=int, default=150)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--fixture", default=None)
     args = ap.parse_args()
     rng = np.random.default_rng(args.seed)
     class_vecs = rng.normal(size=(NUM_CLASSES + 1, EMB_DIM))
@@ -138,7 +145,7 @@ def main():
                             cls = o["cls"] if rng.uniform() < 0.9 else int(rng.integers(1, NUM_CLASSES + 1))
                             e = 0.6 * class_vecs[o["cls"]] + 0.8 * o["ident"] / np.linalg.norm(o["ident"])
                             e = e + rng.normal(0, 0.5 / np.sqrt(EMB_DIM), EMB_DIM) * (1 + (1 - frac))
-                            dets.append((score, m, cls, e))
+                            dets.append((score, m, cls, e, o["id"]))
                 # Move.
             for o in objs:
                 if f >= o["start"]:
@@ -153,7 +160,7 @@ def main():
                 if m.sum() >= 10:
                     c = int(rng.integers(1, NUM_CLASSES + 1))
                     dets.append((float(rng.uniform(0.1, 0.75)), m, c,
-                                 0.6 * class_vecs[c] + 0.8 * rng.normal(size=EMB_DIM) / np.sqrt(EMB_DIM)))
+                                 0.6 * class_vecs[c] + 0.8 * rng.normal(size=EMB_DIM) / np.sqrt(EMB_DIM), -1))
                     stats["fp"] += 1
             # Non-overlapping: higher scores painted last win.
             dl = np.full((H, W), -1, np.int32)
@@ -161,21 +168,30 @@ def main():
             for i, d in enumerate(dets):
                 dl[d[1]] = i
             frame = []
-            for i, (score, _, cls, e) in enumerate(dets):
+            for i, (score, _, cls, e, gid) in enumerate(dets):
                 m = dl == i
                 if m.sum() < 10:
                     continue
                 frame.append(dict(counts=encode(m), **{"class": cls}, score=round(score, 4),
-                                  embedding=[round(float(v), 4) for v in e]))
+                                  embedding=[round(float(v), 3) for v in e]))
+                if args.fixture:
+                    frame[-1]["gt"] = gid
                 stats["det"] += 1
             det_frames.append(frame)
+        sequences.append(dict(name=name, height=H, width=W, frames=det_frames))
+        if args.fixture:
+            continue
         seq_dir = os.path.join(args.out, "gt", name)
         os.makedirs(os.path.join(seq_dir, "gt"), exist_ok=True)
         with open(os.path.join(seq_dir, "gt", "gt.txt"), "w") as fp:
             fp.write("\n".join(gt_lines) + "\n")
         with open(os.path.join(seq_dir, "seqinfo.ini"), "w") as fp:
             fp.write(f"[Sequence]\nname={name}\nseqLength={args.frames}\nimWidth={W}\nimHeight={H}\n")
-        sequences.append(dict(name=name, height=H, width=W, frames=det_frames))
+    if args.fixture:
+        with open(args.fixture, "w") as fp:
+            json.dump(dict(sequences=sequences), fp, separators=(",", ":"))
+        print(f"wrote fixture {args.fixture}: {stats}")
+        return
     with open(os.path.join(args.out, "detections.json"), "w") as fp:
         json.dump(dict(sequences=sequences), fp)
     print(f"wrote {len(sequences)} sequences to {args.out}: {stats}")
