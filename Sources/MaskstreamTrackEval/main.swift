@@ -1,7 +1,7 @@
 // maskstream-track-eval: runs the tracker on a detections JSON and writes MOTS txt
 // (for TrackEval), or times the tracker on synthetic frames.
 //
-//   maskstream-track-eval run <detections.json> <out-dir> [--config cfg.json] [--class-id N]
+//   maskstream-track-eval run <detections.json> <out-dir> [--config cfg.json] [--class-id N] [--youtube-vis results.json]
 //   maskstream-track-eval bench [--instances 100] [--frames 300] [--dim 256] [--size 720x1280]
 //
 // Detections JSON (as tools/tracking_synth.py writes it):
@@ -72,9 +72,10 @@ func runEval(_ args: [String]) throws {
     let classId = option("--class-id", in: args).map { Int($0) ?? 2 }
     let outDir = URL(fileURLWithPath: args[1])
     try FileManager.default.createDirectory(at: outDir, withIntermediateDirectories: true)
+    var vis = YouTubeVISWriter()
     var totalNanos: UInt64 = 0
     var totalFrames = 0
-    for seq in input.sequences {
+    for (s, seq) in input.sequences.enumerated() {
         var tracker = Tracker(config: config)
         var writer = MOTSWriter(fixedClassId: classId)
         for (f, frame) in seq.frames.enumerated() {
@@ -87,8 +88,16 @@ func runEval(_ args: [String]) throws {
             totalNanos += nanos() - t0
             totalFrames += 1
             writer.append(frameIndex: f, instances: out)
+            try vis.append(videoId: s + 1, frameIndex: f, instances: out.map { instance in
+                var copy = instance
+                if let classId { copy.detection.classId = classId }
+                return copy
+            })
         }
         try writer.text.write(to: outDir.appendingPathComponent("\(seq.name).txt"), atomically: true, encoding: .utf8)
+    }
+    if let path = option("--youtube-vis", in: args) {
+        try vis.data().write(to: URL(fileURLWithPath: path))
     }
     let perFrame = totalFrames > 0 ? Double(totalNanos) / Double(totalFrames) / 1e6 : 0
     print("sequences \(input.sequences.count) frames \(totalFrames) tracker ms/frame \(String(format: "%.4f", perFrame))")
