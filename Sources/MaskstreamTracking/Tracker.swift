@@ -27,8 +27,11 @@ public struct Tracker: Sendable {
     private var tracks: [Track] = []
     private var nextId = 1
 
-    /// A tracker with the given parameters (out-of-range values are clamped;
-    /// call `TrackerConfig.validate()` first to reject them instead).
+    /// A tracker with the given parameters.
+    ///
+    /// Out-of-range values never crash it (counts are clamped, weights that sum
+    /// to 0 disable matching), but call `TrackerConfig.validate()` first to reject
+    /// them with a message.
     public init(config: TrackerConfig = .init()) {
         self.config = config
     }
