@@ -13,6 +13,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "maskstream", targets: ["MaskstreamCLI"]),
+        .executable(name: "maskstream-track-eval", targets: ["MaskstreamTrackEval"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -40,6 +41,7 @@ let package = Package(
         ),
         .target(name: "MaskstreamModel", dependencies: ["MaskstreamCore", "MaskstreamGPU", "MaskstreamMasks"], swiftSettings: swiftSettings),
         .target(name: "MaskstreamTracking", dependencies: ["MaskstreamCore", "MaskstreamMasks"], swiftSettings: swiftSettings),
+        .executableTarget(name: "MaskstreamTrackEval", dependencies: ["MaskstreamTracking"], swiftSettings: swiftSettings),
         .target(
             name: "MaskstreamPipeline",
             dependencies: [

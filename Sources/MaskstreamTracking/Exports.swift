@@ -1,1 +1,2 @@
 @_exported import MaskstreamCore
+@_exported import MaskstreamMasks
