@@ -22,7 +22,7 @@ rendered before blur/noise/compression.  Objects whose visible area falls below
 
 Example (the shipped sample)::
 
-    python tools/synth_video.py --seed 9001 --width 640 --height 360 \\
+    python tools/synth_video.py --seed 9003 --width 640 --height 360 \\
         --fps 12 --frames 120 --out examples/sample
 """
 from __future__ import annotations
