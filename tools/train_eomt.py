@@ -1,0 +1,209 @@
+#!/usr/bin/env python3
+"""Trains the small default EoMT (maskstream's models/default) on synthetic video frames.
+
+CPU-only, deterministic by ``--seed`` (single-process data; torch threads fixed).
+Uses transformers' ``EomtForUniversalSegmentation`` and its own Mask2Former-style
+loss (Hungarian matching, CE + BCE + dice on all query blocks) by passing
+``mask_labels`` / ``class_labels``.
+
+Attention masking: a fresh EoMT masks query->patch attention during training and
+HF/EoMT anneal ``attn_mask_probs`` from 1 to 0.  For simplicity we set
+``attn_mask_probs`` to 0 from the start (no masked attention at all, in training
+or inference); the intermediate block predictions still get auxiliary losses.
+The buffer is saved as 0, so inference needs no masking.
+
+Training frames: for each training video seed (``100000 * (seed + 1) + i``; never
+overlapping the 9000-range seeds used for the sample video and held-out eval)
+we render frames at the model's resolution (longest edge = image size) with
+tools/synth_video.py, normalize with ImageNet mean/std and zero-pad to a square,
+exactly as ``EomtImageProcessor(do_pad=True)`` does at inference.
+
+Reproduce the shipped weights::
+
+    nice -n 15 /work/venvs/tools/bin/python tools/train_eomt.py --out models/default --seed 0
+
+Checkpoints (fp16 safetensors + preprocessor_config.json) are written to --out
+every --ckpt-every steps and at the end, so the run can be stopped early.
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import synth_video as sv  # noqa: E402
+
+MEAN = np.array([0.485, 0.456, 0.406], np.float32)
+STD = np.array([0.229, 0.224, 0.225], np.float32)
+
+
+def build_config(a):
+    from transformers import EomtConfig
+    id2label = {i: n for i, n in enumerate(sv.CLASSES)}
+    return EomtConfig(
+        hidden_size=a.hidden, num_hidden_layers=a.layers, num_attention_heads=a.heads,
+        mlp_ratio=4, image_size=a.image_size, patch_size=16, num_register_tokens=a.registers,
+        num_queries=a.queries, num_blocks=a.blocks, num_upscale_blocks=2,
+        train_num_points=a.train_points, id2label=id2label,
+        label2id={n: i for i, n in id2label.items()},
+    )
+
+
+def build_processor(size: int):
+    from transformers import EomtImageProcessor
+    return EomtImageProcessor(size={"shortest_edge": size, "longest_edge": size}, do_pad=True,
+                              do_split_image=False)
+
+
+def render_dataset(seed: int, n_videos: int, frames_per_video: int, stride: int, size: int, log=print):
+    """Renders training samples: list of (uint8 HxWx3 padded-free rgb, [(cls, mask HxW bool)])."""
+    samples = []
+    t_start = time.time()
+    aspects = [(size, size * 9 // 16), (size, size * 3 // 4), (size, size * 9 // 16), (size * 3 // 4, size)]
+    for i in range(n_videos):
+        vseed = 100000 * (seed + 1) + i
+        w, h = aspects[i % len(aspects)]
+        w, h = w - w % 2, h - h % 2
+        scene = sv.make_scene(vseed, w, h, frames_per_video * stride)
+        for t in range(0, frames_per_video * stride, stride):
+            rgb, inst = sv.render_frame(scene, t)
+            if inst:
+                samples.append((rgb, [(c, m) for (_, c, m) in inst]))
+        if (i + 1) % 50 == 0:
+            log(f"rendered {i + 1}/{n_videos} videos, {len(samples)} frames, {time.time() - t_start:.0f}s")
+    return samples
+
+
+def to_batch(items, size: int, rng: np.random.Generator):
+    pix = np.zeros((len(items), 3, size, size), np.float32)
+    masks, classes = [], []
+    for b, (rgb, inst) in enumerate(items):
+        h, w = rgb.shape[:2]
+        flip = rng.uniform() < 0.5
+        x = (rgb.astype(np.float32) / 255.0 - MEAN) / STD
+        if flip:
+            x = x[:, ::-1]
+        pix[b, :, :h, :w] = x.transpose(2, 0, 1)
+        m = np.zeros((len(inst), size, size), np.float32)
+        for k, (_, mk) in enumerate(inst):
+            m[k, :h, :w] = mk[:, ::-1] if flip else mk
+        masks.append(torch.from_numpy(m))
+        classes.append(torch.tensor([c for c, _ in inst], dtype=torch.long))
+    return torch.from_numpy(pix), masks, classes
+
+
+def save(model, processor, out: str, meta: dict):
+    os.makedirs(out, exist_ok=True)
+    m16 = copy.deepcopy(model).to(torch.float16).eval()
+    m16.save_pretrained(out, safe_serialization=True)
+    processor.save_pretrained(out)
+    with open(os.path.join(out, "training_log.json"), "w") as f:
+        json.dump(meta, f, indent=1)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--image-size", type=int, default=256)
+    ap.add_argument("--hidden", type=int, default=128)
+    ap.add_argument("--layers", type=int, default=6)
+    ap.add_argument("--heads", type=int, default=4)
+    ap.add_argument("--blocks", type=int, default=2)
+    ap.add_argument("--queries", type=int, default=24)
+    ap.add_argument("--registers", type=int, default=0)
+    ap.add_argument("--train-points", type=int, default=3136)
+    ap.add_argument("--videos", type=int, default=300)
+    ap.add_argument("--frames-per-video", type=int, default=12)
+    ap.add_argument("--stride", type=int, default=3)
+    ap.add_argument("--steps", type=int, default=3000)
+    ap.add_argument("--batch", type=int, default=8)
+    ap.add_argument("--lr", type=float, default=4e-4)
+    ap.add_argument("--warmup", type=int, default=100)
+    ap.add_argument("--weight-decay", type=float, default=0.05)
+    ap.add_argument("--ckpt-every", type=int, default=250)
+    ap.add_argument("--threads", type=int, default=1,
+                    help="torch threads; 1 is faster than 2 on the shared, oversubscribed 2-core box")
+    ap.add_argument("--max-minutes", type=float, default=0,
+                    help="stop (and save) after this many minutes of training; 0 = run all steps")
+    a = ap.parse_args()
+
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(a.seed)
+    rng = np.random.default_rng(a.seed)
+    from transformers import EomtForUniversalSegmentation
+
+    cfg = build_config(a)
+    model = EomtForUniversalSegmentation(cfg)
+    with torch.no_grad():
+        model.attn_mask_probs.fill_(0.0)  # no masked attention (see module doc)
+    processor = build_processor(a.image_size)
+    nparams = sum(p.numel() for p in model.parameters())
+    print(f"params {nparams / 1e6:.2f}M", flush=True)
+
+    log = lambda s: print(s, flush=True)  # noqa: E731
+    samples = render_dataset(a.seed, a.videos, a.frames_per_video, a.stride, a.image_size, log)
+    log(f"dataset: {len(samples)} frames")
+
+    decay, no_decay = [], []
+    for n, p in model.named_parameters():
+        (no_decay if p.ndim < 2 or "embed" in n or "query" in n or "token" in n else decay).append(p)
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": a.weight_decay},
+                             {"params": no_decay, "weight_decay": 0.0}], lr=a.lr)
+
+    def lr_at(step, elapsed=0.0):
+        # Cosine decay over the step budget, or over the time budget when that runs out first
+        # (with --max-minutes the schedule is wall-clock dependent; training_log.json records it).
+        if step < a.warmup:
+            return a.lr * (step + 1) / a.warmup
+        p = (step - a.warmup) / max(1, a.steps - a.warmup)
+        if a.max_minutes > 0:
+            p = max(p, elapsed / (a.max_minutes * 60))
+        return a.lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * min(1.0, p))))
+
+    meta = {"args": vars(a), "params": nparams, "frames": len(samples), "steps_done": 0}
+    model.train()
+    t0 = time.time()
+    order = rng.permutation(len(samples))
+    pos = 0
+    ema = None
+    for step in range(a.steps):
+        if pos + a.batch > len(order):
+            order, pos = rng.permutation(len(samples)), 0
+        items = [samples[j] for j in order[pos:pos + a.batch]]
+        pos += a.batch
+        pix, masks, classes = to_batch(items, a.image_size, rng)
+        lr = lr_at(step, time.time() - t0)
+        for g in opt.param_groups:
+            g["lr"] = lr
+        out = model(pixel_values=pix, mask_labels=masks, class_labels=classes)
+        loss = out.loss
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        ema = loss.item() if ema is None else 0.98 * ema + 0.02 * loss.item()
+        elapsed = time.time() - t0
+        if step % 25 == 0:
+            log(f"step {step} loss {loss.item():.3f} ema {ema:.3f} lr {lr:.2e} {elapsed / (step + 1):.2f}s/step")
+        done = step + 1
+        stop = a.max_minutes > 0 and elapsed > a.max_minutes * 60
+        if done % a.ckpt_every == 0 or done == a.steps or stop:
+            meta.update(steps_done=done, train_seconds=round(elapsed, 1), loss_ema=round(ema, 4))
+            save(model, processor, a.out, meta)
+            log(f"checkpoint at step {done} -> {a.out}")
+        if stop:
+            log("time budget reached; stopping")
+            break
+
+
+if __name__ == "__main__":
+    main()
