@@ -72,12 +72,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        // Model forward benchmark driven by benchmarks/model_forward.py.
-        .executableTarget(name: "EomtBench", dependencies: ["MaskstreamModel"], path: "benchmarks/EomtBench", swiftSettings: swiftSettings),
         // RLE throughput benchmark (benchmarks/rle_benchmark.py runs it).
         .executableTarget(
             name: "RLEBenchmark", dependencies: ["MaskstreamMasks"], path: "benchmarks/RLEBenchmark",
             swiftSettings: swiftSettings),
+        // Model forward benchmark driven by benchmarks/model_forward.py.
         .executableTarget(name: "EomtBench", dependencies: ["MaskstreamGPU", "MaskstreamModel"], path: "benchmarks/EomtBench", swiftSettings: swiftSettings),
 
         // Compiles Shaders/*.comp to SPIR-V with glslc at build time.

@@ -16,7 +16,7 @@ struct Maskstream: AsyncParsableCommand {
           maskstream devices
           maskstream eval --gt examples/sample.ytvis.json --pred out/sample.ytvis.json
         """,
-        subcommands: [Inspect.self, Devices.self]
+        subcommands: [Run.self, Inspect.self, Devices.self, Eval.self]
     )
 }
 

@@ -22,7 +22,7 @@ private struct TimedOut: Error, CustomStringConvertible {
 
 /// Polls `condition` every few milliseconds until it holds or `seconds` pass.
 private func waitUntil(
-    _ what: String, seconds: Double = 10, _ condition: @Sendable () async -> Bool
+    _ what: String, seconds: Double = 60, _ condition: @Sendable () async -> Bool
 ) async throws {
     let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
     while !(await condition()) {
@@ -230,10 +230,11 @@ private final class ScrapeCounter: @unchecked Sendable {
             for i in 0..<24 { server.broadcast("\(i) \(padding)") }
             let clock = ContinuousClock()
             let elapsed = await clock.measure { await server.shutdown() }
-            #expect(elapsed < .seconds(3))
+            // Grace is 2 s; the bound leaves room for a loaded CI machine while still catching a hang.
+            #expect(elapsed < .seconds(12))
             // Both client connections end once the server is gone.
             let clientsDone = try await clock.measure { try await group.waitForAll() }
-            #expect(clientsDone < .seconds(5))
+            #expect(clientsDone < .seconds(20))
         }
         #expect(server.clientCount == 0)
         // The listener is closed: new connections are refused.

@@ -1,0 +1,128 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import MaskstreamPipeline
+
+extension Maskstream {
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run a pipeline YAML: decode, segment, track, write every sink.",
+            discussion: """
+            Examples:
+              maskstream run pipelines/default.yaml
+              maskstream run pipelines/default.yaml --input clip.mp4 --output out/clip --max-frames 100
+              maskstream run pipelines/rtsp.yaml --input rtsp://127.0.0.1:8554/cam
+            Ctrl-C stops reading, drains the frames in flight and finishes every output.
+            """)
+
+        @Argument(help: "The pipeline YAML file.") var pipeline: String
+        @Option(help: "Replace the first source's URL (a file path or rtsp://...).") var input: String?
+        @Option(help: "Write every sink's file into this folder (file names kept).") var output: String?
+        @Option(help: "Replace the model folder.") var model: String?
+        @Option(help: "Vulkan device: auto, an index, or a name substring (see 'maskstream devices').") var device: String?
+        @Option(help: "Process at most this many frames per source.") var maxFrames: Int?
+        @Flag(help: "Plain log lines instead of a progress bar.") var noProgress = false
+
+        func validate() throws {
+            if let maxFrames, maxFrames < 1 { throw ValidationError("--max-frames must be at least 1") }
+        }
+
+        func run() throws {
+            do {
+                var config = try PipelineConfig.load(path: pipeline)
+                try config.apply(input: input, output: output, model: model, device: device, maxFrames: maxFrames)
+                let tty = isatty(STDERR_FILENO) == 1 && !noProgress
+                let bar = ProgressBar(enabled: tty)
+                let runner = PipelineRunner(
+                    config: config,
+                    log: { line in bar.log(line) },
+                    progress: { frames, total in bar.update(frames: frames, total: total) })
+                let signals = SignalHandler { runner.stop() }
+                defer { signals.cancel() }
+                let summary = try runner.run()
+                bar.finish()
+                let line = String(format: "%d frames in %.1f s (%.2f fps)%@%@", summary.framesWritten, summary.seconds, summary.fps,
+                                  summary.droppedFrames > 0 ? ", \(summary.droppedFrames) live frames dropped" : "",
+                                  summary.stoppedEarly ? ", stopped early" : "")
+                FileHandle.standardError.write(Data("done: \(line)\n".utf8))
+                for s in config.sinks { if let p = s.path, p != "-" { FileHandle.standardError.write(Data("  \(s.kind.rawValue): \(p)\n".utf8)) } }
+            } catch { throw fail(error) }
+        }
+    }
+}
+
+/// SIGINT/SIGTERM: the first asks the pipeline to stop gracefully, the second exits at once.
+final class SignalHandler: @unchecked Sendable {
+    private var sources: [any DispatchSourceSignal] = []
+    private let lock = NSLock()
+    private var count = 0
+
+    init(onStop: @escaping @Sendable () -> Void) {
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            s.setEventHandler { [self] in
+                let n = lock.withLock { count += 1; return count }
+                if n == 1 {
+                    FileHandle.standardError.write(Data("\nstopping: draining frames in flight and finishing outputs (again to abort)\n".utf8))
+                    onStop()
+                } else {
+                    exit(130)
+                }
+            }
+            s.resume()
+            sources.append(s)
+        }
+    }
+
+    func cancel() { for s in sources { s.cancel() } }
+}
+
+/// A one-line progress bar on a terminal (frames, fps, ETA); plain log lines otherwise.
+final class ProgressBar: @unchecked Sendable {
+    private let enabled: Bool
+    private let lock = NSLock()
+    private let start = Date()
+    private var lastDraw = Date.distantPast
+    private var drawn = false
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    func log(_ line: String) {
+        lock.withLock {
+            if drawn { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            FileHandle.standardError.write(Data("\(line)\n".utf8))
+        }
+    }
+
+    func update(frames: Int, total: Int?) {
+        lock.withLock {
+            let now = Date()
+            let elapsed = now.timeIntervalSince(start)
+            let fps = elapsed > 0 ? Double(frames) / elapsed : 0
+            if enabled {
+                guard now.timeIntervalSince(lastDraw) > 0.1 || frames == total else { return }
+                lastDraw = now
+                var text: String
+                if let total, total > 0 {
+                    let f = min(1, Double(frames) / Double(total))
+                    let width = 30
+                    let filled = Int(f * Double(width))
+                    let eta = fps > 0 ? Double(max(0, total - frames)) / fps : 0
+                    text = "[" + String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled) + "]"
+                    text += String(format: " %d/%d frames  %.2f fps  ETA %.0fs", frames, total, fps, eta)
+                } else {
+                    text = String(format: "%d frames  %.2f fps", frames, fps)
+                }
+                FileHandle.standardError.write(Data("\r\u{1B}[K\(text)".utf8))
+                drawn = true
+            } else if frames % 50 == 0 {
+                FileHandle.standardError.write(Data(String(format: "frames=%d fps=%.2f\n", frames, fps).utf8))
+            }
+        }
+    }
+
+    func finish() {
+        lock.withLock { if drawn { FileHandle.standardError.write(Data("\n".utf8)); drawn = false } }
+    }
+}

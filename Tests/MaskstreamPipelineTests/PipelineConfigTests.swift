@@ -1,0 +1,77 @@
+import Foundation
+import Testing
+import MaskstreamTestSupport
+@testable import MaskstreamPipeline
+
+@Suite struct PipelineConfigTests {
+    static let root = TestMedia.repositoryRoot.path()
+
+    func yaml(_ body: String) -> String {
+        body.replacingOccurrences(of: "ROOT", with: Self.root)
+    }
+
+    @Test func parsesTheShippedPipelines() throws {
+        let cwd = FileManager.default.currentDirectoryPath
+        FileManager.default.changeCurrentDirectoryPath(Self.root)
+        defer { FileManager.default.changeCurrentDirectoryPath(cwd) }
+        let d = try PipelineConfig.load(path: "pipelines/default.yaml")
+        #expect(d.sources.map(\.url) == ["examples/sample.mp4"])
+        #expect(d.model.path == "models/default")
+        #expect(Set(d.sinks.map(\.kind)) == [.jsonl, .ts, .mots, .ytvis, .video])
+        let r = try PipelineConfig.load(path: "pipelines/rtsp.yaml")
+        #expect(r.sources[0].url.hasPrefix("rtsp://"))
+        #expect(r.sources[0].liveBuffer == 2)
+        #expect(r.sinks.contains { $0.kind == .websocket && $0.host == "127.0.0.1" })
+    }
+
+    struct BadCase: Sendable, CustomStringConvertible {
+        var text: String, expected: String, line: Int?
+        var description: String { expected }
+    }
+
+    static let bad: [BadCase] = [
+        BadCase(text: "sources:\n  - url: ROOT/examples/sample.mp4\nmodel:\n  path: ROOT/models/default\n  treshold: 0.5\nsinks: []\n",
+                expected: "unknown key 'model.treshold'", line: 5),
+        BadCase(text: "sources:\n  - url: ROOT/examples/sample.mp4\nmodel:\n  path: ROOT/models/default\n  threshold: high\nsinks: []\n",
+                expected: "'model.threshold': expected a number", line: 5),
+        BadCase(text: "sources:\n  - url: /no/such/clip.mp4\nmodel:\n  path: ROOT/models/default\nsinks: []\n",
+                expected: "input file '/no/such/clip.mp4' does not exist", line: 2),
+        BadCase(text: "sources:\n  - url: ROOT/examples/sample.mp4\nmodel:\n  path: /no/model\nsinks: []\n",
+                expected: "model folder '/no/model' does not exist", line: 4),
+        BadCase(text: "sources:\n  - url: ROOT/examples/sample.mp4\nmodel:\n  path: ROOT/models/default\nsinks:\n  - type: jsonx\n    path: a\n",
+                expected: "unknown sink type 'jsonx'", line: 6),
+        BadCase(text: "sources:\n  - url: ROOT/examples/sample.mp4\nmodel:\n  path: ROOT/models/default\nsinks:\n  - type: ts\n",
+                expected: "sink 'ts' needs 'path'", line: 6),
+        BadCase(text: "model:\n  path: ROOT/models/default\nsinks: []\n", expected: "missing required key 'sources'", line: nil),
+        BadCase(text: "sources: [\n", expected: "not valid YAML", line: nil),
+        BadCase(text: "", expected: "the pipeline is empty", line: nil),
+        BadCase(text: "sources:\n  - url: ROOT/examples/sample.mp4\nmodel:\n  path: ROOT/models/default\ntracker:\n  no_such_param: 3\nsinks: []\n",
+                expected: "unknown key 'tracker.no_such_param'", line: 6),
+        BadCase(text: "sources:\n  - url: ROOT/examples/sample.mp4\nmodel:\n  path: ROOT/models/default\n  top_k: 0\nsinks: []\n",
+                expected: "'model.top_k': must be in 1...10000", line: 5),
+    ]
+
+    @Test(arguments: bad)
+    func rejectsBadYAMLNamingKeyAndLine(_ c: BadCase) {
+        let error = #expect(throws: MaskstreamError.self) { try PipelineConfig.parse(yaml: yaml(c.text), file: "p.yaml") }
+        #expect(error?.code == .config || error?.code == .notFound)
+        #expect(error?.message.contains(c.expected) == true, "\(error?.message ?? "")")
+        if let line = c.line { #expect(error?.message.hasPrefix("p.yaml:\(line):") == true, "\(error?.message ?? "")") }
+    }
+
+    @Test func trackerKeysOverrideDefaults() throws {
+        let text = yaml("sources:\n  - url: ROOT/examples/sample.mp4\nmodel:\n  path: ROOT/models/default\ntracker:\n  maxLostFrames: 7\nsinks: []\n")
+        let c = try PipelineConfig.parse(yaml: text)
+        #expect(c.tracker != TrackerConfig())
+    }
+
+    @Test func commandLineOverridesRerootOutputs() throws {
+        var c = try PipelineConfig.parse(yaml: yaml("sources:\n  - url: ROOT/examples/sample.mp4\nmodel:\n  path: ROOT/models/default\nsinks:\n  - { type: ts, path: out/a.ts }\n  - { type: jsonl, path: '-' }\n"))
+        try c.apply(input: nil, output: "/tmp/x", model: nil, device: "1", maxFrames: 5)
+        #expect(c.sinks[0].path == "/tmp/x/a.ts")
+        #expect(c.sinks[1].path == "-")
+        #expect(c.model.device == "1")
+        #expect(c.sources[0].maxFrames == 5)
+        #expect(throws: MaskstreamError.self) { try c.apply(input: "/no/clip.mp4", output: nil, model: nil, device: nil, maxFrames: nil) }
+    }
+}
