@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MaskstreamMedia
+import MaskstreamPipeline
 
 @main
 struct Maskstream: AsyncParsableCommand {
@@ -35,6 +36,7 @@ extension Maskstream {
 
         @Argument(help: "An MPEG-TS file written by the 'ts' sink.") var file: String
         @Option(help: "Print at most this many records.") var limit: Int?
+        @Flag(help: "Print only a summary line per record (frame, time, track ids and labels).") var summary = false
 
         func run() throws {
             do {
@@ -44,7 +46,10 @@ extension Maskstream {
                     if let limit, shown >= limit { break }
                     shown += 1
                     let text = String(decoding: r.value, as: UTF8.self)
-                    do {
+                    if summary, let rec = try? FrameRecord.decode(json: r.value) {
+                        let ids = rec.instances.map { "\($0.trackId):\($0.label)" }.joined(separator: " ")
+                        print(String(format: "pts=%lld t=%.3f frame=%d instances=%d ", r.timestamp.pts, r.timestamp.seconds, rec.frame, rec.instances.count) + ids)
+                    } else {
                         print(String(format: "pts=%lld t=%.3f ", r.timestamp.pts, r.timestamp.seconds) + text)
                     }
                 }

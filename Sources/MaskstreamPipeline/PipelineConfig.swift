@@ -35,6 +35,8 @@ public struct PipelineConfig: Sendable {
         public var device: String = "auto"
         public var threshold: Double = 0.5
         public var topK: Int?
+        /// Added to the model's 0-based class index to give `category_id` (COCO ids start at 1).
+        public var categoryIdOffset: Int = 1
     }
 
     public enum SinkKind: String, Sendable, CaseIterable {
@@ -106,7 +108,7 @@ public struct PipelineConfig: Sendable {
         }
         if sources.isEmpty { throw MaskstreamError(.config, "\(file): 'sources' is empty: add at least one '- url: ...'") }
 
-        let mm = try required("model").mapping(allowed: ["path", "device", "threshold", "top_k"])
+        let mm = try required("model").mapping(allowed: ["path", "device", "threshold", "top_k", "category_id_offset"])
         guard let modelPath = try mm["path"]?.string() else { throw MaskstreamError(.config, "\(file): 'model.path' is required") }
         if !FileManager.default.fileExists(atPath: modelPath) {
             throw mm["path"]!.error("model folder '\(modelPath)' does not exist")
@@ -115,6 +117,7 @@ public struct PipelineConfig: Sendable {
         if let v = mm["device"] { model.device = try v.string() }
         if let v = mm["threshold"] { model.threshold = try v.double(in: 0...1) }
         if let v = mm["top_k"] { model.topK = try v.int(in: 1...10_000) }
+        if let v = mm["category_id_offset"] { model.categoryIdOffset = try v.int(in: 0...1_000_000) }
 
         var tracker = TrackerConfig()
         if let t = top["tracker"] {

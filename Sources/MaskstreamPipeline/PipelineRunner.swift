@@ -1,4 +1,5 @@
 import Foundation
+import MaskstreamServer
 
 /// Runs a pipeline: source → decode → infer (EoMT on Vulkan) → track → encode (RLE) → sinks.
 ///
@@ -65,7 +66,16 @@ public final class PipelineRunner: @unchecked Sendable {
         let model = try EomtModel(folder: URL(fileURLWithPath: config.model.path), device: device)
         let labels = model.config.id2label
         log("model \(config.model.path) on \(device.info.name)")
-        nonisolated(unsafe) let sinks = try makeSinks()  // touched only by the sink thread after this point
+        nonisolated(unsafe) let sinks = try makeSinks()
+        var metricsServer: LiveStreamServer?
+        if let port = config.metricsPort {
+            let server = LiveStreamServer(host: "127.0.0.1", port: port, metrics: { [metrics] in metrics.render() })
+            let bound = try blockingAwait { try await server.start() }
+            lock.withLock { _metricsPort = bound }
+            log("metrics: http://127.0.0.1:\(bound)/metrics")
+            metricsServer = server
+        }
+        defer { if let metricsServer { _ = try? blockingAwait { await metricsServer.shutdown() } } }  // touched only by the sink thread after this point
 
         let frames = BoundedQueue<SourceItem>(capacity: config.queueDepth, policy: .block)
         let inferred = BoundedQueue<Inferred?>(capacity: config.queueDepth, policy: .block)
@@ -116,6 +126,7 @@ public final class PipelineRunner: @unchecked Sendable {
 
         // Track + encode: a tracker per source; masks become COCO RLE.
         let trackerConfig = config.tracker
+        let categoryOffset = config.model.categoryIdOffset
         spawn("maskstream.track") { [self] in
             var trackers: [Int: Tracker] = [:]
             do {
@@ -130,7 +141,7 @@ public final class PipelineRunner: @unchecked Sendable {
                     let tracked = tracker.update(detections)
                     trackers[frame.sourceId] = tracker
                     let instances = tracked.map { t in
-                        InstanceRecord(trackId: t.trackId, categoryId: t.detection.classId,
+                        InstanceRecord(trackId: t.trackId, categoryId: t.detection.classId + categoryOffset,
                                        label: labels[t.detection.classId] ?? String(t.detection.classId),
                                        score: Double(t.detection.score),
                                        bbox: [t.detection.box.x, t.detection.box.y, t.detection.box.width, t.detection.box.height],
@@ -188,6 +199,10 @@ public final class PipelineRunner: @unchecked Sendable {
         lock.withLock { _totalFrames }
     }
     private var _totalFrames: Int?
+    private var _metricsPort: Int?
+
+    /// The port `/metrics` is served on once `run()` started it (`metrics_port` in the YAML).
+    public var metricsPort: Int? { lock.withLock { _metricsPort } }
 
     private func readSource(id: Int, source: PipelineConfig.Source, labels: [Int: String],
                             frames: BoundedQueue<SourceItem>, records: BoundedQueue<SinkItem>) throws {

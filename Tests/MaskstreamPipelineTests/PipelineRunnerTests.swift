@@ -103,6 +103,27 @@ import MaskstreamTestSupport
         #expect(count == summary.framesWritten)
     }
 
+    @Test func servesPrometheusMetricsWhileRunning() throws {
+        let out = try TestMedia.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: out) }
+        var c = try config(out: out, maxFrames: 4)
+        c.metricsPort = 0
+        nonisolated(unsafe) var runnerRef: PipelineRunner?
+        nonisolated(unsafe) var scraped = ""
+        let runner = PipelineRunner(config: c, progress: { frames, _ in
+            if frames == 3, let port = runnerRef?.metricsPort {
+                scraped = (try? TestMedia.run("curl", ["-s", "http://127.0.0.1:\(port)/metrics"]).stdout) ?? ""
+            }
+        })
+        runnerRef = runner
+        _ = try runner.run()
+        let inferCount = scraped.split(separator: "\n").first { $0.hasPrefix("maskstream_stage_latency_seconds_count{stage=\"infer\"}") }
+            .flatMap { Int($0.split(separator: " ").last ?? "") }
+        #expect((inferCount ?? 0) >= 3, "infer latency observed for every frame so far: \(scraped)")
+        #expect(scraped.contains("maskstream_frames_total"))
+        #expect(scraped.contains("maskstream_queue_depth{queue=\"decode_to_infer\"}"))
+    }
+
     @Test func missingModelIsATypedError() throws {
         let out = try TestMedia.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: out) }
