@@ -41,10 +41,15 @@ extension Maskstream {
                 defer { signals.cancel() }
                 let summary = try runner.run()
                 bar.finish()
-                let line = String(format: "%d frames in %.1f s (%.2f fps)%@%@", summary.framesWritten, summary.seconds, summary.fps,
-                                  summary.droppedFrames > 0 ? ", \(summary.droppedFrames) live frames dropped" : "",
-                                  summary.stoppedEarly ? ", stopped early" : "")
+                let line = String(format: "%d frames in %.1f s (%.2f fps)", summary.framesWritten, summary.seconds, summary.fps)
+                    + (summary.droppedFrames > 0 ? ", \(summary.droppedFrames) live frames dropped" : "")
+                    + (summary.stoppedEarly ? ", stopped early" : "")
                 FileHandle.standardError.write(Data("done: \(line)\n".utf8))
+                let stages = PipelineMetrics.Stage.allCases.map { ($0, runner.metrics.meanLatency($0)) }
+                let slowest = stages.map(\.1).max() ?? 0
+                let stageText = stages.map { "\($0.0.rawValue) " + String(format: "%.1f ms", $0.1 * 1000) }.joined(separator: ", ")
+                let ratio = slowest > 0 ? summary.fps * slowest : 0
+                FileHandle.standardError.write(Data(("stages (mean per frame): \(stageText); " + String(format: "pipeline fps / slowest-stage fps = %.2f\n", ratio)).utf8))
                 for s in config.sinks { if let p = s.path, p != "-" { FileHandle.standardError.write(Data("  \(s.kind.rawValue): \(p)\n".utf8)) } }
             } catch { throw fail(error) }
         }
