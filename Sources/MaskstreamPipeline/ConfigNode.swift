@@ -59,14 +59,39 @@ struct ConfigNode {
     }
 
     /// Decodes a Codable value whose keys are all optional, rejecting keys `T` does not have.
+    /// Keys may be written in snake_case (`max_lost_frames`) like the rest of the pipeline
+    /// YAML, or exactly as `T` spells them (`maxLostFrames`).
     func decode<T: Codable>(_ type: T.Type, defaults: T) throws -> T {
         let known = try Self.keys(of: defaults)
-        _ = try mapping(allowed: known)
+        let snake = Dictionary(uniqueKeysWithValues: known.map { (Self.snakeCase($0), $0) })
+        _ = try mapping(allowed: known.union(snake.keys))
+        guard case .mapping(let mapping) = node else { throw error("expected a mapping") }
+        let renamed = Node(mapping.map { (k, v) in
+            let key = k.string ?? ""
+            return (Node(snake[key] ?? key), v)
+        })
         do {
-            return try YAMLDecoder().decode(T.self, from: node)
+            return try YAMLDecoder().decode(T.self, from: renamed)
         } catch {
             throw self.error("invalid value: \(error)")
         }
+    }
+
+    /// `maxLostFrames` → `max_lost_frames`, `minIoU` → `min_iou`.
+    static func snakeCase(_ camel: String) -> String {
+        var out = ""
+        let chars = Array(camel.replacingOccurrences(of: "IoU", with: "Iou"))
+        for (i, c) in chars.enumerated() {
+            if c.isUppercase {
+                let prevLower = i > 0 && chars[i - 1].isLowercase
+                let nextLower = i + 1 < chars.count && chars[i + 1].isLowercase && i > 0 && chars[i - 1].isUppercase
+                if i > 0 && (prevLower || nextLower) { out.append("_") }
+                out.append(Character(c.lowercased()))
+            } else {
+                out.append(c)
+            }
+        }
+        return out
     }
 
     private static func keys<T: Encodable>(of value: T) throws -> Set<String> {

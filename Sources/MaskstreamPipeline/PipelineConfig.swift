@@ -126,7 +126,16 @@ public struct PipelineConfig: Sendable {
             } else {
                 tracker = try t.decode(TrackerConfig.self, defaults: TrackerConfig())
                 do { try tracker.validate() } catch let e as MaskstreamError {
-                    throw MaskstreamError(.config, "\(file):\(t.line): \(e.message)")
+                    // Point at the offending key's line ("tracker.<key> is ...").
+                    var line = t.line
+                    if let r = e.message.range(of: "tracker.") {
+                        let key = e.message[r.upperBound...].prefix { $0.isLetter || $0.isNumber }
+                        if case .mapping(let m) = t.node,
+                           let hit = m.first(where: { $0.key.string == String(key) || $0.key.string == ConfigNode.snakeCase(String(key)) }) {
+                            line = hit.key.mark?.line ?? line
+                        }
+                    }
+                    throw MaskstreamError(.config, "\(file):\(line): \(e.message)")
                 }
             }
         }

@@ -62,7 +62,14 @@ import MaskstreamTestSupport
     @Test func trackerKeysOverrideDefaults() throws {
         let text = yaml("sources:\n  - url: ROOT/examples/sample.mp4\nmodel:\n  path: ROOT/models/default\ntracker:\n  maxLostFrames: 7\nsinks: []\n")
         let c = try PipelineConfig.parse(yaml: text)
-        #expect(c.tracker != TrackerConfig())
+        #expect(c.tracker.maxLostFrames == 7)
+        let snake = try PipelineConfig.parse(yaml: text.replacingOccurrences(of: "maxLostFrames: 7", with: "max_lost_frames: 9\n  min_iou: 0.2\n  embedding_weight: 0.5"))
+        #expect(snake.tracker.maxLostFrames == 9)
+        #expect(snake.tracker.minIoU == 0.2)
+        #expect(snake.tracker.embeddingWeight == 0.5)
+        let bad = text.replacingOccurrences(of: "maxLostFrames: 7", with: "max_lost_frames: -1")
+        let error = #expect(throws: MaskstreamError.self) { try PipelineConfig.parse(yaml: bad, file: "p.yaml") }
+        #expect(error?.message.contains("maxLostFrames") == true && error?.message.hasPrefix("p.yaml:6:") == true, "\(error?.message ?? "")")
     }
 
     @Test func commandLineOverridesRerootOutputs() throws {
