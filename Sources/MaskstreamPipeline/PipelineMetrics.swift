@@ -4,7 +4,7 @@ import MaskstreamServer
 /// Counters, gauges and per-stage latency histograms of a running pipeline, rendered
 /// for Prometheus `/metrics`.
 public final class PipelineMetrics: @unchecked Sendable {
-    public enum Stage: String, CaseIterable, Sendable { case decode, infer, track, sink }
+    public enum Stage: String, CaseIterable, Sendable { case decode, preprocess, infer, postprocess, track, sink }
 
     private let lock = NSLock()
     private let histograms: [Stage: LatencyHistogram] = Dictionary(uniqueKeysWithValues: Stage.allCases.map { ($0, LatencyHistogram()) })

@@ -20,6 +20,8 @@ public final class PipelineRunner: @unchecked Sendable {
     }
 
     private enum SourceItem: Sendable { case frame(VideoFrame), end(Int) }
+    private struct Prepared: Sendable { var frame: VideoFrame; var pixels: [Float]; var resized: (height: Int, width: Int) }
+    private struct Raw: Sendable { var frame: VideoFrame; var output: EomtRawOutput; var resized: (height: Int, width: Int) }
     private struct Inferred: Sendable { var frame: VideoFrame; var predictions: [InstancePrediction] }
     private enum SinkItem: Sendable { case begin(SourceContext), frame(FrameRecord, VideoFrame) }
 
@@ -78,10 +80,13 @@ public final class PipelineRunner: @unchecked Sendable {
         defer { if let metricsServer { _ = try? blockingAwait { await metricsServer.shutdown() } } }  // touched only by the sink thread after this point
 
         let frames = BoundedQueue<SourceItem>(capacity: config.queueDepth, policy: .block)
+        let prepared = BoundedQueue<Prepared>(capacity: config.queueDepth, policy: .block)
+        let raw = BoundedQueue<Raw>(capacity: config.queueDepth, policy: .block)
         let inferred = BoundedQueue<Inferred?>(capacity: config.queueDepth, policy: .block)
         let records = BoundedQueue<SinkItem>(capacity: config.queueDepth, policy: .block)
         metrics.setSources(
-            queueDepth: { ["decode_to_infer": frames.count, "infer_to_track": inferred.count, "track_to_sink": records.count] },
+            queueDepth: { ["decode_to_preprocess": frames.count, "preprocess_to_infer": prepared.count, "infer_to_postprocess": raw.count,
+                           "postprocess_to_track": inferred.count, "track_to_sink": records.count] },
             dropped: { [weak self] in self?.lock.withLock { self?.liveSources.reduce(0) { $0 + $1.droppedFrames } } ?? 0 })
 
         var threads: [Thread] = []
@@ -104,23 +109,54 @@ public final class PipelineRunner: @unchecked Sendable {
             }
         }
 
-        // Infer: one model, frames from every source in arrival order.
+        // Preprocess → infer → postprocess: three stages around one model, so the CPU work
+        // on frame N-1 and N+1 overlaps the device's forward pass on frame N.
         let threshold = Float(config.model.threshold), topK = config.model.topK
-        spawn("maskstream.infer") { [self] in
+        spawn("maskstream.preprocess") { [self] in
             do {
                 while let item = try frames.pop() {
                     guard case .frame(let frame) = item else { continue }
                     let t0 = Date()
-                    let predictions = try model.predict(rgb: frame.rgb, width: frame.width, height: frame.height,
-                                                        threshold: threshold, topK: topK)
-                    metrics.observe(.infer, seconds: Date().timeIntervalSince(t0))
-                    inferred.push(Inferred(frame: frame, predictions: predictions))
+                    let (pixels, resized) = try model.pixelValues(rgb: frame.rgb, width: frame.width, height: frame.height)
+                    metrics.observe(.preprocess, seconds: Date().timeIntervalSince(t0))
+                    if !prepared.push(Prepared(frame: frame, pixels: pixels, resized: resized)) { break }
                 }
             } catch {
                 record(error)
                 stop()
-                frames.close()
             }
+            frames.close()
+            prepared.close()
+        }
+        spawn("maskstream.infer") { [self] in
+            do {
+                while let job = try prepared.pop() {
+                    let t0 = Date()
+                    let out = try model.forward(pixels: job.pixels)
+                    metrics.observe(.infer, seconds: Date().timeIntervalSince(t0))
+                    if !raw.push(Raw(frame: job.frame, output: out, resized: job.resized)) { break }
+                }
+            } catch {
+                record(error)
+                stop()
+            }
+            prepared.close()
+            raw.close()
+        }
+        spawn("maskstream.postprocess") { [self] in
+            do {
+                while let job = try raw.pop() {
+                    let t0 = Date()
+                    let predictions = try model.instances(job.output, frameHeight: job.frame.height, frameWidth: job.frame.width,
+                                                          resized: job.resized, threshold: threshold, topK: topK)
+                    metrics.observe(.postprocess, seconds: Date().timeIntervalSince(t0))
+                    if !inferred.push(Inferred(frame: job.frame, predictions: predictions)) { break }
+                }
+            } catch {
+                record(error)
+                stop()
+            }
+            raw.close()
             inferred.close()
         }
 

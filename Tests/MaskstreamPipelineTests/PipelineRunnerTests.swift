@@ -121,7 +121,7 @@ import MaskstreamTestSupport
             .flatMap { Int($0.split(separator: " ").last ?? "") }
         #expect((inferCount ?? 0) >= 3, "infer latency observed for every frame so far: \(scraped)")
         #expect(scraped.contains("maskstream_frames_total"))
-        #expect(scraped.contains("maskstream_queue_depth{queue=\"decode_to_infer\"}"))
+        #expect(scraped.contains("maskstream_queue_depth{queue=\"preprocess_to_infer\"}"))
     }
 
     @Test func missingModelIsATypedError() throws {
