@@ -112,52 +112,40 @@ public final class PipelineRunner: @unchecked Sendable {
         // Preprocess → infer → postprocess: three stages around one model, so the CPU work
         // on frame N-1 and N+1 overlaps the device's forward pass on frame N.
         let threshold = Float(config.model.threshold), topK = config.model.topK
-        spawn("maskstream.preprocess") { [self] in
-            do {
-                while let item = try frames.pop() {
-                    guard case .frame(let frame) = item else { continue }
-                    let t0 = Date()
-                    let (pixels, resized) = try model.pixelValues(rgb: frame.rgb, width: frame.width, height: frame.height)
-                    metrics.observe(.preprocess, seconds: Date().timeIntervalSince(t0))
-                    if !prepared.push(Prepared(frame: frame, pixels: pixels, resized: resized)) { break }
+        /// One model stage: pops `input`, times `body`, pushes its result (nil: skip). On an
+        /// error the pipeline stops; either way both queues close so neighbours finish.
+        func modelStage<In: Sendable, Out: Sendable>(
+            _ stage: PipelineMetrics.Stage, _ input: BoundedQueue<In>, _ output: BoundedQueue<Out>,
+            _ body: @escaping @Sendable (In) throws -> Out?
+        ) {
+            spawn("maskstream.\(stage.rawValue)") { [self] in
+                do {
+                    while let item = try input.pop() {
+                        let t0 = Date()
+                        guard let result = try body(item) else { continue }
+                        metrics.observe(stage, seconds: Date().timeIntervalSince(t0))
+                        if !output.push(result) { break }
+                    }
+                } catch {
+                    record(error)
+                    stop()
                 }
-            } catch {
-                record(error)
-                stop()
+                input.close()
+                output.close()
             }
-            frames.close()
-            prepared.close()
         }
-        spawn("maskstream.infer") { [self] in
-            do {
-                while let job = try prepared.pop() {
-                    let t0 = Date()
-                    let out = try model.forward(pixels: job.pixels)
-                    metrics.observe(.infer, seconds: Date().timeIntervalSince(t0))
-                    if !raw.push(Raw(frame: job.frame, output: out, resized: job.resized)) { break }
-                }
-            } catch {
-                record(error)
-                stop()
-            }
-            prepared.close()
-            raw.close()
+        modelStage(.preprocess, frames, prepared) { item in
+            guard case .frame(let frame) = item else { return nil }
+            let (pixels, resized) = try model.pixelValues(rgb: frame.rgb, width: frame.width, height: frame.height)
+            return Prepared(frame: frame, pixels: pixels, resized: resized)
         }
-        spawn("maskstream.postprocess") { [self] in
-            do {
-                while let job = try raw.pop() {
-                    let t0 = Date()
-                    let predictions = try model.instances(job.output, frameHeight: job.frame.height, frameWidth: job.frame.width,
-                                                          resized: job.resized, threshold: threshold, topK: topK)
-                    metrics.observe(.postprocess, seconds: Date().timeIntervalSince(t0))
-                    if !inferred.push(Inferred(frame: job.frame, predictions: predictions)) { break }
-                }
-            } catch {
-                record(error)
-                stop()
-            }
-            raw.close()
-            inferred.close()
+        modelStage(.infer, prepared, raw) { job in
+            Raw(frame: job.frame, output: try model.forward(pixels: job.pixels), resized: job.resized)
+        }
+        modelStage(.postprocess, raw, inferred) { job in
+            let predictions = try model.instances(job.output, frameHeight: job.frame.height, frameWidth: job.frame.width,
+                                                  resized: job.resized, threshold: threshold, topK: topK)
+            return Optional(Inferred(frame: job.frame, predictions: predictions))
         }
 
         // Track + encode: a tracker per source; masks become COCO RLE.
