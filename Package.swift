@@ -88,10 +88,10 @@ let package = Package(
         .target(name: "MaskstreamTestSupport", path: "Tests/MaskstreamTestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "MaskstreamCoreTests", dependencies: ["MaskstreamCore"], swiftSettings: swiftSettings),
         .testTarget(name: "MaskstreamMediaTests", dependencies: ["MaskstreamMedia", "MaskstreamTestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
-        .testTarget(name: "MaskstreamMasksTests", dependencies: ["MaskstreamMasks"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
-        .testTarget(name: "MaskstreamGPUTests", dependencies: ["MaskstreamGPU"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(name: "MaskstreamMasksTests", dependencies: ["MaskstreamMasks", "MaskstreamTestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(name: "MaskstreamGPUTests", dependencies: ["MaskstreamGPU", "MaskstreamTestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "MaskstreamModelTests", dependencies: ["MaskstreamModel"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
-        .testTarget(name: "MaskstreamTrackingTests", dependencies: ["MaskstreamTracking"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(name: "MaskstreamTrackingTests", dependencies: ["MaskstreamTracking", "MaskstreamTestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(
             name: "MaskstreamServerTests",
             dependencies: [

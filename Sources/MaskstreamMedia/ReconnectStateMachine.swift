@@ -1,3 +1,5 @@
+import Foundation
+
 /// When and how often a live source reconnects: exponential backoff with a ceiling.
 public struct ReconnectPolicy: Sendable, Codable, Equatable {
     /// Seconds before the first retry.
@@ -77,10 +79,4 @@ public struct ReconnectStateMachine: Sendable, Equatable {
         state = .backingOff(attempt: attempt, delay: delay)
         return .wait(seconds: delay)
     }
-}
-
-private func pow(_ base: Double, _ exponent: Double) -> Double {
-    var result = 1.0
-    for _ in 0..<Int(exponent) { result *= base }
-    return result
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import MaskstreamTestSupport
 @testable import MaskstreamGPU
 
 @Suite struct ConvTests {

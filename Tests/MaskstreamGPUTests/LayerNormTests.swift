@@ -1,4 +1,5 @@
 import Testing
+import MaskstreamTestSupport
 @testable import MaskstreamGPU
 
 @Suite struct LayerNormTests {

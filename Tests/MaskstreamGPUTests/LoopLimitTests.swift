@@ -1,4 +1,5 @@
 import Testing
+import MaskstreamTestSupport
 @testable import MaskstreamGPU
 
 /// lavapipe's LLVM backend ends any shader invocation's loops after 65535 iterations in

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import MaskstreamTestSupport
 @testable import MaskstreamMasks
 
 @Suite struct MaskEvaluationTests {
@@ -89,7 +90,7 @@ import Testing
         let gt = Array(try Fixture.data("eval/ytvis_a_gt.json"))
         let pred = Array(try Fixture.data("eval/coco_a_pred.json"))
         let cocoGT = Array(try Fixture.data("eval/coco_a_gt.json"))
-        var rng = SplitMix64(seed: 7)
+        var rng = SeededRandom(seed: 7)
         let alphabet = Array("0123456789-.,:[]{}\"e ".utf8)
         var reports = 0
         var errors = 0

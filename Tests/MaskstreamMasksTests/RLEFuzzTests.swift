@@ -1,4 +1,5 @@
 import Testing
+import MaskstreamTestSupport
 @testable import MaskstreamMasks
 
 /// Malformed compressed counts must throw a typed error, never trap.
@@ -21,7 +22,7 @@ import Testing
     /// Random strings over the whole byte range and mutations of valid strings:
     /// each either parses into an RLE that re-encodes consistently or throws.
     @Test func randomStringsNeverTrap() {
-        var rng = SplitMix64(seed: 42)
+        var rng = SeededRandom(seed: 42)
         let valid = RLE(mask: (0..<(37 * 23)).map { _ in UInt8(rng.next() % 3 == 0 ? 1 : 0) }, height: 37, width: 23)
         let base = Array(valid.compressedCounts.utf8)
         var parsed = 0
@@ -59,18 +60,5 @@ import Testing
             }
         }
         #expect(parsed > 0)
-    }
-}
-
-/// A tiny deterministic generator for tests.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

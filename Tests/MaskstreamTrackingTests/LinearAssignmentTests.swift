@@ -1,4 +1,5 @@
 import Testing
+import MaskstreamTestSupport
 @testable import MaskstreamTracking
 
 /// Brute force: the minimum total over all partial matchings that use only
@@ -54,7 +55,7 @@ private func total(_ pairs: [LinearAssignment.Pair], _ c: [[Double]], rows: Int,
     /// Random rectangular problems (both orientations) against brute force.
     @Test(arguments: [(3, 5), (5, 3), (4, 4), (1, 6), (6, 1), (5, 6)])
     func matchesBruteForce(rows: Int, cols: Int) throws {
-        var rng = SplitMix(seed: UInt64(rows * 31 + cols))
+        var rng = SeededRandom(seed: UInt64(rows * 31 + cols))
         for trial in 0..<40 {
             var c = [[Double]](repeating: [Double](repeating: 0, count: cols), count: rows)
             for i in 0..<rows {
@@ -75,7 +76,7 @@ private func total(_ pairs: [LinearAssignment.Pair], _ c: [[Double]], rows: Int,
     /// Component splitting must agree with one dense solve of the clipped matrix.
     @Test(arguments: [(40, 50), (50, 40), (60, 60)])
     func sparseProblemsMatchTheDenseSolve(rows: Int, cols: Int) {
-        var rng = SplitMix(seed: UInt64(rows &* 131 &+ cols))
+        var rng = SeededRandom(seed: UInt64(rows &* 131 &+ cols))
         let maxCost = 0.7
         var cost = CostMatrix(rows: rows, cols: cols, fill: .infinity)
         var clipped = [Double](repeating: maxCost, count: rows * cols)
@@ -95,24 +96,10 @@ private func total(_ pairs: [LinearAssignment.Pair], _ c: [[Double]], rows: Int,
     }
 
     @Test func withoutThresholdEveryRowOfASquareFeasibleProblemIsMatched() throws {
-        var rng = SplitMix(seed: 7)
+        var rng = SeededRandom(seed: 7)
         let n = 30
         var cost = CostMatrix(rows: n, cols: n)
         for i in 0..<n { for j in 0..<n { cost[i, j] = rng.unit() } }
         #expect(LinearAssignment.solve(cost).count == n)
     }
-}
-
-/// A tiny deterministic generator for test tables.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
 }
