@@ -16,6 +16,7 @@ public final class LiveSource: @unchecked Sendable {
     private var current: MediaReader?
     private var thread: Thread?
     private var firstInfo: StreamInfo?
+    private var firstParameters: CodecParameters?
     private let infoReady = DispatchSemaphore(value: 0)
 
     public init(url: String, options: OpenOptions = .init(), policy: ReconnectPolicy = .init(), bufferCapacity: Int = 4) {
@@ -45,6 +46,10 @@ public final class LiveSource: @unchecked Sendable {
         throw MaskstreamError(.network, "could not connect to '\(url)'")
     }
 
+    /// The codec parameters of the first connection (for copying packets into an output);
+    /// nil before `start()` succeeded.
+    public var codecParameters: CodecParameters? { lock.withLock { firstParameters } }
+
     /// The next frame (blocking); nil after `stop()`; throws when the source gave up.
     public func nextFrame() throws -> VideoFrame? { try queue.pop() }
 
@@ -71,7 +76,11 @@ public final class LiveSource: @unchecked Sendable {
                 do {
                     let reader = try MediaReader(url: url, options: options)
                     lock.withLock { current = reader; machine.connected() }
-                    if !signalled { lock.withLock { firstInfo = reader.info }; signalled = true; infoReady.signal() }
+                    if !signalled {
+                        lock.withLock { firstInfo = reader.info; firstParameters = reader.codecParameters }
+                        signalled = true
+                        infoReady.signal()
+                    }
                     var segmentStart: Int64?
                     while let raw = try reader.nextFrame() {
                         var frame = raw

@@ -31,6 +31,9 @@ public final class PipelineMetrics: @unchecked Sendable {
     /// Frames through the whole pipeline so far.
     public var framesProcessed: Int { lock.withLock { frames } }
 
+    /// Tracked instances written so far.
+    public var instancesProcessed: Int { lock.withLock { instances } }
+
     /// Frames per second since start.
     public var fps: Double {
         let elapsed = Date().timeIntervalSince(started)

@@ -212,7 +212,7 @@ public final class PipelineRunner: @unchecked Sendable {
         let elapsed = Date().timeIntervalSince(start)
         let summary = lock.withLock {
             Summary(framesRead: framesRead, framesWritten: metrics.framesProcessed,
-                    instancesWritten: 0, droppedFrames: liveSources.reduce(0) { $0 + $1.droppedFrames },
+                    instancesWritten: metrics.instancesProcessed, droppedFrames: liveSources.reduce(0) { $0 + $1.droppedFrames },
                     reconnects: liveSources.reduce(0) { $0 + $1.reconnects }, seconds: elapsed, stoppedEarly: stopping)
         }
         if let e = lock.withLock({ firstError }), !(e.code == .cancelled && summary.stoppedEarly) { throw e }
@@ -239,7 +239,9 @@ public final class PipelineRunner: @unchecked Sendable {
             if isStopping { return }
             let info = try live.start()
             // Packets of a live stream are copied with the codec parameters of the first connection.
-            let params = try MediaReader(url: source.url, options: options).codecParameters
+            guard let params = live.codecParameters else {
+                throw MaskstreamError(.internal, "live source '\(source.url)' started without codec parameters")
+            }
             records.push(.begin(SourceContext(id: id, info: info, codecParameters: params, labels: labels)))
             log("source \(id): \(info)")
             while count < limit, !isStopping, let frame = try live.nextFrame() {

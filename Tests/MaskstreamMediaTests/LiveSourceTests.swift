@@ -63,8 +63,10 @@ import MaskstreamTestSupport
         try server.start()
         let source = LiveSource(url: server.url, options: OpenOptions(openTimeout: 5, readTimeout: 1.5),
                                 policy: ReconnectPolicy(initialDelay: 0.3, maxDelay: 1, maxAttempts: 30), bufferCapacity: 64)
+        #expect(source.codecParameters == nil)
         try source.start()
         defer { source.stop() }
+        #expect(source.codecParameters != nil, "the first connection's codec parameters are kept for muxing")
         var before: [VideoFrame] = []
         while before.count < 5, let f = try source.nextFrame() { before.append(f) }
         server.stop()

@@ -46,6 +46,7 @@ import MaskstreamTestSupport
         let expected = Array(try TestMedia.probeFramePTS(Self.root.appending(path: "examples/sample.mp4")).prefix(n))
         #expect(records.map(\.pts) == expected)
         #expect(records.contains { !$0.instances.isEmpty }, "the default model finds objects in the sample")
+        #expect(summary.instancesWritten == records.reduce(0) { $0 + $1.instances.count })
 
         // KLV track: the same records at the same times.
         let klv = try MetadataTrackReader.read(path: out.appending(path: "s.ts").path())
