@@ -4,6 +4,7 @@ the ByteTrack baseline -> TrackEval (MOTSChallenge metrics: HOTA, CLEAR, Identit
 
 Usage (from the repository root, after `swift build -c release --product maskstream-track-eval`):
     tools/tracking_eval.py [--work /tmp/trk_eval] [--sequences 4] [--frames 150] [--seed 0]
+                           [--boxmot-python /path/to/boxmot-venv/bin/python]
 Prints a markdown table of HOTA, IDF1, MOTA, ID switches per tracker.
 """
 import argparse
@@ -25,6 +26,9 @@ def main():
     ap.add_argument("--frames", type=int, default=150)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--bin", default=os.path.join(ROOT, ".build/release/maskstream-track-eval"))
+    ap.add_argument("--boxmot-python", default="",
+                    help="python of a venv with tools/requirements-boxmot.txt: adds boxmot's ByteTrack and "
+                         "OC-SORT (default parameters) as references")
     args = ap.parse_args()
     py = sys.executable
     w = args.work
@@ -42,6 +46,10 @@ def main():
                              "--class-id", "2", "--config", noemb],
         "bytetrack": [py, os.path.join(HERE, "bytetrack_baseline.py"), dets, os.path.join(trackers, "bytetrack", "data")],
     }
+    if args.boxmot_python:
+        for name in ("bytetrack", "ocsort"):
+            runs[f"boxmot-{name}"] = [args.boxmot_python, os.path.join(HERE, "boxmot_reference.py"), name, dets,
+                                      os.path.join(trackers, f"boxmot-{name}", "data")]
     for name, cmd in runs.items():
         print(name, "->", subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip())
 

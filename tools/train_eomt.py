@@ -63,22 +63,74 @@ def build_processor(size: int):
                               do_split_image=False)
 
 
-def render_dataset(seed: int, n_videos: int, frames_per_video: int, stride: int, size: int, log=print):
-    """Renders training samples: list of (uint8 HxWx3 padded-free rgb, [(cls, mask HxW bool)])."""
-    samples = []
-    t_start = time.time()
-    aspects = [(size, size * 9 // 16), (size, size * 3 // 4), (size, size * 9 // 16), (size * 3 // 4, size)]
-    for i in range(n_videos):
-        vseed = 100000 * (seed + 1) + i
+def _render_video(job):
+    """Renders one training video's frames: list of (uint8 rgb at model size, [(cls, uint8 coverage)])."""
+    i, seed, frames_per_video, stride, size, native = job
+    import io
+    from PIL import Image
+    vseed = 100000 * (seed + 1) + i
+    out = []
+    if not native:
+        # Rendered directly at the model resolution (longest edge = size).
+        aspects = [(size, size * 9 // 16), (size, size * 3 // 4), (size, size * 9 // 16), (size * 3 // 4, size)]
         w, h = aspects[i % len(aspects)]
         w, h = w - w % 2, h - h % 2
         scene = sv.make_scene(vseed, w, h, frames_per_video * stride)
         for t in range(0, frames_per_video * stride, stride):
             rgb, inst = sv.render_frame(scene, t)
             if inst:
-                samples.append((rgb, [(c, m) for (_, c, m) in inst]))
-        if (i + 1) % 50 == 0:
-            log(f"rendered {i + 1}/{n_videos} videos, {len(samples)} frames, {time.time() - t_start:.0f}s")
+                out.append((rgb, [(c, m.astype(np.uint8) * 255) for (_, c, m) in inst]))
+        return out
+    # Rendered at a camera-like resolution, JPEG-compressed (a stand-in for the H.264
+    # artefacts of real input) and downscaled with Pillow bilinear (antialiased) to the
+    # model size, the way EomtImageProcessor sees decoded video at inference.  Masks are
+    # downscaled the same way as float coverage, so targets are soft at the edges.
+    sources = [(640, 360), (480, 360), (640, 360), (360, 480), (854, 480), (640, 360)]
+    w, h = sources[i % len(sources)]
+    scale = size / max(w, h)
+    tw, th = int(round(w * scale)), int(round(h * scale))
+    rng = np.random.default_rng(vseed)
+    quality = int(rng.integers(40, 96)) if rng.uniform() < 0.8 else 0
+    scene = sv.make_scene(vseed, w, h, frames_per_video * stride)
+    for t in range(0, frames_per_video * stride, stride):
+        rgb, inst = sv.render_frame(scene, t)
+        if not inst:
+            continue
+        img = Image.fromarray(rgb)
+        if quality:
+            buf = io.BytesIO()
+            img.save(buf, format="JPEG", quality=quality)
+            img = Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
+        small = np.asarray(img.resize((tw, th), Image.BILINEAR))
+        masks = []
+        for (_, c, m) in inst:
+            mf = np.asarray(Image.fromarray(m.astype(np.float32)).resize((tw, th), Image.BILINEAR))
+            if (mf > 0.5).sum() >= 4:
+                masks.append((c, np.round(np.clip(mf, 0, 1) * 255).astype(np.uint8)))
+        if masks:
+            out.append((small, masks))
+    return out
+
+
+def render_dataset(seed: int, n_videos: int, frames_per_video: int, stride: int, size: int, log=print,
+                   native: bool = False, workers: int = 1):
+    """Renders training samples: list of (uint8 HxWx3 unpadded rgb, [(cls, uint8 coverage mask HxW, 255 = 1)])."""
+    samples = []
+    t_start = time.time()
+    jobs = [(i, seed, frames_per_video, stride, size, native) for i in range(n_videos)]
+    if workers > 1:
+        import multiprocessing as mp
+        with mp.get_context("fork").Pool(workers) as pool:
+            results = pool.imap(_render_video, jobs, chunksize=4)
+            for i, r in enumerate(results):
+                samples += r
+                if (i + 1) % 100 == 0:
+                    log(f"rendered {i + 1}/{n_videos} videos, {len(samples)} frames, {time.time() - t_start:.0f}s")
+    else:
+        for i, job in enumerate(jobs):
+            samples += _render_video(job)
+            if (i + 1) % 100 == 0:
+                log(f"rendered {i + 1}/{n_videos} videos, {len(samples)} frames, {time.time() - t_start:.0f}s")
     return samples
 
 
@@ -94,7 +146,7 @@ def to_batch(items, size: int, rng: np.random.Generator):
         pix[b, :, :h, :w] = x.transpose(2, 0, 1)
         m = np.zeros((len(inst), size, size), np.float32)
         for k, (_, mk) in enumerate(inst):
-            m[k, :h, :w] = mk[:, ::-1] if flip else mk
+            m[k, :h, :w] = (mk[:, ::-1] if flip else mk).astype(np.float32) / 255.0
         masks.append(torch.from_numpy(m))
         classes.append(torch.tensor([c for c, _ in inst], dtype=torch.long))
     return torch.from_numpy(pix), masks, classes
@@ -103,6 +155,8 @@ def to_batch(items, size: int, rng: np.random.Generator):
 def save(model, processor, out: str, meta: dict):
     os.makedirs(out, exist_ok=True)
     m16 = copy.deepcopy(model).to(torch.float16).eval()
+    with torch.no_grad():
+        m16.attn_mask_probs.fill_(0.0)  # checkpoints always run unmasked at inference
     m16.save_pretrained(out, safe_serialization=True)
     processor.save_pretrained(out)
     with open(os.path.join(out, "training_log.json"), "w") as f:
@@ -132,6 +186,13 @@ def main():
     ap.add_argument("--ckpt-every", type=int, default=250)
     ap.add_argument("--threads", type=int, default=1,
                     help="torch threads; 1 is faster than 2 on the shared, oversubscribed 2-core box")
+    ap.add_argument("--native", action="store_true",
+                    help="render at camera resolution, JPEG-compress and downscale (see _render_video)")
+    ap.add_argument("--render-workers", type=int, default=2)
+    ap.add_argument("--mask-anneal", action="store_true",
+                    help="masked attention in training, annealed per block from 1 to 0 (EoMT's recipe)")
+    ap.add_argument("--anneal-end", type=float, default=0.7,
+                    help="fraction of the step budget by which the last block's masking reaches 0")
     ap.add_argument("--max-minutes", type=float, default=0,
                     help="stop (and save) after this many minutes of training; 0 = run all steps")
     a = ap.parse_args()
@@ -144,13 +205,15 @@ def main():
     cfg = build_config(a)
     model = EomtForUniversalSegmentation(cfg)
     with torch.no_grad():
-        model.attn_mask_probs.fill_(0.0)  # no masked attention (see module doc)
+        # Without --mask-anneal: no masked attention at all (see module doc).
+        model.attn_mask_probs.fill_(1.0 if a.mask_anneal else 0.0)
     processor = build_processor(a.image_size)
     nparams = sum(p.numel() for p in model.parameters())
     print(f"params {nparams / 1e6:.2f}M", flush=True)
 
     log = lambda s: print(s, flush=True)  # noqa: E731
-    samples = render_dataset(a.seed, a.videos, a.frames_per_video, a.stride, a.image_size, log)
+    samples = render_dataset(a.seed, a.videos, a.frames_per_video, a.stride, a.image_size, log,
+                             native=a.native, workers=a.render_workers)
     log(f"dataset: {len(samples)} frames")
 
     decay, no_decay = [], []
@@ -169,6 +232,26 @@ def main():
             p = max(p, elapsed / (a.max_minutes * 60))
         return a.lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * min(1.0, p))))
 
+    def progress(step, elapsed):
+        p = step / max(1, a.steps)
+        if a.max_minutes > 0:
+            p = max(p, elapsed / (a.max_minutes * 60))
+        return min(1.0, p)
+
+    def mask_probs_at(p):
+        # EoMT-style staggered polynomial annealing: block k's probability falls from 1 to 0
+        # over its own window; the last window ends at --anneal-end of the step budget, and
+        # every probability is exactly 0 afterwards (inference runs unmasked).  ``p`` is the
+        # training progress in [0, 1] (steps or wall-clock budget, whichever is further).
+        nb = a.blocks
+        width = a.anneal_end / (nb + 1)
+        probs = []
+        for k in range(nb):
+            s0, s1 = width * (k + 0.5), width * (k + 1.5)
+            q = 1.0 if p < s0 else max(0.0, 1 - (p - s0) / (s1 - s0)) ** 0.9
+            probs.append(q if p < s1 else 0.0)
+        return probs
+
     meta = {"args": vars(a), "params": nparams, "frames": len(samples), "steps_done": 0}
     model.train()
     t0 = time.time()
@@ -184,6 +267,9 @@ def main():
         lr = lr_at(step, time.time() - t0)
         for g in opt.param_groups:
             g["lr"] = lr
+        if a.mask_anneal:
+            with torch.no_grad():
+                model.attn_mask_probs.copy_(torch.tensor(mask_probs_at(progress(step, time.time() - t0))))
         out = model(pixel_values=pix, mask_labels=masks, class_labels=classes)
         loss = out.loss
         opt.zero_grad(set_to_none=True)
@@ -193,7 +279,8 @@ def main():
         ema = loss.item() if ema is None else 0.98 * ema + 0.02 * loss.item()
         elapsed = time.time() - t0
         if step % 25 == 0:
-            log(f"step {step} loss {loss.item():.3f} ema {ema:.3f} lr {lr:.2e} {elapsed / (step + 1):.2f}s/step")
+            log(f"step {step} loss {loss.item():.3f} ema {ema:.3f} lr {lr:.2e} "
+                f"mask {[round(float(x), 2) for x in model.attn_mask_probs]} {elapsed / (step + 1):.2f}s/step")
         done = step + 1
         stop = a.max_minutes > 0 and elapsed > a.max_minutes * 60
         if done % a.ckpt_every == 0 or done == a.steps or stop:

@@ -121,26 +121,33 @@ public final class GPUBuffer: @unchecked Sendable {
 
     /// Reads `count` floats starting at float `offset` (all of them by default).
     public func download(offset: Int = 0, count: Int? = nil) throws -> [Float] {
+        try read(Float.self, offset: offset, count: count)
+    }
+
+    /// Reads `count` 32-bit words starting at word `offset` as `UInt32` (bit masks, indices).
+    public func downloadWords(offset: Int = 0, count: Int? = nil) throws -> [UInt32] {
+        try read(UInt32.self, offset: offset, count: count)
+    }
+
+    private func read<T: BitwiseCopyable>(_: T.Type, offset: Int, count: Int?) throws -> [T] {
         let n = count ?? (self.count - offset)
         guard offset >= 0, n >= 0, offset <= self.count, n <= self.count - offset else {
             throw MaskstreamError(.invalidInput, "download of \(n) floats at \(offset) is outside a GPU buffer of \(self.count) floats")
         }
         if n == 0 { return [] }
-        var result = [Float](repeating: 0, count: n)
         if let mapped {
-            result.withUnsafeMutableBytes { dst in
-                dst.copyMemory(from: UnsafeRawBufferPointer(start: mapped + offset * 4, count: n * 4))
+            return [T](unsafeUninitializedCapacity: n) { dst, initialized in
+                UnsafeMutableRawBufferPointer(dst).copyMemory(from: UnsafeRawBufferPointer(start: mapped + offset * 4, count: n * 4))
+                initialized = n
             }
-        } else {
-            let staging = try GPUBuffer(device: owner, count: n, hostVisible: true)
-            try owner.runImmediately { cb in
-                var region = VkBufferCopy(srcOffset: VkDeviceSize(offset * 4), dstOffset: 0, size: VkDeviceSize(n * 4))
-                vkCmdCopyBuffer(cb, buffer, staging.buffer, 1, &region)
-                Self.hostBarrier(cb, access: VK_ACCESS_HOST_READ_BIT.rawValue)
-            }
-            result = try staging.download()
         }
-        return result
+        let staging = try GPUBuffer(device: owner, count: n, hostVisible: true)
+        try owner.runImmediately { cb in
+            var region = VkBufferCopy(srcOffset: VkDeviceSize(offset * 4), dstOffset: 0, size: VkDeviceSize(n * 4))
+            vkCmdCopyBuffer(cb, buffer, staging.buffer, 1, &region)
+            Self.hostBarrier(cb, access: VK_ACCESS_HOST_READ_BIT.rawValue)
+        }
+        return try staging.read(T.self, offset: 0, count: n)
     }
 
     private func write(_ raw: UnsafeRawBufferPointer, atByte byteOffset: Int, what: String) throws {

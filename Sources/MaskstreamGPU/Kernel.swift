@@ -23,6 +23,10 @@ struct Kernel: Hashable, Sendable {
     static let layerNorm2d = Kernel(name: "layernorm2d", bindings: 4)
     static let resizeBilinear = Kernel(name: "resize_bilinear", bindings: 2)
     static let preprocess = Kernel(name: "preprocess", bindings: 2)
+    static let resampleRows = Kernel(name: "resample_rows", bindings: 3)
+    static let resampleColumnsToPatches = Kernel(name: "resample_cols_patches", bindings: 4)
+    static let maskCrop = Kernel(name: "mask_crop", bindings: 3)
+    static let maskBinarize = Kernel(name: "mask_binarize", bindings: 4)
 
     /// Size of the push-constant block every kernel's pipeline layout declares.
     static let pushConstantBytes = 128

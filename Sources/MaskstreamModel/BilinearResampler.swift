@@ -1,9 +1,17 @@
+import MaskstreamGPU
+
 /// Antialiased bilinear resampling of RGB8 images, bit-exact with Pillow's
 /// `Image.resize(..., BILINEAR)` (what transformers' EoMT image processor runs): a triangle
 /// filter widened by the scale factor when shrinking, 22-bit fixed-point weights, a horizontal
 /// pass then a vertical pass with a rounded 8-bit intermediate.
 enum BilinearResampler {
     private static let precisionBits = 32 - 8 - 2
+
+    /// The same coefficients as a device table (`resampleRows` / `resampleColumnsToPatches`).
+    static func table(inSize: Int, outSize: Int) -> FixedPointResampleTable {
+        let (bounds, weights) = coefficients(inSize: inSize, outSize: outSize)
+        return FixedPointResampleTable(entries: zip(bounds, weights).map { (first: $0.0.0, weights: $0.1) })
+    }
 
     /// Per output index: first source index and fixed-point weights.
     private static func coefficients(inSize: Int, outSize: Int) -> (bounds: [(Int, Int)], weights: [[Int32]]) {

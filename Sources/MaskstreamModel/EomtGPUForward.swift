@@ -10,7 +10,8 @@ import MaskstreamGPU
 /// after them, which is transformers' concatenation without a copy. The upscale block runs
 /// channel-first (`[hidden, h, w]`) as PyTorch does.
 ///
-/// Not thread-safe by itself: `EomtModel` serializes calls.
+/// Not thread-safe by itself: `EomtModel` serializes `forward(pixels:)` and hands each frame
+/// slot to one caller at a time.
 final class EomtGPUForward {
     /// How attention is computed.
     enum AttentionMode: Sendable, CaseIterable {
@@ -28,43 +29,104 @@ final class EomtGPUForward {
 
     let config: EomtConfig
     let device: VulkanDevice
-    private let sequence: CommandSequence
-    private let patches: GPUBuffer
-    private let normed: GPUBuffer
-    private let classLogits: GPUBuffer
-    private let masks: GPUBuffer
-    /// Kept alive for the recorded sequence.
-    private var keep: [GPUBuffer] = []
+    private let attentionMode: AttentionMode
+    private let w: WeightSlices
+    /// Kept alive for the recorded sequences.
+    private let weightBuffers: [GPUBuffer]
+    /// The `forward(pixels:)` path: host im2col, no pre/post-processing on the device.
+    private var pixelSlot: Slot?
+    /// Frame slots: device preprocessing + forward + post-processing, one frame each. A slot
+    /// is used by one thread at a time (the caller hands slots out).
+    private let frameSlots: [Slot]
 
-    /// Uploads the weights and records the forward pass.
-    init(config c: EomtConfig, weights w: EomtWeights, device: VulkanDevice, attention: AttentionMode? = nil) throws {
-        let attentionMode = attention ?? .preferred(for: device)
+    /// Weights on the device, uploaded once and shared by every slot.
+    private struct WeightSlices {
+        struct Layer {
+            var n1g, n1b, qkvW, qkvB, outW, outB, ls1, n2g, n2b, ls2: BufferSlice
+            var up1W, up1B, downW, downB: BufferSlice
+        }
+        var patchW, patchB, pos, initRows: BufferSlice
+        var layers: [Layer]
+        var finalG, finalB, classW, classB: BufferSlice
+        var head: [(BufferSlice, BufferSlice)]
+        var ups: [(taps: [BufferSlice], bias: BufferSlice, dw: BufferSlice, lnG: BufferSlice, lnB: BufferSlice)]
+    }
+
+    /// One frame's device buffers and its recorded command sequence.
+    private final class Slot {
+        let sequence: CommandSequence
+        var keep: [GPUBuffer] = []
+        let patches, x, normed, qkv, attn, hidden, mid, classLogits, qa, qb, featCL, upCL, chw, taps, masks: GPUBuffer
+        let perHead: (q: GPUBuffer, k: GPUBuffer, v: GPUBuffer, o: GPUBuffer, scores: GPUBuffer)?
+        /// Frame-size dependent buffers (frame path only) and the size they were recorded for.
+        var frame: FrameBuffers?
+
+        init(config c: EomtConfig, device: VulkanDevice, mode: AttentionMode) throws {
+            let h = c.hiddenSize, q = c.numQueries, total = c.numQueries + c.numPrefixTokens + c.numPatches
+            let mlp = c.mlpHiddenSize, m = c.maskSize
+            var keep: [GPUBuffer] = []
+            func scratch(_ count: Int) throws -> GPUBuffer {
+                let b = try device.makeBuffer(count: max(count, 1))
+                keep.append(b)
+                return b
+            }
+            sequence = try device.makeSequence()
+            patches = try scratch(c.numPatches * 3 * c.patchSize * c.patchSize)
+            x = try scratch(total * h)
+            normed = try scratch(total * h)
+            qkv = try scratch(total * 3 * h)
+            attn = try scratch(total * h)
+            hidden = try scratch(total * (c.useSwiGLU ? 2 * mlp : mlp))
+            mid = try scratch(c.useSwiGLU ? total * mlp : 1)
+            classLogits = try scratch(q * (c.labels.count + 1))
+            qa = try scratch(q * h)
+            qb = try scratch(q * h)
+            featCL = try scratch(h * m * m)
+            upCL = try scratch(h * m * m)
+            chw = try scratch(h * m * m)
+            taps = try scratch(h * m * m / 2)
+            let d = c.headDim
+            perHead = mode == .matmul
+                ? (q: try scratch(total * d), k: try scratch(total * d), v: try scratch(total * d),
+                   o: try scratch(total * d), scores: try scratch(total * total))
+                : nil
+            masks = try scratch(q * m * m)
+            self.keep = keep
+        }
+    }
+
+    /// Buffers that depend on the frame size: the RGB8 frame, resampling tables and
+    /// intermediate samples, the normalization LUT, and the post-processing outputs.
+    private struct FrameBuffers {
+        var width, height: Int
+        var resized: (height: Int, width: Int)
+        var rgb, samples, tables, lut, maskTaps, crop, bits, partials: GPUBuffer
+        var words: Int { CommandSequence.maskWords(height: height, width: width) }
+        var groups: Int { CommandSequence.maskGroups(height: height, width: width) }
+    }
+
+    /// Uploads the weights; sequences are recorded on first use.
+    init(config c: EomtConfig, weights w: EomtWeights, device: VulkanDevice, attention: AttentionMode? = nil,
+         framesInFlight: Int = 2) throws {
+        guard (1...8).contains(framesInFlight) else {
+            throw MaskstreamError(.invalidInput, "frames in flight must be between 1 and 8, got \(framesInFlight)")
+        }
+        let mode = attention ?? .preferred(for: device)
+        self.attentionMode = mode
         self.config = c
         self.device = device
-        let h = c.hiddenSize, q = c.numQueries, pre = c.numPrefixTokens, p = c.numPatches
-        let total = q + pre + p
-        let mlp = c.mlpHiddenSize
-        let m = c.maskSize
+        let h = c.hiddenSize
         var keep: [GPUBuffer] = []
         func upload(_ values: [Float]) throws -> BufferSlice {
             let b = try device.makeBuffer(values.isEmpty ? [0] : values)
             keep.append(b)
             return b.all
         }
-        func scratch(_ count: Int) throws -> GPUBuffer {
-            let b = try device.makeBuffer(count: max(count, 1))
-            keep.append(b)
-            return b
-        }
 
         // Weights.
         let patchW = try upload(w.patchWeight), patchB = try upload(w.patchBias), pos = try upload(w.positionEmbeddings)
         let initRows = try upload(w.queries + w.clsToken + w.registerTokens)
-        struct LayerSlices {
-            var n1g, n1b, qkvW, qkvB, outW, outB, ls1, n2g, n2b, ls2: BufferSlice
-            var up1W, up1B, downW, downB: BufferSlice
-        }
-        var layers: [LayerSlices] = []
+        var layers: [WeightSlices.Layer] = []
         for l in w.layers {
             let (up1W, up1B, downW, downB): (BufferSlice, BufferSlice, BufferSlice, BufferSlice)
             switch l.mlp {
@@ -74,7 +136,7 @@ final class EomtGPUForward {
                 (up1W, up1B, downW, downB) = (try upload(gate.weight + up.weight), try upload(gate.bias + up.bias),
                                               try upload(down.weight), try upload(down.bias))
             }
-            layers.append(LayerSlices(
+            layers.append(WeightSlices.Layer(
                 n1g: try upload(l.norm1.weight), n1b: try upload(l.norm1.bias),
                 qkvW: try upload(l.q.weight + l.k.weight + l.v.weight), qkvB: try upload(l.q.bias + l.k.bias + l.v.bias),
                 outW: try upload(l.out.weight), outB: try upload(l.out.bias), ls1: try upload(l.layerScale1),
@@ -93,29 +155,30 @@ final class EomtGPUForward {
                 for kx in 0..<2 { for o in 0..<h { for i in 0..<h { m[(kx * h + o) * h + i] = b.convTWeight[((i * h + o) * 2 + ky) * 2 + kx] } } }
                 return try upload(m)
             }
-            return (taps, try upload(b.convTBias + b.convTBias), try upload(b.depthwiseWeight), try upload(b.norm.weight), try upload(b.norm.bias))
+            return (taps: taps, bias: try upload(b.convTBias + b.convTBias), dw: try upload(b.depthwiseWeight),
+                    lnG: try upload(b.norm.weight), lnB: try upload(b.norm.bias))
         }
+        self.w = WeightSlices(patchW: patchW, patchB: patchB, pos: pos, initRows: initRows, layers: layers,
+                              finalG: finalG, finalB: finalB, classW: classW, classB: classB, head: head, ups: ups)
+        self.weightBuffers = keep
+        self.frameSlots = try (0..<framesInFlight).map { _ in try Slot(config: c, device: device, mode: mode) }
+    }
 
-        // Activations.
-        let patches = try scratch(p * 3 * c.patchSize * c.patchSize)
-        let x = try scratch(total * h)
-        let normed = try scratch(total * h)
-        let qkv = try scratch(total * 3 * h)
-        let attn = try scratch(total * h)
-        let hidden = try scratch(total * (c.useSwiGLU ? 2 * mlp : mlp))
-        let mid = try scratch(c.useSwiGLU ? total * mlp : 1)
-        let classLogits = try scratch(q * (c.labels.count + 1))
-        let qa = try scratch(q * h), qb = try scratch(q * h)
-        let featCL = try scratch(h * m * m), upCL = try scratch(h * m * m), chw = try scratch(h * m * m)
-        let taps = try scratch(h * m * m / 2)
+    /// Records the forward pass from `slot.patches` (im2col rows) to `slot.masks`,
+    /// `slot.classLogits` and the query embeddings (rows `0..<Q` of `slot.normed`).
+    private func recordForward(_ slot: Slot) throws {
+        let c = config, w = self.w
+        let h = c.hiddenSize, q = c.numQueries, pre = c.numPrefixTokens, p = c.numPatches
+        let total = q + pre + p
+        let mlp = c.mlpHiddenSize
         let headD = c.headDim
-        let perHead = attentionMode == .matmul
-            ? (q: try scratch(total * headD), k: try scratch(total * headD), v: try scratch(total * headD),
-               o: try scratch(total * headD), scores: try scratch(total * total))
-            : nil
-        let masks = try scratch(q * m * m)
+        let seq = slot.sequence
+        let (patches, x, normed, qkv, attn, hidden, mid) = (slot.patches, slot.x, slot.normed, slot.qkv, slot.attn, slot.hidden, slot.mid)
+        let (classLogits, qa, qb, featCL, upCL, chw, taps, masks) = (slot.classLogits, slot.qa, slot.qb, slot.featCL, slot.upCL, slot.chw, slot.taps, slot.masks)
+        let perHead = slot.perHead
+        let (patchW, patchB, pos, initRows, layers) = (w.patchW, w.patchB, w.pos, w.initRows, w.layers)
+        let (finalG, finalB, classW, classB, head, ups) = (w.finalG, w.finalB, w.classW, w.classB, w.head, w.ups)
 
-        let seq = try device.makeSequence()
         try seq.copy(initRows, to: x.all.slice(offset: 0, count: (q + pre) * h), count: (q + pre) * h)
         try seq.linear(x: patches.all, weight: patchW, bias: patchB, y: x.all.slice(offset: (q + pre) * h, count: p * h),
                        m: p, n: h, k: 3 * c.patchSize * c.patchSize, residual: pos)
@@ -175,7 +238,7 @@ final class EomtGPUForward {
         // CHW. The first block reads the patch tokens in place.
         var side = c.gridSize
         var feat = try normed.all.slice(offset: (q + pre) * h, count: p * h)
-        for (tapW, tapB, dwW, lnG, lnB) in ups {
+        for (tapW, tapB, dwW, lnG, lnB) in ups.map({ ($0.taps, $0.bias, $0.dw, $0.lnG, $0.lnB) }) {
             let inPixels = side * side, out = 2 * side
             let up = try upCL.all.slice(offset: 0, count: h * out * out)
             let tmp = try taps.all.slice(offset: 0, count: inPixels * 2 * h)
@@ -195,16 +258,12 @@ final class EomtGPUForward {
         }
         // masks[q, pixel] = Σ_c embed[q, c] · feat[pixel, c]
         try seq.linear(x: qa.all, weight: feat, bias: nil, y: masks.all, m: q, n: side * side, k: h)
-
-        self.sequence = seq
-        self.patches = patches
-        self.normed = normed
-        self.classLogits = classLogits
-        self.masks = masks
-        self.keep = keep
     }
+}
 
-    /// Runs the recorded pass on channel-first pixels `[3, imageSize, imageSize]`.
+extension EomtGPUForward {
+    /// Runs the recorded pass on channel-first pixels `[3, imageSize, imageSize]` (host
+    /// im2col; the parity-test path). Waits for any frame slot first.
     func forward(pixels: [Float]) throws -> EomtRawOutput {
         let c = config
         let s = c.imageSize, p = c.patchSize, g = c.gridSize
@@ -225,12 +284,162 @@ final class EomtGPUForward {
                 }
             }
         }
-        try sequence.wait()
-        try patches.upload(rows)
-        try sequence.submit()
-        try sequence.wait()
-        return EomtRawOutput(classLogits: try classLogits.download(),
-                             maskLogits: try masks.download(),
-                             queryEmbeddings: try normed.download(offset: 0, count: c.numQueries * c.hiddenSize))
+        let slot: Slot
+        if let existing = pixelSlot {
+            slot = existing
+        } else {
+            slot = try Slot(config: c, device: device, mode: attentionMode)
+            try recordForward(slot)
+            pixelSlot = slot
+        }
+        try slot.sequence.wait()
+        try slot.patches.upload(rows)
+        try slot.sequence.submit()
+        try slot.sequence.wait()
+        return EomtRawOutput(classLogits: try slot.classLogits.download(),
+                             maskLogits: try slot.masks.download(),
+                             queryEmbeddings: try slot.normed.download(offset: 0, count: c.numQueries * c.hiddenSize))
+    }
+
+    /// Number of frame slots (frames that can be in flight at once).
+    var framesInFlight: Int { frameSlots.count }
+
+    /// Uploads an RGB8 frame into slot `index` and submits preprocessing, the forward pass
+    /// and mask post-processing for it; returns without waiting. The slot must be idle
+    /// (collected). Re-records the slot when the frame size changes.
+    func submitFrame(slot index: Int, rgb: [UInt8], width: Int, height: Int, resized: (height: Int, width: Int),
+                     lut: [Float]) throws {
+        let slot = frameSlots[index]
+        try slot.sequence.wait()
+        if slot.frame.map({ $0.width != width || $0.height != height }) ?? true {
+            try slot.sequence.reset()
+            slot.frame = try recordFrame(slot, width: width, height: height, resized: resized, lut: lut)
+        }
+        guard let fb = slot.frame else { throw MaskstreamError(.internal, "frame slot \(index) has no recording") }
+        try fb.rgb.upload(bytes: rgb)
+        try slot.sequence.submit()
+    }
+
+    /// The patch rows the device preprocessing wrote for slot `index`'s last frame (tests).
+    func framePatches(slot index: Int) throws -> [Float] {
+        try frameSlots[index].sequence.wait()
+        return try frameSlots[index].patches.download()
+    }
+
+    /// Dispatches recorded in slot `index` (tests: re-recording happens on size changes only).
+    func frameDispatchCount(slot index: Int) -> Int { frameSlots[index].sequence.dispatchCount }
+
+    /// Waits for slot `index` and reads its results back.
+    func collectFrame(slot index: Int) throws -> GPUFrameOutput {
+        let slot = frameSlots[index]
+        guard let fb = slot.frame else {
+            throw MaskstreamError(.internal, "frame slot \(index) was never submitted")
+        }
+        try slot.sequence.wait()
+        let c = config
+        let partials = try fb.partials.download(offset: 0, count: c.numQueries * fb.groups * 2)
+        var sums = [Double](repeating: 0, count: c.numQueries), counts = [Int](repeating: 0, count: c.numQueries)
+        for q in 0..<c.numQueries {
+            var s = 0.0, n = 0.0
+            for g in 0..<fb.groups {
+                s += Double(partials[(q * fb.groups + g) * 2])
+                n += Double(partials[(q * fb.groups + g) * 2 + 1])
+            }
+            sums[q] = s
+            counts[q] = Int(n)
+        }
+        let bits = try fb.bits.downloadWords(offset: 0, count: c.numQueries * fb.words)
+        return GPUFrameOutput(
+            classLogits: try slot.classLogits.download(),
+            queryEmbeddings: try slot.normed.download(offset: 0, count: c.numQueries * c.hiddenSize),
+            maskProbabilitySums: sums, maskAreas: counts,
+            maskBits: bits, wordsPerQuery: fb.words, width: fb.width, height: fb.height)
+    }
+
+
+    /// Allocates the frame-size buffers and records preprocessing → forward → post-processing.
+    private func recordFrame(_ slot: Slot, width: Int, height: Int, resized: (height: Int, width: Int),
+                             lut: [Float]) throws -> FrameBuffers {
+        let c = config
+        let s = c.imageSize, m = c.maskSize, q = c.numQueries
+        let (rh, rw) = (resized.height, resized.width)
+        let hTable = width == rw ? FixedPointResampleTable.identity(rw) : BilinearResampler.table(inSize: width, outSize: rw)
+        let vTable = height == rh ? FixedPointResampleTable.identity(rh) : BilinearResampler.table(inSize: height, outSize: rh)
+        let yFirst = (0..<rh).map { vTable.span($0).first }.min() ?? 0
+        let yLast = (0..<rh).map { vTable.span($0).first + vTable.span($0).count }.max() ?? height
+        let rows = yLast - yFirst
+        func buffer(_ count: Int) throws -> GPUBuffer { try device.makeBuffer(count: max(count, 1)) }
+        let rgb = try buffer((width * height * 3 + 3) / 4)
+        let samples = try buffer(rows * rw * 3)
+        let tables = try buffer(hTable.words.count + vTable.words.count)
+        try tables.upload(bytes: hTable.bytes + vTable.bytes)
+        let lutBuffer = try device.makeBuffer(lut)
+        let taps1 = LinearTaps.flat(Array(LinearTaps.make(inSize: m, outSize: s).prefix(rh)))
+            + LinearTaps.flat(Array(LinearTaps.make(inSize: m, outSize: s).prefix(rw)))
+        let taps2 = LinearTaps.flat(LinearTaps.make(inSize: rh, outSize: height))
+            + LinearTaps.flat(LinearTaps.make(inSize: rw, outSize: width))
+        let maskTaps = try device.makeBuffer(taps1 + taps2)
+        // The cropped logits go through a bounded buffer, a chunk of queries at a time
+        // (a 640-pixel, 200-query model would need 245 MB at once).
+        let chunk = max(1, min(q, (16 << 20) / max(rh * rw, 1)))
+        let crop = try buffer(chunk * rh * rw)
+        let words = CommandSequence.maskWords(height: height, width: width)
+        let groups = CommandSequence.maskGroups(height: height, width: width)
+        let bits = try buffer(q * words)
+        let partials = try buffer(q * groups * 2)
+
+        let seq = slot.sequence
+        try seq.resampleRows(frame: rgb.all, width: width, rowStride: width * 3, yFirst: yFirst, rows: rows,
+                             table: hTable, tableSlice: try tables.slice(offset: 0, count: hTable.words.count),
+                             out: samples.all)
+        try seq.resampleColumnsToPatches(samples: samples.all, width: rw, rows: rows, rowOffset: yFirst, table: vTable,
+                                         tableSlice: try tables.slice(offset: hTable.words.count, count: vTable.words.count),
+                                         lut: lutBuffer.all, size: s, patch: c.patchSize, out: slot.patches.all)
+        try recordForward(slot)
+        for q0 in stride(from: 0, to: q, by: chunk) {
+            let n = min(chunk, q - q0)
+            try seq.maskCrop(logits: try slot.masks.slice(offset: q0 * m * m, count: n * m * m),
+                             taps: try maskTaps.slice(offset: 0, count: taps1.count), crop: crop.all,
+                             queries: n, m: m, rh: rh, rw: rw)
+            try seq.maskBinarize(crop: crop.all, taps: try maskTaps.slice(offset: taps1.count, count: taps2.count),
+                                 bits: try bits.slice(offset: q0 * words, count: n * words),
+                                 partials: try partials.slice(offset: q0 * groups * 2, count: n * groups * 2),
+                                 queries: n, rh: rh, rw: rw, height: height, width: width)
+        }
+        return FrameBuffers(width: width, height: height, resized: resized, rgb: rgb, samples: samples, tables: tables,
+                            lut: lutBuffer, maskTaps: maskTaps, crop: crop, bits: bits, partials: partials)
+    }
+}
+
+/// What the device returns for one frame: class logits, query embeddings and the frame-size
+/// bit masks with their sigmoid sums (HF's mask score numerator) and areas.
+struct GPUFrameOutput: Sendable {
+    var classLogits: [Float]
+    var queryEmbeddings: [Float]
+    var maskProbabilitySums: [Double]
+    var maskAreas: [Int]
+    /// `[queries, wordsPerQuery]`: pixel `y·width + x` is bit `i % 32` of word `i / 32`.
+    var maskBits: [UInt32]
+    var wordsPerQuery: Int
+    var width: Int
+    var height: Int
+
+    /// Query `q`'s mask as 0/1 bytes, row-major.
+    func mask(query q: Int) -> [UInt8] {
+        let n = width * height
+        var out = [UInt8](repeating: 0, count: n)
+        let base = q * wordsPerQuery
+        out.withUnsafeMutableBufferPointer { o in
+            for wIndex in 0..<wordsPerQuery {
+                var word = maskBits[base + wIndex]
+                while word != 0 {
+                    let b = word.trailingZeroBitCount
+                    let i = wIndex * 32 + b
+                    if i < n { o[i] = 1 }
+                    word &= word - 1
+                }
+            }
+        }
+        return out
     }
 }

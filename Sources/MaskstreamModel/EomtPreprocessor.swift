@@ -35,6 +35,21 @@ public struct EomtPreprocessor: Sendable {
         return resized
     }
 
+    /// The model input value of every byte value, per channel: `[3, 256]` (what the device
+    /// preprocessing looks up; identical to the arithmetic of `pixelValues`).
+    public func lookupTable() -> [Float] {
+        var lut = [Float](repeating: 0, count: 3 * 256)
+        for c in 0..<3 {
+            let mean = Float(config.imageMean[c]), std = Float(config.imageStd[c])
+            for v in 0..<256 {
+                var x = config.doRescale ? Float(Double(v) * config.rescaleFactor) : Float(v)
+                if config.doNormalize { x = (x - mean) / std }
+                lut[c * 256 + v] = x
+            }
+        }
+        return lut
+    }
+
     /// Channel-first float pixels `[3, imageSize, imageSize]` plus the resized frame size.
     ///
     /// - Complexity: O(width·height + imageSize²).

@@ -1,4 +1,5 @@
 import Foundation
+import MaskstreamGPU
 
 /// transformers' `EomtImageProcessor.post_process_instance_segmentation` on CPU: mask logits
 /// are bilinearly upsampled to the padded input, cropped to the resized frame, resized to the
@@ -18,13 +19,58 @@ public struct InstancePostprocessor: Sendable {
 
     /// Source indices and weights of a 1-D bilinear resize (align_corners=False, as PyTorch).
     static func linearTaps(inSize: Int, outSize: Int) -> [(i0: Int, i1: Int, w1: Float)] {
-        let scale = Float(inSize) / Float(outSize)
-        return (0..<outSize).map { o in
-            let src = max(scale * (Float(o) + 0.5) - 0.5, 0)
-            let i0 = min(Int(src), inSize - 1)
-            let i1 = i0 < inSize - 1 ? i0 + 1 : i0
-            return (i0, i1, src - Float(i0))
+        LinearTaps.make(inSize: inSize, outSize: outSize)
+    }
+
+    /// The best class (without "no object") of query `q` and its softmax probability.
+    private func bestClass(_ classLogits: [Float], query q: Int) -> (classId: Int, probability: Float) {
+        let numClasses = config.labels.count + 1
+        let logits = classLogits[(q * numClasses)..<((q + 1) * numClasses)]
+        let maxLogit = logits.max() ?? 0
+        var sum: Float = 0
+        for v in logits { sum += exp(v - maxLogit) }
+        var best = 0
+        var bestProb: Float = -1
+        for (j, v) in logits.dropLast().enumerated() {
+            let prob = exp(v - maxLogit) / sum
+            if prob > bestProb { bestProb = prob; best = j }
         }
+        return (best, bestProb)
+    }
+
+    private func checkArguments(threshold: Float, topK: Int?) throws {
+        if let topK, topK < 0 { throw MaskstreamError(.invalidInput, "topK is \(topK): pass nil or a count ≥ 0") }
+        guard threshold.isFinite else { throw MaskstreamError(.invalidInput, "threshold must be a finite number in [0, 1]") }
+    }
+
+    /// Keeps the `topK` best results (all when nil), in their original order.
+    private func keepTop(_ results: [InstancePrediction], _ topK: Int?) -> [InstancePrediction] {
+        guard let topK, results.count > topK else { return results }
+        let keep = Set(results.enumerated().sorted { $0.element.score > $1.element.score || ($0.element.score == $1.element.score && $0.offset < $1.offset) }
+            .prefix(topK).map(\.offset))
+        return results.enumerated().filter { keep.contains($0.offset) }.map(\.element)
+    }
+
+    /// Instances from the device post-processing (bit masks at frame size with their sigmoid
+    /// sums and areas): the same selection and scores as `instances(_:…)`.
+    func instances(_ out: GPUFrameOutput, threshold: Float, topK: Int?) throws -> [InstancePrediction] {
+        let c = config
+        guard out.classLogits.count == c.numQueries * (c.labels.count + 1), out.queryEmbeddings.count == c.numQueries * c.hiddenSize,
+              out.maskAreas.count == c.numQueries, out.maskProbabilitySums.count == c.numQueries else {
+            throw MaskstreamError(.internal, "device output sizes do not match the config")
+        }
+        try checkArguments(threshold: threshold, topK: topK)
+        var results: [InstancePrediction] = []
+        for q in 0..<c.numQueries {
+            let (best, bestProb) = bestClass(out.classLogits, query: q)
+            guard bestProb >= threshold, out.maskAreas[q] > 0 else { continue }
+            let score = bestProb * Float(out.maskProbabilitySums[q] / (Double(out.maskAreas[q]) + 1e-6))
+            guard score >= threshold else { continue }
+            results.append(InstancePrediction(
+                classId: best, label: c.labels[best], score: score, mask: out.mask(query: q),
+                embedding: Array(out.queryEmbeddings[(q * c.hiddenSize)..<((q + 1) * c.hiddenSize)]), queryIndex: q))
+        }
+        return keepTop(results, topK)
     }
 
     /// Instances for one frame, in query order (the top `topK` by score when given).
@@ -43,8 +89,7 @@ public struct InstancePostprocessor: Sendable {
         guard frameHeight > 0, frameWidth > 0 else {
             throw MaskstreamError(.invalidInput, "frame size \(frameWidth)x\(frameHeight) must be positive")
         }
-        if let topK, topK < 0 { throw MaskstreamError(.invalidInput, "topK is \(topK): pass nil or a count ≥ 0") }
-        guard threshold.isFinite else { throw MaskstreamError(.invalidInput, "threshold must be a finite number in [0, 1]") }
+        try checkArguments(threshold: threshold, topK: topK)
         let padded = processor.paddedSize
         let rh = min(resized.height, padded.height), rw = min(resized.width, padded.width)
         // Stage 1: low-res → padded size (only the crop is needed). Stage 2: crop → frame.
@@ -58,16 +103,7 @@ public struct InstancePostprocessor: Sendable {
         var colPass = [Float](repeating: 0, count: m * rw)
         for q in 0..<c.numQueries {
             // Class probability without the "no object" column.
-            let logits = out.classLogits[(q * numClasses)..<((q + 1) * numClasses)]
-            let maxLogit = logits.max() ?? 0
-            var sum: Float = 0
-            for v in logits { sum += exp(v - maxLogit) }
-            var best = 0
-            var bestProb: Float = -1
-            for (j, v) in logits.dropLast().enumerated() {
-                let prob = exp(v - maxLogit) / sum
-                if prob > bestProb { bestProb = prob; best = j }
-            }
+            let (best, bestProb) = bestClass(out.classLogits, query: q)
             guard bestProb >= threshold else { continue }
 
             let base = q * m * m
@@ -107,11 +143,6 @@ public struct InstancePostprocessor: Sendable {
                 classId: best, label: c.labels[best], score: score, mask: mask,
                 embedding: Array(out.queryEmbeddings[(q * c.hiddenSize)..<((q + 1) * c.hiddenSize)]), queryIndex: q))
         }
-        if let topK, results.count > topK {
-            let keep = Set(results.enumerated().sorted { $0.element.score > $1.element.score || ($0.element.score == $1.element.score && $0.offset < $1.offset) }
-                .prefix(topK).map(\.offset))
-            results = results.enumerated().filter { keep.contains($0.offset) }.map(\.element)
-        }
-        return results
+        return keepTop(results, topK)
     }
 }

@@ -37,6 +37,8 @@ public struct PipelineConfig: Sendable {
         public var topK: Int?
         /// Added to the model's 0-based class index to give `category_id` (COCO ids start at 1).
         public var categoryIdOffset: Int = 1
+        /// Frames on the device at once (each has its own activations and command buffer).
+        public var framesInFlight: Int = 2
     }
 
     public enum SinkKind: String, Sendable, CaseIterable {
@@ -108,7 +110,7 @@ public struct PipelineConfig: Sendable {
         }
         if sources.isEmpty { throw MaskstreamError(.config, "\(file): 'sources' is empty: add at least one '- url: ...'") }
 
-        let mm = try required("model").mapping(allowed: ["path", "device", "threshold", "top_k", "category_id_offset"])
+        let mm = try required("model").mapping(allowed: ["path", "device", "threshold", "top_k", "category_id_offset", "frames_in_flight"])
         guard let modelPath = try mm["path"]?.string() else { throw MaskstreamError(.config, "\(file): 'model.path' is required") }
         if !FileManager.default.fileExists(atPath: modelPath) {
             throw mm["path"]!.error("model folder '\(modelPath)' does not exist")
@@ -118,6 +120,7 @@ public struct PipelineConfig: Sendable {
         if let v = mm["threshold"] { model.threshold = try v.double(in: 0...1) }
         if let v = mm["top_k"] { model.topK = try v.int(in: 1...10_000) }
         if let v = mm["category_id_offset"] { model.categoryIdOffset = try v.int(in: 0...1_000_000) }
+        if let v = mm["frames_in_flight"] { model.framesInFlight = try v.int(in: 1...8) }
 
         var tracker = TrackerConfig()
         if let t = top["tracker"] {

@@ -20,8 +20,8 @@ public final class PipelineRunner: @unchecked Sendable {
     }
 
     private enum SourceItem: Sendable { case frame(VideoFrame), end(Int) }
-    private struct Prepared: Sendable { var frame: VideoFrame; var pixels: [Float]; var resized: (height: Int, width: Int) }
-    private struct Raw: Sendable { var frame: VideoFrame; var output: EomtRawOutput; var resized: (height: Int, width: Int) }
+    private struct Prepared: Sendable { var frame: VideoFrame; var ticket: FrameTicket }
+    private struct Raw: Sendable { var frame: VideoFrame; var result: FrameResult }
     private struct Inferred: Sendable { var frame: VideoFrame; var predictions: [InstancePrediction] }
     private enum SinkItem: Sendable { case begin(SourceContext), frame(FrameRecord, VideoFrame) }
 
@@ -65,7 +65,8 @@ public final class PipelineRunner: @unchecked Sendable {
     public func run() throws -> Summary {
         let start = Date()
         let device = try VulkanDevice(selection: DeviceSelection(parsing: config.model.device))
-        let model = try EomtModel(folder: URL(fileURLWithPath: config.model.path), device: device)
+        let model = try EomtModel(folder: URL(fileURLWithPath: config.model.path), device: device,
+                                  framesInFlight: config.model.framesInFlight)
         let labels = model.config.id2label
         log("model \(config.model.path) on \(device.info.name)")
         nonisolated(unsafe) let sinks = try makeSinks()
@@ -109,13 +110,15 @@ public final class PipelineRunner: @unchecked Sendable {
             }
         }
 
-        // Preprocess → infer → postprocess: three stages around one model, so the CPU work
-        // on frame N-1 and N+1 overlaps the device's forward pass on frame N.
+        // Submit → wait → postprocess around one model. The device runs preprocessing, the
+        // forward pass and mask post-processing for up to `frames_in_flight` frames at once;
+        // the host turns the bit masks of frame N-1 into instances meanwhile.
         let threshold = Float(config.model.threshold), topK = config.model.topK
         /// One model stage: pops `input`, times `body`, pushes its result (nil: skip). On an
         /// error the pipeline stops; either way both queues close so neighbours finish.
         func modelStage<In: Sendable, Out: Sendable>(
             _ stage: PipelineMetrics.Stage, _ input: BoundedQueue<In>, _ output: BoundedQueue<Out>,
+            seconds: (@Sendable (Out, Double) -> Double)? = nil,
             _ body: @escaping @Sendable (In) throws -> Out?
         ) {
             spawn("maskstream.\(stage.rawValue)") { [self] in
@@ -123,7 +126,8 @@ public final class PipelineRunner: @unchecked Sendable {
                     while let item = try input.pop() {
                         let t0 = Date()
                         guard let result = try body(item) else { continue }
-                        metrics.observe(stage, seconds: Date().timeIntervalSince(t0))
+                        let elapsed = Date().timeIntervalSince(t0)
+                        metrics.observe(stage, seconds: seconds?(result, elapsed) ?? elapsed)
                         if !output.push(result) { break }
                     }
                 } catch {
@@ -134,17 +138,16 @@ public final class PipelineRunner: @unchecked Sendable {
                 output.close()
             }
         }
-        modelStage(.preprocess, frames, prepared) { item in
+        // The submit stage's time is its own work, not the wait for a free frame slot.
+        modelStage(.preprocess, frames, prepared, seconds: { job, _ in job.ticket.submitSeconds }) { item in
             guard case .frame(let frame) = item else { return nil }
-            let (pixels, resized) = try model.pixelValues(rgb: frame.rgb, width: frame.width, height: frame.height)
-            return Prepared(frame: frame, pixels: pixels, resized: resized)
+            return Prepared(frame: frame, ticket: try model.submit(rgb: frame.rgb, width: frame.width, height: frame.height))
         }
         modelStage(.infer, prepared, raw) { job in
-            Raw(frame: job.frame, output: try model.forward(pixels: job.pixels), resized: job.resized)
+            Raw(frame: job.frame, result: try model.wait(job.ticket))
         }
         modelStage(.postprocess, raw, inferred) { job in
-            let predictions = try model.instances(job.output, frameHeight: job.frame.height, frameWidth: job.frame.width,
-                                                  resized: job.resized, threshold: threshold, topK: topK)
+            let predictions = try model.instances(job.result, threshold: threshold, topK: topK)
             return Optional(Inferred(frame: job.frame, predictions: predictions))
         }
 

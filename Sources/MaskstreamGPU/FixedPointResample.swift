@@ -1,0 +1,173 @@
+import MaskstreamCore
+
+/// Fixed-point separable resampling tables (Pillow's uint8 `Image.resize` scheme): for each
+/// output index a first source index, a tap count and `taps` weights with 22 fractional bits.
+///
+/// Word layout (as `Int32`, uploaded with `GPUBuffer.upload(bytes:)`): `[first, count]` per
+/// output index, then `taps` weights per output index (unused taps are 0).
+public struct FixedPointResampleTable: Sendable, Equatable {
+    /// Number of output samples.
+    public let outputCount: Int
+    /// Weights stored per output index (the largest tap count).
+    public let taps: Int
+    /// The table words.
+    public let words: [Int32]
+
+    /// Builds a table from per-output `(first, weights)` pairs.
+    public init(entries: [(first: Int, weights: [Int32])]) {
+        outputCount = entries.count
+        taps = max(1, entries.map(\.weights.count).max() ?? 1)
+        var words = [Int32](repeating: 0, count: 2 * entries.count + entries.count * taps)
+        for (i, e) in entries.enumerated() {
+            words[2 * i] = Int32(e.first)
+            words[2 * i + 1] = Int32(e.weights.count)
+            for (t, w) in e.weights.enumerated() { words[2 * entries.count + i * taps + t] = w }
+        }
+        self.words = words
+    }
+
+    /// The identity table for `count` samples (one tap of weight 1.0).
+    public static func identity(_ count: Int) -> FixedPointResampleTable {
+        FixedPointResampleTable(entries: (0..<count).map { ($0, [Int32(1 << 22)]) })
+    }
+
+    /// First source index and tap count of output `i`.
+    public func span(_ i: Int) -> (first: Int, count: Int) { (Int(words[2 * i]), Int(words[2 * i + 1])) }
+
+    /// The words as bytes for `GPUBuffer.upload(bytes:)`.
+    public var bytes: [UInt8] { words.withUnsafeBytes { Array($0) } }
+}
+
+extension CommandSequence {
+    /// Records the horizontal pass of a fixed-point resize of an RGB8 interleaved frame:
+    /// source rows `yFirst ..< yFirst + rows` (each `rowStride` bytes, the frame uploaded with
+    /// `GPUBuffer.upload(bytes:)` at float `frame.offset`) → `[rows, table.outputCount, 3]`
+    /// samples, one `UInt32` (0…255) each, in `out`. `table` holds `tableWords` at `tableSlice`.
+    ///
+    /// - Complexity: O(rows · outputCount · taps).
+    public func resampleRows(frame: BufferSlice, width: Int, rowStride: Int, yFirst: Int, rows: Int,
+                             table: FixedPointResampleTable, tableSlice: BufferSlice, out: BufferSlice) throws {
+        let op = "resampleRows"
+        try ShapeCheck.dims(op, [("width", width), ("rows", rows), ("outputCount", table.outputCount)])
+        guard rowStride >= width * 3, yFirst >= 0 else {
+            throw MaskstreamError(.invalidInput, "\(op): row stride \(rowStride) must be at least 3·width (\(width * 3)) and yFirst (\(yFirst)) not negative")
+        }
+        let bytes = (yFirst + rows - 1) * rowStride + width * 3
+        guard frame.count * 4 >= bytes else {
+            throw MaskstreamError(.invalidInput, "\(op): frame slice has \(frame.count * 4) bytes but rows \(yFirst)..<\(yFirst + rows) need \(bytes)")
+        }
+        for i in 0..<table.outputCount {
+            let (first, n) = table.span(i)
+            guard first >= 0, n >= 0, n <= table.taps, first + n <= width else {
+                throw MaskstreamError(.invalidInput, "\(op): table entry \(i) reads columns \(first)..<\(first + n) outside a \(width)-pixel row")
+            }
+        }
+        try ShapeCheck.holds(op, "table", tableSlice, table.words.count)
+        let total = rows * table.outputCount * 3
+        try ShapeCheck.holds(op, "out", out, total)
+        try ShapeCheck.disjoint(op, ("out", out), ("frame", frame))
+        try dispatch(.resampleRows, [(frame, .read), (tableSlice, .read), (out, .write)], params: [
+            UInt32(width), UInt32(rows), UInt32(rowStride), UInt32(table.outputCount), UInt32(table.taps), UInt32(yFirst),
+        ], groups: (groups1D(total, local: 64), 1, 1))
+    }
+
+    /// Records the vertical pass of a fixed-point resize (input from `resampleRows`: rows
+    /// starting at source row `rowOffset`, `width` samples × 3 each), then `lut` (`[3, 256]`
+    /// floats: the model input value of each byte value per channel), zero padding (LUT
+    /// value of 0) to `size`×`size` and patch extraction: `out` is `[(size/patch)², 3·patch²]`,
+    /// ready for the patch-embedding matmul.
+    ///
+    /// - Complexity: O(size² · taps).
+    public func resampleColumnsToPatches(samples: BufferSlice, width: Int, rows: Int, rowOffset: Int,
+                                         table: FixedPointResampleTable, tableSlice: BufferSlice, lut: BufferSlice,
+                                         size: Int, patch: Int, out: BufferSlice) throws {
+        let op = "resampleColumnsToPatches"
+        try ShapeCheck.dims(op, [("width", width), ("rows", rows), ("size", size), ("patch", patch)])
+        guard size % patch == 0, width <= size, table.outputCount <= size else {
+            throw MaskstreamError(.invalidInput, "\(op): resized \(width)x\(table.outputCount) must fit the \(size)x\(size) input, and patch \(patch) divide it")
+        }
+        for i in 0..<table.outputCount {
+            let (first, n) = table.span(i)
+            guard first >= rowOffset, n >= 0, n <= table.taps, first + n <= rowOffset + rows else {
+                throw MaskstreamError(.invalidInput, "\(op): table entry \(i) reads rows \(first)..<\(first + n) outside the \(rowOffset)..<\(rowOffset + rows) resampled rows")
+            }
+        }
+        try ShapeCheck.holds(op, "samples", samples, rows * width * 3)
+        try ShapeCheck.holds(op, "table", tableSlice, table.words.count)
+        try ShapeCheck.holds(op, "lut", lut, 3 * 256)
+        let total = 3 * size * size
+        try ShapeCheck.holds(op, "out", out, total)
+        try ShapeCheck.disjoint(op, ("out", out), ("samples", samples))
+        try dispatch(.resampleColumnsToPatches, [(samples, .read), (tableSlice, .read), (lut, .read), (out, .write)], params: [
+            UInt32(width), UInt32(table.outputCount), UInt32(table.taps), UInt32(rowOffset), UInt32(size), UInt32(patch),
+        ], groups: (groups1D(total, local: 64), 1, 1))
+    }
+}
+
+/// The taps of a 1-D bilinear resize (PyTorch `align_corners=False`) as floats
+/// `(i0, i1, w1)` per output index: `out[o] = (1 − w1) · in[i0] + w1 · in[i1]`.
+public enum LinearTaps {
+    public static func make(inSize: Int, outSize: Int) -> [(i0: Int, i1: Int, w1: Float)] {
+        let scale = Float(inSize) / Float(outSize)
+        return (0..<outSize).map { o in
+            let src = max(scale * (Float(o) + 0.5) - 0.5, 0)
+            let i0 = min(Int(src), inSize - 1)
+            let i1 = i0 < inSize - 1 ? i0 + 1 : i0
+            return (i0, i1, src - Float(i0))
+        }
+    }
+
+    /// Flattened `[i0, i1, w1, …]` floats for the mask kernels.
+    public static func flat(_ taps: [(i0: Int, i1: Int, w1: Float)]) -> [Float] {
+        taps.flatMap { [Float($0.i0), Float($0.i1), $0.w1] }
+    }
+}
+
+extension CommandSequence {
+    /// Records HF EoMT mask post-processing stage 1: mask logits `[queries, m, m]` upsampled
+    /// to the padded input and cropped to `rh`×`rw` (`taps`: `LinearTaps.flat` of the first
+    /// `rh` row taps, then of the first `rw` column taps, for m → padded size) → `crop`.
+    ///
+    /// - Complexity: O(queries · rh · rw).
+    public func maskCrop(logits: BufferSlice, taps: BufferSlice, crop: BufferSlice, queries: Int, m: Int, rh: Int, rw: Int) throws {
+        let op = "maskCrop"
+        try ShapeCheck.dims(op, [("queries", queries), ("m", m), ("m", m)])
+        try ShapeCheck.dims(op, [("queries", queries), ("rh", rh), ("rw", rw)])
+        try ShapeCheck.holds(op, "logits", logits, queries * m * m)
+        try ShapeCheck.holds(op, "taps", taps, 3 * (rh + rw))
+        try ShapeCheck.holds(op, "crop", crop, queries * rh * rw)
+        try ShapeCheck.disjoint(op, ("crop", crop), ("logits", logits))
+        try dispatch(.maskCrop, [(logits, .read), (taps, .read), (crop, .write)],
+                     params: [UInt32(queries), UInt32(m), UInt32(rh), UInt32(rw)],
+                     groups: (groups1D(queries * rh * rw, local: 64), 1, 1))
+    }
+
+    /// Words per query of `maskBinarize`'s bit masks for a `height`×`width` frame.
+    public static func maskWords(height: Int, width: Int) -> Int { (height * width + 31) / 32 }
+    /// Workgroups per query of `maskBinarize` (each writes one `(sum, count)` partial).
+    public static func maskGroups(height: Int, width: Int) -> Int { (maskWords(height: height, width: width) + 63) / 64 }
+
+    /// Records stage 2: `crop` resized to the frame (`taps`: row taps then column taps,
+    /// rh → height and rw → width), thresholded at 0 into `bits` (`[queries, maskWords]`,
+    /// pixel `y·width + x` is bit `i % 32` of word `i / 32`) with per-workgroup partial
+    /// sums of sigmoid(logit) and pixel counts over the mask in `partials`
+    /// (`[queries, maskGroups, 2]`).
+    ///
+    /// - Complexity: O(queries · height · width).
+    public func maskBinarize(crop: BufferSlice, taps: BufferSlice, bits: BufferSlice, partials: BufferSlice,
+                             queries: Int, rh: Int, rw: Int, height: Int, width: Int) throws {
+        let op = "maskBinarize"
+        try ShapeCheck.dims(op, [("queries", queries), ("rh", rh), ("rw", rw)])
+        try ShapeCheck.dims(op, [("queries", queries), ("height", height), ("width", width)])
+        let words = Self.maskWords(height: height, width: width), groups = Self.maskGroups(height: height, width: width)
+        try ShapeCheck.holds(op, "crop", crop, queries * rh * rw)
+        try ShapeCheck.holds(op, "taps", taps, 3 * (height + width))
+        try ShapeCheck.holds(op, "bits", bits, queries * words)
+        try ShapeCheck.holds(op, "partials", partials, queries * groups * 2)
+        try ShapeCheck.disjoint(op, ("bits", bits), ("crop", crop))
+        try ShapeCheck.disjoint(op, ("partials", partials), ("bits", bits))
+        try dispatch(.maskBinarize, [(crop, .read), (taps, .read), (bits, .write), (partials, .write)],
+                     params: [UInt32(rh), UInt32(rw), UInt32(height), UInt32(width), UInt32(words)],
+                     groups: (groups, queries, 1))
+    }
+}

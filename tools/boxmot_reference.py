@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""Runs boxmot's ByteTrack or OC-SORT on a maskstream detections JSON and writes MOTS txt.
+
+boxmot (AGPL-3.0) is used only as an external reference tool: it is installed in its
+own venv from tools/requirements-boxmot.txt, nothing of it is copied into maskstream.
+
+Input: the detections JSON of tools/tracking_synth.py (``{"sequences": [{"name",
+"height", "width", "frames": [[{"counts", "score", "class"}, ...], ...]}]}``).
+Boxes are the tight boxes of the detection masks (pycocotools ``toBbox``); boxmot gets
+``[x1, y1, x2, y2, score, class]`` rows and returns ``[..., track_id, score, class,
+det_index]``, so each output row carries the mask of the detection it was matched to.
+Output: OUT_DIR/<sequence>.txt, lines ``frame id 2 h w rle`` (frames from 1, ids from
+1), the layout TrackEval's MOTSChallenge reader takes.  Tracker parameters are
+boxmot's defaults.
+
+    python tools/boxmot_reference.py bytetrack detections.json OUT_DIR
+    python tools/boxmot_reference.py ocsort detections.json OUT_DIR
+"""
+import argparse
+import json
+import logging
+import os
+import time
+
+import numpy as np
+from pycocotools import mask as mask_utils
+
+
+def make_tracker(name: str):
+    from boxmot import ByteTrack, OcSort
+    if name == "bytetrack":
+        return ByteTrack()
+    if name == "ocsort":
+        return OcSort()
+    raise SystemExit(f"unknown tracker {name!r} (bytetrack, ocsort)")
+
+
+def run_sequence(name: str, seq: dict) -> list[str]:
+    tracker = make_tracker(name)
+    h, w = seq["height"], seq["width"]
+    img = np.zeros((h, w, 3), np.uint8)  # boxmot wants an image; the box trackers never read it
+    lines = []
+    for f, frame in enumerate(seq["frames"], start=1):
+        if frame:
+            boxes = mask_utils.toBbox([{"size": [h, w], "counts": d["counts"]} for d in frame])
+            dets = np.array([[b[0], b[1], b[0] + b[2], b[1] + b[3], d["score"], d.get("class", 0)]
+                             for b, d in zip(boxes, frame)], np.float64)
+        else:
+            dets = np.zeros((0, 6))
+        out = tracker.update(dets, img)
+        used = set()
+        for row in np.asarray(out).reshape(-1, 8):
+            k = int(row[7])
+            if k < 0 or k >= len(frame) or k in used:
+                continue  # a track without a detection in this frame (prediction only): no mask
+            used.add(k)
+            lines.append(f"{f} {int(row[4]) + 1} 2 {h} {w} {frame[k]['counts']}")
+    return lines
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("tracker", choices=["bytetrack", "ocsort"])
+    ap.add_argument("detections")
+    ap.add_argument("out")
+    a = ap.parse_args()
+    logging.disable(logging.WARNING)
+    try:
+        from loguru import logger
+        logger.remove()
+    except ImportError:
+        pass
+    with open(a.detections) as fp:
+        data = json.load(fp)
+    os.makedirs(a.out, exist_ok=True)
+    t0 = time.perf_counter()
+    frames = 0
+    for seq in data["sequences"]:
+        lines = run_sequence(a.tracker, seq)
+        frames += len(seq["frames"])
+        with open(os.path.join(a.out, seq["name"] + ".txt"), "w") as fp:
+            fp.write("\n".join(lines) + ("\n" if lines else ""))
+    print(f"boxmot {a.tracker}: {len(data['sequences'])} sequences, {frames} frames, "
+          f"{(time.perf_counter() - t0) * 1e3 / max(frames, 1):.3f} ms/frame (python, incl. mask->box)")
+
+
+if __name__ == "__main__":
+    main()
