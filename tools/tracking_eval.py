@@ -54,21 +54,31 @@ def main():
         print(name, "->", subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip())
 
     seq_info = {f"synth{s:02d}": args.frames for s in range(args.sequences)}
+    print_table(evaluate(w, list(runs), seq_info))
+
+
+def evaluate(work, names, seq_info):
+    """TrackEval MOTSChallenge (HOTA, CLEAR, Identity) of WORK/trackers/<name>/data against
+    WORK/gt; returns rows (name, HOTA, IDF1, MOTA, IDSW, Frag, AssA, DetA)."""
     ev_cfg = trackeval.Evaluator.get_default_eval_config()
     ev_cfg.update(PRINT_RESULTS=False, PRINT_CONFIG=False, TIME_PROGRESS=False, OUTPUT_SUMMARY=False,
                   OUTPUT_DETAILED=False, PLOT_CURVES=False, USE_PARALLEL=False)
     ds_cfg = trackeval.datasets.MOTSChallenge.get_default_dataset_config()
-    ds_cfg.update(GT_FOLDER=os.path.join(w, "gt"), TRACKERS_FOLDER=trackers, SKIP_SPLIT_FOL=True,
-                  SEQ_INFO=seq_info, TRACKERS_TO_EVAL=list(runs), PRINT_CONFIG=False)
+    ds_cfg.update(GT_FOLDER=os.path.join(work, "gt"), TRACKERS_FOLDER=os.path.join(work, "trackers"), SKIP_SPLIT_FOL=True,
+                  SEQ_INFO=seq_info, TRACKERS_TO_EVAL=list(names), PRINT_CONFIG=False)
     evaluator = trackeval.Evaluator(ev_cfg)
     metrics = [trackeval.metrics.HOTA(), trackeval.metrics.CLEAR(), trackeval.metrics.Identity()]
     res, _ = evaluator.evaluate([trackeval.datasets.MOTSChallenge(ds_cfg)], metrics)
     rows = []
-    for name in runs:
+    for name in names:
         r = res["MOTSChallenge"][name]["COMBINED_SEQ"]["pedestrian"]
         rows.append((name, 100 * r["HOTA"]["HOTA"].mean(), 100 * r["Identity"]["IDF1"],
                      100 * r["CLEAR"]["MOTA"], int(r["CLEAR"]["IDSW"]), int(r["CLEAR"]["Frag"]),
                      100 * r["HOTA"]["AssA"].mean(), 100 * r["HOTA"]["DetA"].mean()))
+    return rows
+
+
+def print_table(rows):
     print("| tracker | HOTA | IDF1 | MOTA | IDSW | Frag | AssA | DetA |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for row in rows:

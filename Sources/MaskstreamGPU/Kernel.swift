@@ -21,8 +21,6 @@ struct Kernel: Hashable, Sendable {
     static let convTranspose2x2 = Kernel(name: "conv_transpose2x2", bindings: 4)
     static let depthwiseConv3x3 = Kernel(name: "depthwise_conv3x3", bindings: 4)
     static let layerNorm2d = Kernel(name: "layernorm2d", bindings: 4)
-    static let resizeBilinear = Kernel(name: "resize_bilinear", bindings: 2)
-    static let preprocess = Kernel(name: "preprocess", bindings: 2)
     static let resampleRows = Kernel(name: "resample_rows", bindings: 3)
     static let resampleColumnsToPatches = Kernel(name: "resample_cols_patches", bindings: 4)
     static let maskCrop = Kernel(name: "mask_crop", bindings: 3)
