@@ -7,7 +7,9 @@ import MaskstreamModel
 ///     eomt-bench <model-folder> <frame.rgb> <width> <height> [iterations] [backend]
 ///
 /// backend: `gpu` (Vulkan, best device; lavapipe on CPU-only machines) or `cpu` (the reference
-/// loops). Used by benchmarks/model_forward.py.
+/// loops). Used by benchmarks/model_forward.py. With `gpu` it also times the device frame
+/// path (`predict`: preprocessing + forward + post-processing on the device) and the
+/// throughput with 1 and 2 frames in flight.
 let args = CommandLine.arguments
 guard args.count >= 5, let width = Int(args[3]), let height = Int(args[4]) else {
     FileHandle.standardError.write(Data("usage: eomt-bench <model-folder> <frame.rgb> <width> <height> [iterations] [backend]\n".utf8))
@@ -36,10 +38,38 @@ do {
         instances = found.count
     }
     func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
+    // The device frame path: preprocessing, forward and mask post-processing in one command
+    // buffer (`predict`), then throughput with 1 and 2 frames in flight (host work on one
+    // frame overlapping the device's work on the next).
+    var framePathTimes: [Double] = []
+    var frameInstances = -1
+    var inFlightFPS: [String: Double] = [:]
+    if let device {
+        for _ in 0..<max(iterations, 1) {
+            let t0 = Date()
+            frameInstances = try model.predict(rgb: rgb, width: width, height: height, threshold: 0.5, topK: nil).count
+            framePathTimes.append(Date().timeIntervalSince(t0))
+        }
+        for slots in [1, 2] {
+            let m = try EomtModel(folder: URL(fileURLWithPath: args[1]), device: device, framesInFlight: slots)
+            _ = try m.predict(rgb: rgb, width: width, height: height, threshold: 0.5, topK: nil)
+            let n = max(iterations, 1) * 2
+            var pending: [FrameTicket] = []
+            let t0 = Date()
+            for _ in 0..<n {
+                if pending.count == slots { _ = try m.collect(pending.removeFirst(), threshold: 0.5, topK: nil) }
+                pending.append(try m.submit(rgb: rgb, width: width, height: height))
+            }
+            for t in pending { _ = try m.collect(t, threshold: 0.5, topK: nil) }
+            inFlightFPS["\(slots)"] = Double(n) / Date().timeIntervalSince(t0)
+        }
+    }
     let result: [String: Any] = [
         "backend": backend, "device": device.map { "\($0.info.name) (\($0.info.kind))" } ?? "cpu reference", "iterations": forwardTimes.count, "load_s": loadSeconds,
         "forward_s_median": median(forwardTimes), "forward_s_all": forwardTimes,
         "forward_plus_postprocess_s_median": median(predictTimes), "instances": instances,
+        "device_frame_path_s_median": framePathTimes.isEmpty ? -1 : median(framePathTimes), "device_frame_path_instances": frameInstances,
+        "frames_in_flight_fps": inFlightFPS,
     ]
     let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
     print(String(decoding: data, as: UTF8.self))
