@@ -312,6 +312,8 @@ extension EomtGPUForward {
         let slot = frameSlots[index]
         try slot.sequence.wait()
         if slot.frame.map({ $0.width != width || $0.height != height }) ?? true {
+            // Cleared first: a recording that fails half-way must not be submitted later.
+            slot.frame = nil
             try slot.sequence.reset()
             slot.frame = try recordFrame(slot, width: width, height: height, resized: resized, lut: lut)
         }
