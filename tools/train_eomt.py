@@ -189,6 +189,10 @@ def main():
     ap.add_argument("--native", action="store_true",
                     help="render at camera resolution, JPEG-compress and downscale (see _render_video)")
     ap.add_argument("--render-workers", type=int, default=2)
+    ap.add_argument("--fresh", action="store_true",
+                    help="keep rendering new videos (indices from --videos on) in background processes "
+                         "while training and let them replace random frames of the pool, so the model "
+                         "keeps seeing unseen scenes instead of epochs over a fixed set")
     ap.add_argument("--mask-anneal", action="store_true",
                     help="masked attention in training, annealed per block from 1 to 0 (EoMT's recipe)")
     ap.add_argument("--anneal-end", type=float, default=0.7,
@@ -258,7 +262,24 @@ def main():
     order = rng.permutation(len(samples))
     pos = 0
     ema = None
+    fresh_pool, fresh_jobs, next_video, replaced = None, [], a.videos, 0
+    if a.fresh:
+        import multiprocessing as mp
+        fresh_pool = mp.get_context("fork").Pool(max(1, a.render_workers))
     for step in range(a.steps):
+        if fresh_pool is not None:
+            # Collect finished renders, swap them in, keep a few jobs queued (indices stay
+            # below 100000, so seeds never reach the next --seed block).
+            finished = [j for j in fresh_jobs if j.ready()]
+            for j in finished:
+                fresh_jobs.remove(j)
+                for item in j.get():
+                    samples[int(rng.integers(len(samples)))] = item
+                    replaced += 1
+            while len(fresh_jobs) < 2 * max(1, a.render_workers) and next_video < 100000:
+                fresh_jobs.append(fresh_pool.apply_async(
+                    _render_video, ((next_video, a.seed, a.frames_per_video, a.stride, a.image_size, a.native),)))
+                next_video += 1
         if pos + a.batch > len(order):
             order, pos = rng.permutation(len(samples)), 0
         items = [samples[j] for j in order[pos:pos + a.batch]]
@@ -284,7 +305,8 @@ def main():
         done = step + 1
         stop = a.max_minutes > 0 and elapsed > a.max_minutes * 60
         if done % a.ckpt_every == 0 or done == a.steps or stop:
-            meta.update(steps_done=done, train_seconds=round(elapsed, 1), loss_ema=round(ema, 4))
+            meta.update(steps_done=done, train_seconds=round(elapsed, 1), loss_ema=round(ema, 4),
+                        fresh_videos_rendered=next_video - a.videos if a.fresh else 0, fresh_frames_swapped_in=replaced)
             save(model, processor, a.out, meta)
             log(f"checkpoint at step {done} -> {a.out}")
         if stop:
