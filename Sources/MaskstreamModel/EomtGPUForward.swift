@@ -31,8 +31,6 @@ final class EomtGPUForward {
     let device: VulkanDevice
     private let attentionMode: AttentionMode
     private let w: WeightSlices
-    /// Kept alive for the recorded sequences.
-    private let weightBuffers: [GPUBuffer]
     /// The `forward(pixels:)` path: host im2col, no pre/post-processing on the device.
     private var pixelSlot: Slot?
     /// Frame slots: device preprocessing + forward + post-processing, one frame each. A slot
@@ -55,7 +53,6 @@ final class EomtGPUForward {
     /// One frame's device buffers and its recorded command sequence.
     private final class Slot {
         let sequence: CommandSequence
-        var keep: [GPUBuffer] = []
         let patches, x, normed, qkv, attn, hidden, mid, classLogits, qa, qb, featCL, upCL, chw, taps, masks: GPUBuffer
         let perHead: (q: GPUBuffer, k: GPUBuffer, v: GPUBuffer, o: GPUBuffer, scores: GPUBuffer)?
         /// Frame-size dependent buffers (frame path only) and the size they were recorded for.
@@ -64,12 +61,7 @@ final class EomtGPUForward {
         init(config c: EomtConfig, device: VulkanDevice, mode: AttentionMode) throws {
             let h = c.hiddenSize, q = c.numQueries, total = c.numQueries + c.numPrefixTokens + c.numPatches
             let mlp = c.mlpHiddenSize, m = c.maskSize
-            var keep: [GPUBuffer] = []
-            func scratch(_ count: Int) throws -> GPUBuffer {
-                let b = try device.makeBuffer(count: max(count, 1))
-                keep.append(b)
-                return b
-            }
+            func scratch(_ count: Int) throws -> GPUBuffer { try device.makeBuffer(count: max(count, 1)) }
             sequence = try device.makeSequence()
             patches = try scratch(c.numPatches * 3 * c.patchSize * c.patchSize)
             x = try scratch(total * h)
@@ -91,7 +83,6 @@ final class EomtGPUForward {
                    o: try scratch(total * d), scores: try scratch(total * total))
                 : nil
             masks = try scratch(q * m * m)
-            self.keep = keep
         }
     }
 
@@ -99,29 +90,22 @@ final class EomtGPUForward {
     /// intermediate samples, the normalization LUT, and the post-processing outputs.
     private struct FrameBuffers {
         var width, height: Int
-        var resized: (height: Int, width: Int)
         var rgb, samples, tables, lut, maskTaps, crop, bits, partials: GPUBuffer
         var words: Int { CommandSequence.maskWords(height: height, width: width) }
         var groups: Int { CommandSequence.maskGroups(height: height, width: width) }
     }
 
-    /// Uploads the weights; sequences are recorded on first use.
+    /// Uploads the weights and allocates `framesInFlight` frame slots (`EomtModel` checks the
+    /// count); sequences are recorded on first use.
     init(config c: EomtConfig, weights w: EomtWeights, device: VulkanDevice, attention: AttentionMode? = nil,
          framesInFlight: Int = 2) throws {
-        guard (1...8).contains(framesInFlight) else {
-            throw MaskstreamError(.invalidInput, "frames in flight must be between 1 and 8, got \(framesInFlight)")
-        }
         let mode = attention ?? .preferred(for: device)
         self.attentionMode = mode
         self.config = c
         self.device = device
         let h = c.hiddenSize
-        var keep: [GPUBuffer] = []
-        func upload(_ values: [Float]) throws -> BufferSlice {
-            let b = try device.makeBuffer(values.isEmpty ? [0] : values)
-            keep.append(b)
-            return b.all
-        }
+        // Slices hold their buffers, so the weights live as long as `w`.
+        func upload(_ values: [Float]) throws -> BufferSlice { try device.makeBuffer(values.isEmpty ? [0] : values).all }
 
         // Weights.
         let patchW = try upload(w.patchWeight), patchB = try upload(w.patchBias), pos = try upload(w.positionEmbeddings)
@@ -160,7 +144,6 @@ final class EomtGPUForward {
         }
         self.w = WeightSlices(patchW: patchW, patchB: patchB, pos: pos, initRows: initRows, layers: layers,
                               finalG: finalG, finalB: finalB, classW: classW, classB: classB, head: head, ups: ups)
-        self.weightBuffers = keep
         self.frameSlots = try (0..<framesInFlight).map { _ in try Slot(config: c, device: device, mode: mode) }
     }
 
@@ -263,7 +246,7 @@ final class EomtGPUForward {
 
 extension EomtGPUForward {
     /// Runs the recorded pass on channel-first pixels `[3, imageSize, imageSize]` (host
-    /// im2col; the parity-test path). Waits for any frame slot first.
+    /// im2col; the parity-test path), in its own slot.
     func forward(pixels: [Float]) throws -> EomtRawOutput {
         let c = config
         let s = c.imageSize, p = c.patchSize, g = c.gridSize
@@ -408,7 +391,7 @@ extension EomtGPUForward {
                                  partials: try partials.slice(offset: q0 * groups * 2, count: n * groups * 2),
                                  queries: n, rh: rh, rw: rw, height: height, width: width)
         }
-        return FrameBuffers(width: width, height: height, resized: resized, rgb: rgb, samples: samples, tables: tables,
+        return FrameBuffers(width: width, height: height, rgb: rgb, samples: samples, tables: tables,
                             lut: lutBuffer, maskTaps: maskTaps, crop: crop, bits: bits, partials: partials)
     }
 }

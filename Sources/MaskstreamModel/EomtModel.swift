@@ -17,6 +17,8 @@ public final class EomtModel: Sendable {
     /// The weights, as `Float`.
     public let weights: EomtWeights
     private let preprocessor: EomtPreprocessor
+    /// `preprocessor.lookupTable()`, for the device preprocessing.
+    private let inputLookupTable: [Float]
     private let postprocessor: InstancePostprocessor
     private let reference: EomtReferenceForward
     /// The Vulkan forward pass (nil: CPU reference) and the lock serializing its use.
@@ -66,6 +68,7 @@ public final class EomtModel: Sendable {
         self.processorConfig = processor
         self.weights = weights
         self.preprocessor = EomtPreprocessor(config: processor, imageSize: config.imageSize)
+        self.inputLookupTable = preprocessor.lookupTable()
         self.postprocessor = InstancePostprocessor(config: config, processor: processor)
         self.reference = EomtReferenceForward(config: config, weights: weights)
         if let device, !cpuOnly {
@@ -115,7 +118,7 @@ public final class EomtModel: Sendable {
         let slot = slots.acquire()
         let start = Date()
         do {
-            try gpu.submitFrame(slot: slot, rgb: rgb, width: width, height: height, resized: resized, lut: preprocessor.lookupTable())
+            try gpu.submitFrame(slot: slot, rgb: rgb, width: width, height: height, resized: resized, lut: inputLookupTable)
         } catch {
             slots.release(slot)
             throw error

@@ -35,8 +35,8 @@ public struct EomtPreprocessor: Sendable {
         return resized
     }
 
-    /// The model input value of every byte value, per channel: `[3, 256]` (what the device
-    /// preprocessing looks up; identical to the arithmetic of `pixelValues`).
+    /// The model input value of every byte value, per channel: `[3, 256]` (rescale, then
+    /// normalize). `pixelValues` and the device preprocessing both look values up here.
     public func lookupTable() -> [Float] {
         var lut = [Float](repeating: 0, count: 3 * 256)
         for c in 0..<3 {
@@ -57,19 +57,14 @@ public struct EomtPreprocessor: Sendable {
         let resized = try validate(rgbCount: rgb.count, width: width, height: height)
         let image = BilinearResampler.resizeRGB(rgb, width: width, height: height, toWidth: resized.width, toHeight: resized.height)
         let s = imageSize
+        let lut = lookupTable()
         var pixels = [Float](repeating: 0, count: 3 * s * s)
         for c in 0..<3 {
-            let mean = Float(config.imageMean[c]), std = Float(config.imageStd[c])
-            @inline(__always) func value(_ v: UInt8) -> Float {
-                var x = config.doRescale ? Float(Double(v) * config.rescaleFactor) : Float(v)
-                if config.doNormalize { x = (x - mean) / std }
-                return x
-            }
-            let pad = value(0)
+            let pad = lut[c * 256]
             for y in 0..<s {
                 for x in 0..<s {
                     pixels[(c * s + y) * s + x] = (y < resized.height && x < resized.width)
-                        ? value(image[(y * resized.width + x) * 3 + c]) : pad
+                        ? lut[c * 256 + Int(image[(y * resized.width + x) * 3 + c])] : pad
                 }
             }
         }

@@ -17,11 +17,6 @@ public struct InstancePostprocessor: Sendable {
         self.processor = processor
     }
 
-    /// Source indices and weights of a 1-D bilinear resize (align_corners=False, as PyTorch).
-    static func linearTaps(inSize: Int, outSize: Int) -> [(i0: Int, i1: Int, w1: Float)] {
-        LinearTaps.make(inSize: inSize, outSize: outSize)
-    }
-
     /// The best class (without "no object") of query `q` and its softmax probability.
     private func bestClass(_ classLogits: [Float], query q: Int) -> (classId: Int, probability: Float) {
         let numClasses = config.labels.count + 1
@@ -93,10 +88,10 @@ public struct InstancePostprocessor: Sendable {
         let padded = processor.paddedSize
         let rh = min(resized.height, padded.height), rw = min(resized.width, padded.width)
         // Stage 1: low-res → padded size (only the crop is needed). Stage 2: crop → frame.
-        let rows1 = Self.linearTaps(inSize: m, outSize: padded.height).prefix(rh)
-        let cols1 = Self.linearTaps(inSize: m, outSize: padded.width).prefix(rw)
-        let rows2 = Self.linearTaps(inSize: rh, outSize: frameHeight)
-        let cols2 = Self.linearTaps(inSize: rw, outSize: frameWidth)
+        let rows1 = LinearTaps.make(inSize: m, outSize: padded.height).prefix(rh)
+        let cols1 = LinearTaps.make(inSize: m, outSize: padded.width).prefix(rw)
+        let rows2 = LinearTaps.make(inSize: rh, outSize: frameHeight)
+        let cols2 = LinearTaps.make(inSize: rw, outSize: frameWidth)
 
         var results: [InstancePrediction] = []
         var crop = [Float](repeating: 0, count: rh * rw)
