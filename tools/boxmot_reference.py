@@ -17,13 +17,15 @@ boxmot's defaults.
     python tools/boxmot_reference.py ocsort detections.json OUT_DIR
 """
 import argparse
-import json
 import logging
 import os
-import time
+import sys
 
 import numpy as np
 from pycocotools import mask as mask_utils
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bytetrack_baseline import track_all  # noqa: E402
 
 
 def make_tracker(name: str):
@@ -70,19 +72,7 @@ def main():
         logger.remove()
     except ImportError:
         pass
-    with open(a.detections) as fp:
-        data = json.load(fp)
-    os.makedirs(a.out, exist_ok=True)
-    t0 = time.perf_counter()
-    frames = 0
-    for seq in data["sequences"]:
-        lines = run_sequence(a.tracker, seq)
-        frames += len(seq["frames"])
-        with open(os.path.join(a.out, seq["name"] + ".txt"), "w") as fp:
-            fp.write("\n".join(lines) + ("\n" if lines else ""))
-    print(f"boxmot {a.tracker}: {len(data['sequences'])} sequences, {frames} frames, "
-          f"{(time.perf_counter() - t0) * 1e3 / max(frames, 1):.3f} ms/frame (python, incl. mask->box)")
-
+    track_all(a.detections, a.out, f"boxmot {a.tracker}", lambda seq: run_sequence(a.tracker, seq))
 
 if __name__ == "__main__":
     main()

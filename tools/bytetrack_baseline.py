@@ -193,6 +193,23 @@ def run_sequence(seq, track_thresh=0.5, buffer=30, low=0.1):
     return lines
 
 
+def track_all(detections, out, name, run):
+    """Runs `run(sequence) -> MOTS lines` on every sequence of a detections JSON, writes
+    OUT/<sequence>.txt and prints the per-frame time (shared with boxmot_reference.py)."""
+    with open(detections) as fp:
+        data = json.load(fp)
+    os.makedirs(out, exist_ok=True)
+    t0 = time.perf_counter()
+    frames = 0
+    for seq in data["sequences"]:
+        lines = run(seq)
+        frames += len(seq["frames"])
+        with open(os.path.join(out, seq["name"] + ".txt"), "w") as fp:
+            fp.write("\n".join(lines) + ("\n" if lines else ""))
+    print(f"{name}: {len(data['sequences'])} sequences, {frames} frames, "
+          f"{(time.perf_counter() - t0) * 1e3 / max(frames, 1):.3f} ms/frame (python, incl. mask->box)")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("detections")
@@ -200,19 +217,8 @@ def main():
     ap.add_argument("--track-thresh", type=float, default=0.5)
     ap.add_argument("--buffer", type=int, default=30)
     args = ap.parse_args()
-    with open(args.detections) as fp:
-        data = json.load(fp)
-    os.makedirs(args.out, exist_ok=True)
-    t0 = time.perf_counter()
-    frames = 0
-    for seq in data["sequences"]:
-        lines = run_sequence(seq, args.track_thresh, args.buffer)
-        frames += len(seq["frames"])
-        with open(os.path.join(args.out, seq["name"] + ".txt"), "w") as fp:
-            fp.write("\n".join(lines) + ("\n" if lines else ""))
-    print(f"bytetrack: {len(data['sequences'])} sequences, {frames} frames, "
-          f"{(time.perf_counter() - t0) * 1e3 / max(frames, 1):.3f} ms/frame (python, incl. mask->box)")
-
+    track_all(args.detections, args.out, "bytetrack",
+              lambda seq: run_sequence(seq, args.track_thresh, args.buffer))
 
 if __name__ == "__main__":
     main()

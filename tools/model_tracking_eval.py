@@ -35,7 +35,7 @@ from pycocotools import mask as mask_utils
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-from tracking_eval import evaluate, print_table  # noqa: E402
+from tracking_eval import evaluate, print_table, tracker_runs  # noqa: E402
 
 
 def detections(model_dir, video, threshold):
@@ -113,21 +113,7 @@ def main():
         json.dump({"sequences": [{"name": seq, "height": h, "width": w, "frames": frames}]}, fp)
     print(f"{sum(len(f) for f in frames)} detections in {len(frames)} frames (score >= {a.threshold})")
     write_gt(a.gt, a.work, seq, len(frames), h, w)
-    trackers = os.path.join(a.work, "trackers")
-    noemb = os.path.join(a.work, "noemb.json")
-    with open(noemb, "w") as fp:
-        json.dump({"embeddingWeight": 0.0, "reidSimilarity": 2.0}, fp)
-    runs = {
-        "maskstream": [a.bin, "run", dets, os.path.join(trackers, "maskstream", "data"), "--class-id", "2"],
-        "maskstream-noemb": [a.bin, "run", dets, os.path.join(trackers, "maskstream-noemb", "data"), "--class-id", "2",
-                             "--config", noemb],
-        "bytetrack": [sys.executable, os.path.join(HERE, "bytetrack_baseline.py"), dets,
-                      os.path.join(trackers, "bytetrack", "data")],
-    }
-    if a.boxmot_python:
-        for name in ("bytetrack", "ocsort"):
-            runs[f"boxmot-{name}"] = [a.boxmot_python, os.path.join(HERE, "boxmot_reference.py"), name, dets,
-                                      os.path.join(trackers, f"boxmot-{name}", "data")]
+    runs = tracker_runs(dets, a.work, a.bin, a.boxmot_python)
     for name, cmd in runs.items():
         print(name, "->", subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip())
     print_table(evaluate(a.work, list(runs), {seq: len(frames)}))

@@ -34,8 +34,7 @@ for k,(rgb, inst) in enumerate(items):
     for c,mk in inst:
         g=(mk>127).astype(np.uint8); r=mu.encode(np.asfortranarray(g)); r["counts"]=r["counts"].decode()
         anns.append({"id":len(anns)+1,"image_id":k,"category_id":c+1,"segmentation":r,"area":int(g.sum()),"bbox":list(mu.toBbox(r)),"iscrowd":0})
-    pix,_,_ = te.to_batch([(rgb, inst)], 256, np.random.default_rng(1))
-    # no flip: redo without flip
+    # Normalized and zero-padded as in training, without the random flip.
     x=(rgb.astype(np.float32)/255-te.MEAN)/te.STD; pix=np.zeros((1,3,256,256),np.float32); pix[0,:,:h,:w]=x.transpose(2,0,1)
     with torch.no_grad(): out=m(pixel_values=torch.from_numpy(pix))
     ml=torch.nn.functional.interpolate(out.masks_queries_logits,size=(256,256),mode="bilinear")[0,:,:h,:w]

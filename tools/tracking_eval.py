@@ -34,27 +34,34 @@ def main():
     w = args.work
     subprocess.run([py, os.path.join(HERE, "tracking_synth.py"), w, "--sequences", str(args.sequences),
                     "--frames", str(args.frames), "--seed", str(args.seed)], check=True)
-    dets = os.path.join(w, "detections.json")
-    trackers = os.path.join(w, "trackers")
-    # Ablation: the same tracker without embeddings (mask IoU + class only).
-    noemb = os.path.join(w, "noemb.json")
-    with open(noemb, "w") as fp:
-        json.dump({"embeddingWeight": 0.0, "reidSimilarity": 2.0}, fp)
-    runs = {
-        "maskstream": [args.bin, "run", dets, os.path.join(trackers, "maskstream", "data"), "--class-id", "2"],
-        "maskstream-noemb": [args.bin, "run", dets, os.path.join(trackers, "maskstream-noemb", "data"),
-                             "--class-id", "2", "--config", noemb],
-        "bytetrack": [py, os.path.join(HERE, "bytetrack_baseline.py"), dets, os.path.join(trackers, "bytetrack", "data")],
-    }
-    if args.boxmot_python:
-        for name in ("bytetrack", "ocsort"):
-            runs[f"boxmot-{name}"] = [args.boxmot_python, os.path.join(HERE, "boxmot_reference.py"), name, dets,
-                                      os.path.join(trackers, f"boxmot-{name}", "data")]
+    runs = tracker_runs(os.path.join(w, "detections.json"), w, args.bin, args.boxmot_python)
     for name, cmd in runs.items():
         print(name, "->", subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip())
 
     seq_info = {f"synth{s:02d}": args.frames for s in range(args.sequences)}
     print_table(evaluate(w, list(runs), seq_info))
+
+
+def tracker_runs(dets, work, bin_path, boxmot_python=""):
+    """Commands that track DETS into WORK/trackers/<name>/data: maskstream, the same tracker
+    without embeddings (mask IoU + class only), the minimal ByteTrack and, with a boxmot
+    venv's python, boxmot's ByteTrack and OC-SORT."""
+    py = sys.executable
+    trackers = os.path.join(work, "trackers")
+    noemb = os.path.join(work, "noemb.json")
+    with open(noemb, "w") as fp:
+        json.dump({"embeddingWeight": 0.0, "reidSimilarity": 2.0}, fp)
+    runs = {
+        "maskstream": [bin_path, "run", dets, os.path.join(trackers, "maskstream", "data"), "--class-id", "2"],
+        "maskstream-noemb": [bin_path, "run", dets, os.path.join(trackers, "maskstream-noemb", "data"),
+                             "--class-id", "2", "--config", noemb],
+        "bytetrack": [py, os.path.join(HERE, "bytetrack_baseline.py"), dets, os.path.join(trackers, "bytetrack", "data")],
+    }
+    if boxmot_python:
+        for name in ("bytetrack", "ocsort"):
+            runs[f"boxmot-{name}"] = [boxmot_python, os.path.join(HERE, "boxmot_reference.py"), name, dets,
+                                      os.path.join(trackers, f"boxmot-{name}", "data")]
+    return runs
 
 
 def evaluate(work, names, seq_info):
