@@ -145,6 +145,13 @@ def main():
     ev.evaluate()
     ev.accumulate()
     ev.summarize()
+    # Class-agnostic AP separates finding and outlining objects from naming their shape.
+    ev_any = COCOeval(coco_gt, coco_dt, "segm")
+    ev_any.params.useCats = 0
+    with contextlib.redirect_stdout(io.StringIO()):
+        ev_any.evaluate()
+        ev_any.accumulate()
+        ev_any.summarize()
     per_class = {}
     prec = ev.eval["precision"]  # [T, R, K, A, M]
     for k, cat in enumerate(ev.params.catIds):
@@ -155,6 +162,10 @@ def main():
                "gt_instances": len(gt_committed["annotations"]), "detections": len(results),
                "AP": round(float(ev.stats[0]), 4), "AP50": round(float(ev.stats[1]), 4),
                "AP75": round(float(ev.stats[2]), 4), "AR100": round(float(ev.stats[8]), 4),
+               "AP_small": round(float(ev.stats[3]), 4), "AP_medium": round(float(ev.stats[4]), 4),
+               "AP_large": round(float(ev.stats[5]), 4),
+               "class_agnostic_AP": round(float(ev_any.stats[0]), 4),
+               "class_agnostic_AP50": round(float(ev_any.stats[1]), 4),
                "per_class_AP": per_class, "inference_seconds": round(infer_s, 1)}
     print(json.dumps(metrics))
     if a.report:

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Mask AP of an EoMT folder on frames from the *training* renderer (train_eomt._render_video,
-camera resolution + JPEG + downscale to 256): training videos (--seed 0) versus unseen
+camera resolution + JPEG + downscale to the model size, with the frame count and stride of
+the model's training_log.json, so seed 0 gives the first training videos' own scenes) versus unseen
 videos (another --seed), to separate overfitting from the held-out set's H.264 domain gap.
 Every query with a non-empty mask is kept (no threshold); pycocotools segm, with and without
 classes.
@@ -10,6 +11,7 @@ classes.
 """
 import contextlib
 import io
+import json
 import os
 import sys
 
@@ -24,9 +26,12 @@ from transformers import EomtForUniversalSegmentation
 torch.set_num_threads(2)
 m = EomtForUniversalSegmentation.from_pretrained(sys.argv[1], dtype=torch.float32).eval()
 seed = int(sys.argv[2])  # training seed 0 -> training videos; other seed -> unseen videos, same renderer
+S = m.config.image_size
+with open(os.path.join(sys.argv[1], "training_log.json")) as f:
+    targs = json.load(f)["args"]
 items = []
 for i in range(24):
-    items += te._render_video((i, seed, 3, 10, 256, True))
+    items += te._render_video((i, seed, targs["frames_per_video"], targs["stride"], S, True))
 imgs=[]; anns=[]; res=[]
 for k,(rgb, inst) in enumerate(items):
     h,w = rgb.shape[:2]
@@ -35,9 +40,9 @@ for k,(rgb, inst) in enumerate(items):
         g=(mk>127).astype(np.uint8); r=mu.encode(np.asfortranarray(g)); r["counts"]=r["counts"].decode()
         anns.append({"id":len(anns)+1,"image_id":k,"category_id":c+1,"segmentation":r,"area":int(g.sum()),"bbox":list(mu.toBbox(r)),"iscrowd":0})
     # Normalized and zero-padded as in training, without the random flip.
-    x=(rgb.astype(np.float32)/255-te.MEAN)/te.STD; pix=np.zeros((1,3,256,256),np.float32); pix[0,:,:h,:w]=x.transpose(2,0,1)
+    x=(rgb.astype(np.float32)/255-te.MEAN)/te.STD; pix=np.zeros((1,3,S,S),np.float32); pix[0,:,:h,:w]=x.transpose(2,0,1)
     with torch.no_grad(): out=m(pixel_values=torch.from_numpy(pix))
-    ml=torch.nn.functional.interpolate(out.masks_queries_logits,size=(256,256),mode="bilinear")[0,:,:h,:w]
+    ml=torch.nn.functional.interpolate(out.masks_queries_logits,size=(S,S),mode="bilinear")[0,:,:h,:w]
     pr=out.class_queries_logits.softmax(-1)[0,:,:-1]; cp,cl=pr.max(-1)
     for q in range(ml.shape[0]):
         mm=(ml[q]>0); 

@@ -50,7 +50,7 @@ def build_config(a):
     id2label = {i: n for i, n in enumerate(sv.CLASSES)}
     return EomtConfig(
         hidden_size=a.hidden, num_hidden_layers=a.layers, num_attention_heads=a.heads,
-        mlp_ratio=4, image_size=a.image_size, patch_size=16, num_register_tokens=a.registers,
+        mlp_ratio=4, image_size=a.image_size, patch_size=a.patch, num_register_tokens=a.registers,
         num_queries=a.queries, num_blocks=a.blocks, num_upscale_blocks=2,
         train_num_points=a.train_points, id2label=id2label,
         label2id={n: i for i, n in id2label.items()},
@@ -134,19 +134,29 @@ def render_dataset(seed: int, n_videos: int, frames_per_video: int, stride: int,
     return samples
 
 
-def to_batch(items, size: int, rng: np.random.Generator):
+def to_batch(items, size: int, rng: np.random.Generator, augment: bool = False):
+    """Normalized, zero-padded batch with a random horizontal flip; with ``augment`` also a
+    random vertical flip and a random permutation of the colour channels (the shape classes
+    do not depend on orientation or colour, so this only takes colour shortcuts away)."""
     pix = np.zeros((len(items), 3, size, size), np.float32)
     masks, classes = [], []
     for b, (rgb, inst) in enumerate(items):
         h, w = rgb.shape[:2]
         flip = rng.uniform() < 0.5
+        vflip = augment and rng.uniform() < 0.5
+        if augment:
+            rgb = rgb[:, :, rng.permutation(3)]
         x = (rgb.astype(np.float32) / 255.0 - MEAN) / STD
         if flip:
             x = x[:, ::-1]
+        if vflip:
+            x = x[::-1]
         pix[b, :, :h, :w] = x.transpose(2, 0, 1)
         m = np.zeros((len(inst), size, size), np.float32)
         for k, (_, mk) in enumerate(inst):
-            m[k, :h, :w] = (mk[:, ::-1] if flip else mk).astype(np.float32) / 255.0
+            mk = mk[:, ::-1] if flip else mk
+            mk = mk[::-1] if vflip else mk
+            m[k, :h, :w] = mk.astype(np.float32) / 255.0
         masks.append(torch.from_numpy(m))
         classes.append(torch.tensor([c for c, _ in inst], dtype=torch.long))
     return torch.from_numpy(pix), masks, classes
@@ -168,6 +178,7 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--image-size", type=int, default=256)
+    ap.add_argument("--patch", type=int, default=16)
     ap.add_argument("--hidden", type=int, default=128)
     ap.add_argument("--layers", type=int, default=6)
     ap.add_argument("--heads", type=int, default=4)
@@ -193,6 +204,11 @@ def main():
                     help="keep rendering new videos (indices from --videos on) in background processes "
                          "while training and let them replace random frames of the pool, so the model "
                          "keeps seeing unseen scenes instead of epochs over a fixed set")
+    ap.add_argument("--fresh-ratio", type=float, default=0.5,
+                    help="with --fresh: new frames rendered per frame trained on (caps the render "
+                         "processes' share of the CPU)")
+    ap.add_argument("--augment", action="store_true",
+                    help="random vertical flip and colour-channel permutation on top of the horizontal flip")
     ap.add_argument("--mask-anneal", action="store_true",
                     help="masked attention in training, annealed per block from 1 to 0 (EoMT's recipe)")
     ap.add_argument("--anneal-end", type=float, default=0.7,
@@ -265,26 +281,29 @@ def main():
     fresh_pool, fresh_jobs, next_video, replaced = None, [], a.videos, 0
     if a.fresh:
         import multiprocessing as mp
-        fresh_pool = mp.get_context("fork").Pool(max(1, a.render_workers))
+        fresh_pool = mp.get_context("fork").Pool(max(1, a.render_workers), initializer=os.nice, initargs=(10,))
     for step in range(a.steps):
         if fresh_pool is not None:
-            # Collect finished renders, swap them in, keep a few jobs queued (indices stay
-            # below 100000, so seeds never reach the next --seed block).
-            finished = [j for j in fresh_jobs if j.ready()]
-            for j in finished:
-                fresh_jobs.remove(j)
-                for item in j.get():
-                    samples[int(rng.integers(len(samples)))] = item
-                    replaced += 1
-            while len(fresh_jobs) < 2 * max(1, a.render_workers) and next_video < 100000:
+            # A fixed schedule keeps the run deterministic: video ``next_video`` is queued
+            # whenever the frames rendered so far fall below --fresh-ratio of the frames
+            # trained on, and each job is collected (waiting if needed) 2 x workers jobs
+            # later, its frames replacing random pool entries.  Indices stay below 100000,
+            # so seeds never reach the next --seed block.
+            lag = 2 * max(1, a.render_workers)
+            while (next_video < 100000 and
+                   (next_video - a.videos) * a.frames_per_video < a.fresh_ratio * (step + lag) * a.batch):
                 fresh_jobs.append(fresh_pool.apply_async(
                     _render_video, ((next_video, a.seed, a.frames_per_video, a.stride, a.image_size, a.native),)))
                 next_video += 1
+                while len(fresh_jobs) > lag:
+                    for item in fresh_jobs.pop(0).get():
+                        samples[int(rng.integers(len(samples)))] = item
+                        replaced += 1
         if pos + a.batch > len(order):
             order, pos = rng.permutation(len(samples)), 0
         items = [samples[j] for j in order[pos:pos + a.batch]]
         pos += a.batch
-        pix, masks, classes = to_batch(items, a.image_size, rng)
+        pix, masks, classes = to_batch(items, a.image_size, rng, augment=a.augment)
         lr = lr_at(step, time.time() - t0)
         for g in opt.param_groups:
             g["lr"] = lr
