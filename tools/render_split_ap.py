@@ -23,7 +23,7 @@ from pycocotools import mask as mu
 from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 from transformers import EomtForUniversalSegmentation
-torch.set_num_threads(2)
+torch.set_num_threads(int(os.environ.get("THREADS", "2")))
 m = EomtForUniversalSegmentation.from_pretrained(sys.argv[1], dtype=torch.float32).eval()
 seed = int(sys.argv[2])  # training seed 0 -> training videos; other seed -> unseen videos, same renderer
 S = m.config.image_size

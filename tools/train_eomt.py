@@ -6,21 +6,21 @@ Uses transformers' ``EomtForUniversalSegmentation`` and its own Mask2Former-styl
 loss (Hungarian matching, CE + BCE + dice on all query blocks) by passing
 ``mask_labels`` / ``class_labels``.
 
-Attention masking: a fresh EoMT masks query->patch attention during training and
-HF/EoMT anneal ``attn_mask_probs`` from 1 to 0.  For simplicity we set
-``attn_mask_probs`` to 0 from the start (no masked attention at all, in training
-or inference); the intermediate block predictions still get auxiliary losses.
-The buffer is saved as 0, so inference needs no masking.
+Attention masking: a fresh EoMT masks query->patch attention during training.  With
+``--mask-anneal`` the probabilities are annealed from 1 to 0 per query block (EoMT's
+recipe); without it they are 0 from the start.  Checkpoints are always saved with 0, so
+inference needs no masking.
 
-Training frames: for each training video seed (``100000 * (seed + 1) + i``; never
-overlapping the 9000-range seeds used for the sample video and held-out eval)
-we render frames at the model's resolution (longest edge = image size) with
-tools/synth_video.py, normalize with ImageNet mean/std and zero-pad to a square,
-exactly as ``EomtImageProcessor(do_pad=True)`` does at inference.
+Training frames come from tools/synth_video.py, video seeds ``100000 * (seed + 1) + i``
+(never overlapping the 9000-range seeds of the sample video and the held-out set), either
+rendered at the model size or (``--native``) at a camera resolution, JPEG-compressed and
+downscaled the way ``EomtImageProcessor`` sees decoded video; normalized with ImageNet
+mean/std and zero-padded to a square as ``EomtImageProcessor(do_pad=True)`` does.
+``--fresh`` keeps rendering new videos while training; ``--augment`` and
+``--patch-class-weight`` are described in ``--help``.
 
-Reproduce the shipped weights::
-
-    nice -n 15 /work/venvs/tools/bin/python tools/train_eomt.py --out models/default --seed 0
+The command that reproduces the shipped weights, and the runs tried since, are in
+models/default/MODEL_CARD.md.
 
 Checkpoints (fp16 safetensors + preprocessor_config.json) are written to --out
 every --ckpt-every steps and at the end, so the run can be stopped early.
@@ -162,6 +162,24 @@ def to_batch(items, size: int, rng: np.random.Generator, augment: bool = False):
     return torch.from_numpy(pix), masks, classes
 
 
+def patch_class_loss(logits, masks, classes, patch: int, num_classes: int):
+    """Soft cross-entropy of per-patch class logits (B, G*G, C+1) against each patch's coverage
+    by every class, the rest being background (index C)."""
+    targets = []
+    for m, c in zip(masks, classes):
+        cov = torch.nn.functional.avg_pool2d(m[None], patch)[0] if len(c) else m.new_zeros((0,) + m.shape[-2:])
+        g = cov.shape[-1] if len(c) else m.shape[-1] // patch
+        per_class = torch.zeros(num_classes + 1, g, g)
+        if len(c):
+            per_class[:num_classes].index_add_(0, c, cov)
+        per_class[:num_classes].clamp_(0, 1)
+        per_class[num_classes] = (1 - per_class[:num_classes].sum(0)).clamp(min=0)
+        per_class /= per_class.sum(0, keepdim=True).clamp(min=1e-6)
+        targets.append(per_class.flatten(1).T)
+    t = torch.stack(targets)
+    return -(t * torch.log_softmax(logits, -1)).sum(-1).mean()
+
+
 def save(model, processor, out: str, meta: dict):
     os.makedirs(out, exist_ok=True)
     m16 = copy.deepcopy(model).to(torch.float16).eval()
@@ -209,6 +227,11 @@ def main():
                          "processes' share of the CPU)")
     ap.add_argument("--augment", action="store_true",
                     help="random vertical flip and colour-channel permutation on top of the horizontal flip")
+    ap.add_argument("--patch-class-weight", type=float, default=0.0,
+                    help="weight of an auxiliary per-patch classification loss: a linear head on the final "
+                         "patch tokens predicts the (soft) class coverage of each patch, background included, "
+                         "so the encoder's patch features must say which shape they belong to; the head is "
+                         "discarded (not part of the saved EoMT)")
     ap.add_argument("--mask-anneal", action="store_true",
                     help="masked attention in training, annealed per block from 1 to 0 (EoMT's recipe)")
     ap.add_argument("--anneal-end", type=float, default=0.7,
@@ -236,8 +259,14 @@ def main():
                              native=a.native, workers=a.render_workers)
     log(f"dataset: {len(samples)} frames")
 
+    patch_head = None
+    grid = a.image_size // a.patch
+    if a.patch_class_weight > 0:
+        patch_head = torch.nn.Linear(a.hidden, len(sv.CLASSES) + 1)
     decay, no_decay = [], []
-    for n, p in model.named_parameters():
+    named = list(model.named_parameters()) + (
+        [("patch_head." + n, p) for n, p in patch_head.named_parameters()] if patch_head is not None else [])
+    for n, p in named:
         (no_decay if p.ndim < 2 or "embed" in n or "query" in n or "token" in n else decay).append(p)
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": a.weight_decay},
                              {"params": no_decay, "weight_decay": 0.0}], lr=a.lr)
@@ -312,9 +341,12 @@ def main():
                 model.attn_mask_probs.copy_(torch.tensor(mask_probs_at(progress(step, time.time() - t0))))
         out = model(pixel_values=pix, mask_labels=masks, class_labels=classes)
         loss = out.loss
+        if patch_head is not None:
+            loss = loss + a.patch_class_weight * patch_class_loss(
+                patch_head(out.last_hidden_state[:, -grid * grid:]), masks, classes, a.patch, len(sv.CLASSES))
         opt.zero_grad(set_to_none=True)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        torch.nn.utils.clip_grad_norm_([p for _, p in named], 1.0)
         opt.step()
         ema = loss.item() if ema is None else 0.98 * ema + 0.02 * loss.item()
         elapsed = time.time() - t0
