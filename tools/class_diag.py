@@ -7,6 +7,10 @@ that overlap enough) names the right class.  Chance is 1/5 for the five shape cl
     /work/venvs/tools/bin/python tools/class_diag.py models/default 77   # unseen videos
     /work/venvs/tools/bin/python tools/class_diag.py models/default 0    # training seed
 
+MASKED=1 runs the query blocks with masked attention (as training does before the
+masking is annealed away), to see whether a model trained with masking names the shape
+while masked.
+
 Prints the fraction found, the class accuracy among found objects (overall and by area at the
 model's input size) and the confusion matrix (rows: ground truth, columns: predicted class).
 """
@@ -27,6 +31,11 @@ def main():
         sys.exit(__doc__)
     torch.set_num_threads(int(os.environ.get("THREADS", "2")))
     model = EomtForUniversalSegmentation.from_pretrained(sys.argv[1], dtype=torch.float32).eval()
+    if os.environ.get("MASKED") == "1":
+        # Masked attention at inference too (every query block masked by the previous
+        # block's prediction, as in training with masking probability 1).
+        with torch.no_grad():
+            model.attn_mask_probs.fill_(1.0)
     seed, videos = int(sys.argv[2]), int(sys.argv[3]) if len(sys.argv) > 3 else 16
     size = model.config.image_size
     items = []

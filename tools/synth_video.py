@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
 """Deterministic synthetic video generator with exact instance ground truth.
 
-Renders videos of moving, textured shapes of five classes (circle, square,
-triangle, star, cross) over varied backgrounds, with occlusion, objects
-entering/leaving the frame, scale change, rotation, lighting drift, blur and
-noise.  Everything is a pure function of the seed, so any video can be
+Renders videos of moving, textured objects of five classes over varied
+backgrounds, with occlusion, objects entering/leaving the frame, scale change,
+rotation, lighting drift, blur and noise.  A class is an object *kind*, the way
+a real category is: an outline (circle, square, triangle, star, cross) together
+with the texture family and colour range typical of that kind (``CLASS_STYLE``),
+each varied per object (hue jitter, saturation, brightness, texture period and
+angle).  Backgrounds and clutter are muted (low saturation) so that objects stand
+out from them as foreground objects do in real footage.  Everything is a pure function of the seed, so any video can be
 regenerated bit-exactly (the H.264 encode is deterministic with the fixed
 encoder options used here).
 
@@ -38,6 +42,17 @@ from PIL import Image, ImageDraw, ImageFilter
 
 CLASSES = ["circle", "square", "triangle", "star", "cross"]
 """Class names; category ids are 1-based indices into this list."""
+
+
+CLASS_STYLE = {
+    # class: (texture kind, base hue in [0, 1))
+    "circle": ("radial", 0.00),    # red
+    "square": ("checker", 0.60),   # blue
+    "triangle": ("stripes", 0.33),  # green
+    "star": ("solid", 0.14),       # yellow
+    "cross": ("dots", 0.80),       # magenta
+}
+"""Each class's texture family and hue: what makes a kind of object recognisable besides its outline."""
 
 
 def categories() -> list[dict]:
@@ -102,10 +117,8 @@ class Obj:
         return p, r, self.rot0 + self.rot_vel * dt
 
 
-def _random_colour(rng: np.random.Generator) -> np.ndarray:
-    h = rng.uniform(0, 1)
-    s = rng.uniform(0.35, 1.0)
-    v = rng.uniform(0.35, 1.0)
+def _hsv(h: float, s: float, v: float) -> np.ndarray:
+    h = h % 1.0
     i = int(h * 6) % 6
     f = h * 6 - int(h * 6)
     p, q, tt = v * (1 - s), v * (1 - f * s), v * (1 - (1 - f) * s)
@@ -113,21 +126,35 @@ def _random_colour(rng: np.random.Generator) -> np.ndarray:
     return np.array(rgb, np.float32) * 255
 
 
-def _make_texture(rng: np.random.Generator) -> dict:
-    kind = rng.choice(["solid", "stripes", "checker", "radial", "dots", "noise"])
+def _random_colour(rng: np.random.Generator, max_sat: float = 1.0) -> np.ndarray:
+    h = rng.uniform(0, 1)
+    s = rng.uniform(0.0, max_sat) if max_sat < 1.0 else rng.uniform(0.35, 1.0)
+    v = rng.uniform(0.35, 1.0)
+    return _hsv(h, s, v)
+
+
+def _make_texture(rng: np.random.Generator, cls: int) -> dict:
+    kind, hue = CLASS_STYLE[CLASSES[cls]]
+    h = hue + rng.uniform(-0.04, 0.04)
+    c1 = _hsv(h, rng.uniform(0.65, 1.0), rng.uniform(0.7, 1.0))
+    c2 = _hsv(h + rng.uniform(-0.03, 0.03), rng.uniform(0.5, 1.0), rng.uniform(0.3, 0.55))
     return {
-        "kind": str(kind),
-        "c1": _random_colour(rng),
-        "c2": _random_colour(rng),
-        "period": float(rng.uniform(0.25, 0.8)),  # in object radii
+        "kind": kind,
+        "c1": c1,
+        "c2": c2,
+        "period": float(rng.uniform(0.3, 0.7)),  # in object radii
         "angle": float(rng.uniform(0, math.pi)),
         "seed": int(rng.integers(0, 2**31 - 1)),
     }
 
 
+BG_SAT = 0.4
+"""Highest saturation of background and clutter colours."""
+
+
 def _make_background(rng: np.random.Generator, w: int, h: int) -> np.ndarray:
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    c1, c2 = _random_colour(rng), _random_colour(rng)
+    c1, c2 = _random_colour(rng, BG_SAT), _random_colour(rng, BG_SAT)
     ang = rng.uniform(0, 2 * math.pi)
     g = (np.cos(ang) * xx + np.sin(ang) * yy) / max(w, h)
     g = (g - g.min()) / (g.max() - g.min() + 1e-6)
@@ -154,7 +181,7 @@ def _make_background(rng: np.random.Generator, w: int, h: int) -> np.ndarray:
         for _ in range(int(rng.integers(4, 12))):
             x, y = rng.uniform(0, w), rng.uniform(0, h)
             rx, ry = rng.uniform(0.01, 0.06) * h, rng.uniform(0.01, 0.06) * h
-            col = tuple(int(c) for c in _random_colour(rng) * 0.6 + bg[int(min(y, h - 1)), int(min(x, w - 1))] * 0.4)
+            col = tuple(int(c) for c in _random_colour(rng, BG_SAT) * 0.6 + bg[int(min(y, h - 1)), int(min(x, w - 1))] * 0.4)
             if rng.uniform() < 0.5:
                 d.ellipse([x - rx, y - ry, x + rx, y + ry], fill=col)
             else:
@@ -177,16 +204,16 @@ class Scene:
     min_area_frac: float
 
 
-def make_scene(seed: int, width: int, height: int, frames: int, min_area_frac: float = 0.0004) -> Scene:
+def make_scene(seed: int, width: int, height: int, frames: int, min_area_frac: float = 0.002) -> Scene:
     """Samples a scene (background, objects and their trajectories) from ``seed``."""
     rng = np.random.default_rng(seed)
     unit = min(width, height)
     bg = _make_background(rng, width, height)
-    n = int(rng.integers(3, 8))
+    n = int(rng.integers(2, 6))
     objs = []
     for k in range(n):
         cls = int(rng.integers(0, len(CLASSES)))
-        r0 = float(rng.uniform(0.07, 0.2) * unit)
+        r0 = float(rng.uniform(0.11, 0.25) * unit)
         speed = float(rng.uniform(0.002, 0.012) * unit)
         mode = rng.uniform()
         if mode < 0.35 or frames < 4:
@@ -218,7 +245,7 @@ def make_scene(seed: int, width: int, height: int, frames: int, min_area_frac: f
             wobble=(float(rng.uniform(0, 0.03) * unit), float(rng.uniform(0.05, 0.3)), float(rng.uniform(0, 6.3))),
             r0=r0, growth=growth, rot0=float(rng.uniform(0, 2 * math.pi)),
             rot_vel=float(rng.uniform(-0.06, 0.06)), aspect=float(rng.uniform(0.8, 1.2)) if cls in (0, 1) else 1.0,
-            z=float(rng.uniform()), tex=_make_texture(rng),
+            z=float(rng.uniform()), tex=_make_texture(rng, cls),
         ))
     light = (float(rng.uniform(0, 0.25)), float(rng.uniform(0.02, 0.15)), float(rng.uniform(0, 6.3)),
              float(rng.uniform(0, 0.3)))

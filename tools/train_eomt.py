@@ -51,7 +51,7 @@ def build_config(a):
     return EomtConfig(
         hidden_size=a.hidden, num_hidden_layers=a.layers, num_attention_heads=a.heads,
         mlp_ratio=4, image_size=a.image_size, patch_size=a.patch, num_register_tokens=a.registers,
-        num_queries=a.queries, num_blocks=a.blocks, num_upscale_blocks=2,
+        num_queries=a.queries, num_blocks=a.blocks, num_upscale_blocks=a.upscale_blocks,
         train_num_points=a.train_points, id2label=id2label,
         label2id={n: i for i, n in id2label.items()},
     )
@@ -81,19 +81,25 @@ def _render_video(job):
             if inst:
                 out.append((rgb, [(c, m.astype(np.uint8) * 255) for (_, c, m) in inst]))
         return out
-    # Rendered at a camera-like resolution, JPEG-compressed (a stand-in for the H.264
-    # artefacts of real input) and downscaled with Pillow bilinear (antialiased) to the
-    # model size, the way EomtImageProcessor sees decoded video at inference.  Masks are
-    # downscaled the same way as float coverage, so targets are soft at the edges.
-    sources = [(640, 360), (480, 360), (640, 360), (360, 480), (854, 480), (640, 360)]
+    # Rendered at a camera-like resolution, compressed (H.264 through libx264 as the sample
+    # and held-out videos are, at a random CRF; or JPEG for some videos) and downscaled with
+    # Pillow bilinear (antialiased) to the model size, the way EomtImageProcessor sees decoded
+    # video at inference.  Masks are downscaled the same way as float coverage, so targets
+    # are soft at the edges.
+    sources = [(640, 360), (480, 360), (640, 360), (360, 480), (854, 480), (640, 360), (640, 360)]
     w, h = sources[i % len(sources)]
     scale = size / max(w, h)
     tw, th = int(round(w * scale)), int(round(h * scale))
     rng = np.random.default_rng(vseed)
-    quality = int(rng.integers(40, 96)) if rng.uniform() < 0.8 else 0
+    u = rng.uniform()
+    crf = int(rng.integers(18, 31)) if u < 0.7 else 0
+    quality = int(rng.integers(40, 96)) if 0.7 <= u < 0.9 else 0
     scene = sv.make_scene(vseed, w, h, frames_per_video * stride)
-    for t in range(0, frames_per_video * stride, stride):
-        rgb, inst = sv.render_frame(scene, t)
+    rendered = [sv.render_frame(scene, t) for t in range(0, frames_per_video * stride, stride)]
+    decoded = [rgb for rgb, _ in rendered]
+    if crf:
+        decoded = _h264_roundtrip(decoded, w, h, crf)
+    for rgb, (_, inst) in zip(decoded, rendered):
         if not inst:
             continue
         img = Image.fromarray(rgb)
@@ -110,6 +116,26 @@ def _render_video(job):
         if masks:
             out.append((small, masks))
     return out
+
+
+def _h264_roundtrip(frames, w: int, h: int, crf: int):
+    """Encodes frames with libx264 (yuv420p, like tools/synth_video.write_video) and decodes them."""
+    import io
+    from fractions import Fraction
+    import av
+    buf = io.BytesIO()
+    with av.open(buf, "w", format="mp4") as c:
+        st = c.add_stream("libx264", rate=Fraction(12, 1))
+        st.width, st.height, st.pix_fmt = w, h, "yuv420p"
+        st.options = {"crf": str(crf), "preset": "medium", "threads": "1"}
+        st.codec_context.options = {"threads": "1"}
+        for rgb in frames:
+            for pkt in st.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")):
+                c.mux(pkt)
+        for pkt in st.encode():
+            c.mux(pkt)
+    with av.open(io.BytesIO(buf.getvalue())) as c:
+        return [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
 
 
 def render_dataset(seed: int, n_videos: int, frames_per_video: int, stride: int, size: int, log=print,
@@ -203,6 +229,8 @@ def main():
     ap.add_argument("--blocks", type=int, default=2)
     ap.add_argument("--queries", type=int, default=24)
     ap.add_argument("--registers", type=int, default=0)
+    ap.add_argument("--upscale-blocks", type=int, default=2,
+                    help="upscale blocks after the encoder: mask logits at (image/patch) * 2^N")
     ap.add_argument("--train-points", type=int, default=3136)
     ap.add_argument("--videos", type=int, default=300)
     ap.add_argument("--frames-per-video", type=int, default=12)
