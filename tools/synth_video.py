@@ -126,9 +126,10 @@ def _hsv(h: float, s: float, v: float) -> np.ndarray:
     return np.array(rgb, np.float32) * 255
 
 
-def _random_colour(rng: np.random.Generator, max_sat: float = 1.0) -> np.ndarray:
+def _random_colour(rng: np.random.Generator, max_sat: float) -> np.ndarray:
+    """A random colour of any hue with saturation at most ``max_sat``."""
     h = rng.uniform(0, 1)
-    s = rng.uniform(0.0, max_sat) if max_sat < 1.0 else rng.uniform(0.35, 1.0)
+    s = rng.uniform(0.0, max_sat)
     v = rng.uniform(0.35, 1.0)
     return _hsv(h, s, v)
 
@@ -144,7 +145,7 @@ def _make_texture(rng: np.random.Generator, cls: int) -> dict:
         "c2": c2,
         "period": float(rng.uniform(0.3, 0.7)),  # in object radii
         "angle": float(rng.uniform(0, math.pi)),
-        "seed": int(rng.integers(0, 2**31 - 1)),
+        "seed": int(rng.integers(0, 2**31 - 1)),  # unused by the current kinds; keeps the seed stream
     }
 
 
@@ -275,11 +276,8 @@ def _texture(obj: Obj, xs: np.ndarray, ys: np.ndarray, p: np.ndarray, r: float, 
         fu = (u / per) % 1 - 0.5
         fv = (v / per) % 1 - 0.5
         w = (fu * fu + fv * fv < 0.09).astype(np.float32)
-    else:  # "noise": fixed pseudo-random pattern on a coarse object-space grid
-        gu = np.floor(u / per * 2).astype(np.int64)
-        gv = np.floor(v / per * 2).astype(np.int64)
-        hsh = (gu * 73856093) ^ (gv * 19349663) ^ tx["seed"]
-        w = ((hsh % 1000) / 1000.0).astype(np.float32)
+    else:
+        raise ValueError(f"unknown texture {kind!r}")
     return c1[None] * (1 - w[:, None]) + c2[None] * w[:, None]
 
 
@@ -356,10 +354,12 @@ def bbox_of(mask: np.ndarray) -> list[float]:
     return [float(xs.min()), float(ys.min()), float(xs.max() - xs.min() + 1), float(ys.max() - ys.min() + 1)]
 
 
-def write_video(path: str, frames_rgb, width: int, height: int, fps: int, crf: int = 23):
+def write_video(path, frames_rgb, width: int, height: int, fps: int, crf: int = 23, format: str | None = None):
+    """Encodes RGB frames with libx264 (yuv420p) to ``path`` (a file name, or a binary file
+    object with ``format``, e.g. ``"mp4"``)."""
     import av
     from fractions import Fraction
-    with av.open(path, "w") as container:
+    with av.open(path, "w", format=format) as container:
         st = container.add_stream("libx264", rate=Fraction(fps, 1))
         st.width, st.height, st.pix_fmt = width, height, "yuv420p"
         st.options = {"crf": str(crf), "preset": "medium", "threads": "1"}

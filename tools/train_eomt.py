@@ -13,8 +13,8 @@ inference needs no masking.
 
 Training frames come from tools/synth_video.py, video seeds ``100000 * (seed + 1) + i``
 (never overlapping the 9000-range seeds of the sample video and the held-out set), either
-rendered at the model size or (``--native``) at a camera resolution, JPEG-compressed and
-downscaled the way ``EomtImageProcessor`` sees decoded video; normalized with ImageNet
+rendered at the model size or (``--native``) at a camera resolution, compressed (libx264
+at a random CRF, or JPEG) and downscaled the way ``EomtImageProcessor`` sees decoded video; normalized with ImageNet
 mean/std and zero-padded to a square as ``EomtImageProcessor(do_pad=True)`` does.
 ``--fresh`` keeps rendering new videos while training; ``--augment`` and
 ``--patch-class-weight`` are described in ``--help``.
@@ -119,21 +119,11 @@ def _render_video(job):
 
 
 def _h264_roundtrip(frames, w: int, h: int, crf: int):
-    """Encodes frames with libx264 (yuv420p, like tools/synth_video.write_video) and decodes them."""
+    """Encodes frames with libx264 as tools/synth_video.py writes videos, and decodes them."""
     import io
-    from fractions import Fraction
     import av
     buf = io.BytesIO()
-    with av.open(buf, "w", format="mp4") as c:
-        st = c.add_stream("libx264", rate=Fraction(12, 1))
-        st.width, st.height, st.pix_fmt = w, h, "yuv420p"
-        st.options = {"crf": str(crf), "preset": "medium", "threads": "1"}
-        st.codec_context.options = {"threads": "1"}
-        for rgb in frames:
-            for pkt in st.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")):
-                c.mux(pkt)
-        for pkt in st.encode():
-            c.mux(pkt)
+    sv.write_video(buf, frames, w, h, 12, crf, format="mp4")
     with av.open(io.BytesIO(buf.getvalue())) as c:
         return [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
 
@@ -244,7 +234,7 @@ def main():
     ap.add_argument("--threads", type=int, default=1,
                     help="torch threads; 1 is faster than 2 on the shared, oversubscribed 2-core box")
     ap.add_argument("--native", action="store_true",
-                    help="render at camera resolution, JPEG-compress and downscale (see _render_video)")
+                    help="render at camera resolution, compress (H.264 or JPEG) and downscale (see _render_video)")
     ap.add_argument("--render-workers", type=int, default=2)
     ap.add_argument("--fresh", action="store_true",
                     help="keep rendering new videos (indices from --videos on) in background processes "
