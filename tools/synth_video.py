@@ -8,8 +8,8 @@ a real category is: an outline (circle, square, triangle, star, cross) together
 with the texture family and colour range typical of that kind (``CLASS_STYLE``),
 each varied per object (hue jitter, saturation, brightness, texture period and
 angle).  Backgrounds and clutter are muted (low saturation) so that objects stand
-out from them as foreground objects do in real footage.  Everything is a pure function of the seed, so any video can be
-regenerated bit-exactly (the H.264 encode is deterministic with the fixed
+out from them as foreground objects do in real footage.  Everything is a pure
+function of the seed, so any video can be regenerated bit-exactly (the H.264 encode is deterministic with the fixed
 encoder options used here).
 
 Outputs for ``--out PREFIX``:

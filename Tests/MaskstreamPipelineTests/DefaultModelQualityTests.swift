@@ -30,8 +30,7 @@ import MaskstreamTestSupport
         let summary = try PipelineRunner(config: PipelineConfig.parse(yaml: text)).run()
         #expect(summary.framesWritten == 120)
 
-        let records = try String(contentsOf: out.appending(path: "s.jsonl"), encoding: .utf8)
-            .split(separator: "\n").map { try FrameRecord.decode(json: Array($0.utf8)) }
+        let records = try FrameRecord.readJSONL(out.appending(path: "s.jsonl"))
         // COCO results: the generator numbers frame t of video 1 as image 100000 + t.
         struct Result: Encodable {
             var image_id: Int

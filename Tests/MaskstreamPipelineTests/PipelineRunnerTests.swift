@@ -27,10 +27,6 @@ import MaskstreamTestSupport
         return try PipelineConfig.parse(yaml: text)
     }
 
-    func jsonl(_ url: URL) throws -> [FrameRecord] {
-        try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map { try FrameRecord.decode(json: Array($0.utf8)) }
-    }
-
     @Test func everySinkAgreesAndTimestampsArePreserved() throws {
         let out = try TestMedia.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: out) }
@@ -39,7 +35,7 @@ import MaskstreamTestSupport
         #expect(summary.framesWritten == n)
         #expect(!summary.stoppedEarly)
 
-        let records = try jsonl(out.appending(path: "s.jsonl"))
+        let records = try FrameRecord.readJSONL(out.appending(path: "s.jsonl"))
         #expect(records.count == n)
         #expect(records.map(\.frame) == Array(0..<n))
         // PTS preserved: the records carry the source's own presentation timestamps.
@@ -92,7 +88,7 @@ import MaskstreamTestSupport
         let summary = try runner.run()
         #expect(summary.stoppedEarly)
         #expect(summary.framesWritten >= stopAfter && summary.framesWritten < 1000)
-        let records = try jsonl(out.appending(path: "s.jsonl"))
+        let records = try FrameRecord.readJSONL(out.appending(path: "s.jsonl"))
         #expect(records.count == summary.framesWritten, "every frame read was written")
         let klv = try MetadataTrackReader.read(path: out.appending(path: "s.ts").path())
         #expect(klv.count == summary.framesWritten)
