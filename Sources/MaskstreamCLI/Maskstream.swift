@@ -15,9 +15,10 @@ struct Maskstream: AsyncParsableCommand {
           maskstream run pipelines/default.yaml --input clip.mp4 --output out/clip
           maskstream inspect out/sample.ts
           maskstream devices
+          maskstream keys
           maskstream eval --gt examples/sample.ytvis.json --pred out/sample.ytvis.json
         """,
-        subcommands: [Run.self, Inspect.self, Devices.self, Eval.self]
+        subcommands: [Run.self, Keys.self, Inspect.self, Devices.self, Eval.self]
     )
 }
 
@@ -56,5 +57,14 @@ extension Maskstream {
                 FileHandle.standardError.write(Data("\(records.count) records in \(file)\n".utf8))
             } catch { throw fail(error) }
         }
+    }
+}
+
+extension Maskstream {
+    struct Keys: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List every pipeline YAML key: type, default and what it does (README's table).")
+
+        func run() throws { print(PipelineConfig.keyTableMarkdown(), terminator: "") }
     }
 }

@@ -4,7 +4,7 @@ import Foundation
 import MaskstreamPipeline
 
 extension Maskstream {
-    struct Run: ParsableCommand {
+    struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run a pipeline YAML: decode, segment, track, write every sink.",
             discussion: """
@@ -12,6 +12,8 @@ extension Maskstream {
               maskstream run pipelines/default.yaml
               maskstream run pipelines/default.yaml --input clip.mp4 --output out/clip --max-frames 100
               maskstream run pipelines/rtsp.yaml --input rtsp://127.0.0.1:8554/cam
+              maskstream run pipelines/default.yaml --set model.threshold=0.3 --set tracker.max_lost_frames=60
+            Every key of the pipeline YAML can be set with --set (`maskstream keys` lists them).
             Ctrl-C stops reading, drains the frames in flight and finishes every output.
             """)
 
@@ -21,16 +23,19 @@ extension Maskstream {
         @Option(help: "Replace the model folder.") var model: String?
         @Option(help: "Vulkan device: auto, an index, or a name substring (see 'maskstream devices').") var device: String?
         @Option(help: "Process at most this many frames per source.") var maxFrames: Int?
+        @Option(name: .customLong("set"), help: "Set a pipeline key: KEY=VALUE (e.g. model.threshold=0.3); repeatable.")
+        var settings: [String] = []
         @Flag(help: "Plain log lines instead of a progress bar.") var noProgress = false
 
         func validate() throws {
             if let maxFrames, maxFrames < 1 { throw ValidationError("--max-frames must be at least 1") }
         }
 
-        func run() throws {
+        func run() async throws {
             do {
                 var config = try PipelineConfig.load(path: pipeline)
-                try config.apply(input: input, output: output, model: model, device: device, maxFrames: maxFrames)
+                try config.apply(input: input, output: output, model: model, device: device, maxFrames: maxFrames,
+                                 settings: settings)
                 let tty = isatty(STDERR_FILENO) == 1 && !noProgress
                 let bar = ProgressBar(enabled: tty)
                 let runner = PipelineRunner(
@@ -39,7 +44,7 @@ extension Maskstream {
                     progress: { frames, total in bar.update(frames: frames, total: total) })
                 let signals = SignalHandler { runner.stop() }
                 defer { signals.cancel() }
-                let summary = try runner.run()
+                let summary = try await runner.run()
                 bar.finish()
                 let line = String(format: "%d frames in %.1f s (%.2f fps)", summary.framesWritten, summary.seconds, summary.fps)
                     + (summary.droppedFrames > 0 ? ", \(summary.droppedFrames) live frames dropped" : "")

@@ -2,7 +2,7 @@ import CFFmpeg
 import Foundation
 
 /// How a source is opened.
-public struct OpenOptions: Sendable {
+public struct OpenOptions: Sendable, Equatable {
     /// Seconds allowed for opening the source (connecting, probing) before a `.timeout` error.
     public var openTimeout: Double
     /// Seconds without data before a read is declared stalled and fails with `.timeout`.
@@ -78,7 +78,7 @@ public final class MediaReader {
         _ = FFmpeg.quietOnce
         self.options = options
         let live = MediaReader.isNetworkURL(url)
-        if !live { try MediaReader.checkLocalFile(url) }
+        if !live { try MediaReader.checkInput(url) }
         if live { avformat_network_init() }
 
         guard let ctx = avformat_alloc_context() else {
@@ -290,8 +290,18 @@ public final class MediaReader {
         return scheme != "file"
     }
 
-    private static func checkLocalFile(_ url: String) throws {
-        let path = url.hasPrefix("file://") ? String(url.dropFirst(7)) : url
+    /// The local path a file URL or plain path names; nil for a network stream.
+    public static func localPath(_ url: String) -> String? {
+        if isNetworkURL(url) { return nil }
+        return url.hasPrefix("file://") ? String(url.dropFirst(7)) : url
+    }
+
+    /// The one check of an input before it is opened: a local file must exist, be a
+    /// non-empty readable file; network URLs pass (they are checked when connecting).
+    ///
+    /// - Throws: `MaskstreamError` `.notFound`, `.invalidInput` or `.io` saying what to fix.
+    public static func checkInput(_ url: String) throws {
+        guard let path = localPath(url) else { return }
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
             throw MaskstreamError(.notFound, "input '\(path)' does not exist: check the path")

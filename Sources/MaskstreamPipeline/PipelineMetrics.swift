@@ -51,7 +51,8 @@ public final class PipelineMetrics: @unchecked Sendable {
         let (frames, instances, depth, droppedNow) = lock.withLock { (self.frames, self.instances, queueDepth, dropped) }
         var text = PrometheusText()
         for stage in Stage.allCases {
-            text.histogram("maskstream_stage_latency_seconds", histograms[stage]!.snapshot(), labels: ["stage": stage.rawValue],
+            guard let histogram = histograms[stage] else { continue }
+            text.histogram("maskstream_stage_latency_seconds", histogram.snapshot(), labels: ["stage": stage.rawValue],
                            help: "Per-frame latency of each pipeline stage.")
         }
         text.counter("maskstream_frames_total", Double(frames), help: "Frames through the whole pipeline.")

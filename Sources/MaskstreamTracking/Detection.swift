@@ -14,13 +14,17 @@ public struct Detection: Sendable, Hashable {
     public var score: Float
     /// The query embedding from the model's final query token (may be empty).
     public var embedding: [Float]
+    /// The class name (carried through tracking for the outputs; not used to associate).
+    public var label: String
 
     /// A detection; `box` defaults to the mask's bounding box.
-    public init(rle: RLE, box: BoundingBox? = nil, classId: Int, score: Float, embedding: [Float] = []) {
+    public init(rle: RLE, box: BoundingBox? = nil, classId: Int, score: Float, embedding: [Float] = [],
+                label: String = "") {
         self.rle = rle
         self.box = box ?? rle.boundingBox
         self.classId = classId
         self.score = score
         self.embedding = embedding
+        self.label = label
     }
 }

@@ -1,11 +1,11 @@
 /// The tracker's parameters, with defaults that suit EoMT-style instance output.
 ///
-/// Every key is optional when decoding, so a pipeline YAML can set any subset:
+/// Every key is optional when decoding, so a pipeline YAML (or a JSON file) can set any subset:
 ///
 /// ```yaml
 /// tracker:
-///   maxLostFrames: 60
-///   embeddingWeight: 0.5
+///   max_lost_frames: 60
+///   embedding_weight: 0.5
 /// ```
 ///
 /// Association cost of a track and a detection is
@@ -14,6 +14,9 @@
 /// IoU with its motion-predicted box, `cos⁺` is the clamped cosine similarity of
 /// query embeddings (left out when either side has none), and class agreement is
 /// the share of the track's score-weighted class votes held by the detection's class.
+///
+/// ``parameters`` is the one list of the keys: decoding, ``validate()`` and the pipeline's
+/// key table (README) all read it.
 public struct TrackerConfig: Codable, Sendable, Hashable {
     /// Detections scoring at least this take part in the first association and may start tracks.
     public var highScoreThreshold: Float = 0.5
@@ -50,65 +53,163 @@ public struct TrackerConfig: Codable, Sendable, Hashable {
     /// The defaults.
     public init() {}
 
-    private enum CodingKeys: String, CodingKey {
-        case highScoreThreshold, lowScoreThreshold, newTrackScoreThreshold
-        case iouWeight, embeddingWeight, classWeight
-        case minIoU, reidSimilarity, maxCost, lowScoreMinIoU
-        case confirmHits, maxLostFrames, embeddingMomentum, predictMotion, outputTentative
-    }
+    /// Every parameter: its key (as spelled in JSON), its valid values and what it does.
+    public static let parameters: [Parameter] = [
+        .number("highScoreThreshold", \.highScoreThreshold, .unit,
+                "Detections scoring at least this take part in the first association and may start tracks."),
+        .number("lowScoreThreshold", \.lowScoreThreshold, .unit,
+                "Detections scoring in [low, high) only extend existing tracks in a second pass (ByteTrack)."),
+        .number("newTrackScoreThreshold", \.newTrackScoreThreshold, .unit,
+                "An unmatched high-score detection starts a track when it scores at least this."),
+        .number("iouWeight", \.iouWeight, .nonNegative, "Weight of mask / predicted-box IoU in the cost."),
+        .number("embeddingWeight", \.embeddingWeight, .nonNegative, "Weight of query-embedding cosine in the cost."),
+        .number("classWeight", \.classWeight, .nonNegative, "Weight of class agreement in the cost."),
+        .number("minIoU", \.minIoU, .unit, "A first-pass pair is admissible when its IoU reaches this..."),
+        .number("reidSimilarity", \.reidSimilarity, .nonNegative,
+                "...or, for a lost track, its embedding similarity reaches this (above 1: no re-identification)."),
+        .number("maxCost", \.maxCost, .positive, "Pairs costing this much or more are never matched."),
+        .number("lowScoreMinIoU", \.lowScoreMinIoU, .unit, "Minimum IoU of the low-score second pass."),
+        .integer("confirmHits", \.confirmHits, 1...Int.max, "Consecutive hits before a track is confirmed."),
+        .integer("maxLostFrames", \.maxLostFrames, 0...Int.max, "Frames a lost track is kept for re-entry."),
+        .number("embeddingMomentum", \.embeddingMomentum, NumberRange(0, 1, upperOpen: true),
+                "Weight of the past in a track's running embedding."),
+        .flag("predictMotion", \.predictMotion, "Predict each track's box with a constant-velocity model."),
+        .flag("outputTentative", \.outputTentative, "Also report tentative tracks (from their first frame)."),
+    ]
 
-    /// Decodes any subset of the keys; missing keys keep their defaults.
+    /// Decodes any subset of ``parameters``; missing keys keep their defaults.
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let c = try decoder.container(keyedBy: ParameterKey.self)
         var d = TrackerConfig()
-        func take<T: Decodable>(_ key: CodingKeys, _ path: WritableKeyPath<TrackerConfig, T>) throws {
-            if let value = try c.decodeIfPresent(T.self, forKey: key) { d[keyPath: path] = value }
+        for p in Self.parameters {
+            guard let key = ParameterKey(stringValue: p.key), c.contains(key) else { continue }
+            try p.decode(&d, c, key)
         }
-        try take(.highScoreThreshold, \.highScoreThreshold)
-        try take(.lowScoreThreshold, \.lowScoreThreshold)
-        try take(.newTrackScoreThreshold, \.newTrackScoreThreshold)
-        try take(.iouWeight, \.iouWeight)
-        try take(.embeddingWeight, \.embeddingWeight)
-        try take(.classWeight, \.classWeight)
-        try take(.minIoU, \.minIoU)
-        try take(.reidSimilarity, \.reidSimilarity)
-        try take(.maxCost, \.maxCost)
-        try take(.lowScoreMinIoU, \.lowScoreMinIoU)
-        try take(.confirmHits, \.confirmHits)
-        try take(.maxLostFrames, \.maxLostFrames)
-        try take(.embeddingMomentum, \.embeddingMomentum)
-        try take(.predictMotion, \.predictMotion)
-        try take(.outputTentative, \.outputTentative)
         self = d
     }
 
-    /// Checks every value's range.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: ParameterKey.self)
+        for p in Self.parameters {
+            guard let key = ParameterKey(stringValue: p.key) else { continue }
+            try p.encode(self, &c, key)
+        }
+    }
+
+    /// Checks every value's range, then the rules between keys.
     ///
     /// - Throws: `MaskstreamError.config` naming the first bad key and its valid range.
     public func validate() throws {
-        func check(_ ok: Bool, _ key: String, _ value: Any, _ range: String) throws {
-            if !ok {
-                throw MaskstreamError(.config, "tracker.\(key) is \(value); set it to \(range)")
+        for p in Self.parameters where !p.isValid(self) {
+            throw MaskstreamError(.config, "tracker.\(p.key) is \(p.valueText(self)); set it to \(p.valuesText)")
+        }
+        if highScoreThreshold < lowScoreThreshold {
+            throw MaskstreamError(.config, "tracker.highScoreThreshold is \(highScoreThreshold); set it to a number "
+                                  + "in [lowScoreThreshold, 1] (lowScoreThreshold is \(lowScoreThreshold))")
+        }
+        if iouWeight + embeddingWeight + classWeight <= 0 {
+            throw MaskstreamError(.config, "tracker.iouWeight is \(iouWeight); set it to a value making "
+                                  + "iouWeight + embeddingWeight + classWeight > 0")
+        }
+    }
+}
+
+extension TrackerConfig {
+    /// The coding key of a parameter (its ``Parameter/key``).
+    struct ParameterKey: CodingKey {
+        var stringValue: String
+        init?(stringValue: String) { self.stringValue = stringValue }
+        var intValue: Int? { nil }
+        init?(intValue: Int) { nil }
+    }
+
+    /// One tracker parameter: key, type, valid values, doc, and how to read and write it.
+    public struct Parameter: Sendable {
+        /// The kind of value a parameter holds.
+        public enum Kind: Sendable, Hashable {
+            case number(NumberRange), integer(ClosedRange<Int>), flag
+        }
+        /// The key as JSON spells it (camelCase); YAML also takes its snake_case form.
+        public let key: String
+        public let kind: Kind
+        public let doc: String
+        /// The value as a `Double` (flags: 0 or 1), for range checks.
+        let read: @Sendable (TrackerConfig) -> Double
+        /// Writes a number already checked to be of the parameter's kind.
+        let write: @Sendable (inout TrackerConfig, Double) -> Void
+        /// The value as its stored type prints it (`0.5`, `30`, `true`).
+        let describe: @Sendable (TrackerConfig) -> String
+        let decodeValue: @Sendable (inout TrackerConfig, KeyedDecodingContainer<ParameterKey>, ParameterKey) throws -> Void
+        let encodeValue: @Sendable (TrackerConfig, inout KeyedEncodingContainer<ParameterKey>, ParameterKey) throws -> Void
+
+        static func typed<V: Codable & Sendable>(
+            _ key: String, _ kind: Kind, _ doc: String, _ path: any WritableKeyPath<TrackerConfig, V> & Sendable,
+            toDouble: @escaping @Sendable (V) -> Double, fromDouble: @escaping @Sendable (Double) -> V
+        ) -> Parameter {
+            Parameter(
+                key: key, kind: kind, doc: doc,
+                read: { toDouble($0[keyPath: path]) }, write: { $0[keyPath: path] = fromDouble($1) },
+                describe: { "\($0[keyPath: path])" },
+                decodeValue: { $0[keyPath: path] = try $1.decode(V.self, forKey: $2) },
+                encodeValue: { try $1.encode($0[keyPath: path], forKey: $2) })
+        }
+
+        static func number<V: BinaryFloatingPoint & Codable & Sendable>(
+            _ key: String, _ path: any WritableKeyPath<TrackerConfig, V> & Sendable, _ bounds: NumberRange, _ doc: String
+        ) -> Parameter {
+            typed(key, .number(bounds), doc, path, toDouble: { Double($0) }, fromDouble: { V($0) })
+        }
+
+        static func integer(_ key: String, _ path: any WritableKeyPath<TrackerConfig, Int> & Sendable,
+                            _ range: ClosedRange<Int>, _ doc: String) -> Parameter {
+            typed(key, .integer(range), doc, path, toDouble: { Double($0) }, fromDouble: { Int($0) })
+        }
+
+        static func flag(_ key: String, _ path: any WritableKeyPath<TrackerConfig, Bool> & Sendable,
+                         _ doc: String) -> Parameter {
+            typed(key, .flag, doc, path, toDouble: { $0 ? 1 : 0 }, fromDouble: { $0 != 0 })
+        }
+
+        /// Whether the parameter's value in `config` is valid.
+        func isValid(_ config: TrackerConfig) -> Bool {
+            let v = read(config)
+            switch kind {
+            case .number(let b): return b.contains(v)
+            case .integer(let r): return r.contains(Int(v))
+            case .flag: return true
             }
         }
-        func unit(_ x: Double) -> Bool { x.isFinite && x >= 0 && x <= 1 }
-        try check(unit(Double(lowScoreThreshold)), "lowScoreThreshold", lowScoreThreshold, "a number in [0, 1]")
-        try check(unit(Double(highScoreThreshold)) && highScoreThreshold >= lowScoreThreshold,
-                  "highScoreThreshold", highScoreThreshold, "a number in [lowScoreThreshold, 1]")
-        try check(unit(Double(newTrackScoreThreshold)), "newTrackScoreThreshold", newTrackScoreThreshold, "a number in [0, 1]")
-        for (key, w) in [("iouWeight", iouWeight), ("embeddingWeight", embeddingWeight), ("classWeight", classWeight)] {
-            try check(w.isFinite && w >= 0, key, w, "a finite number ≥ 0")
+
+        /// The parameter's value in `config`, as written in a config file.
+        public func valueText(_ config: TrackerConfig) -> String { describe(config) }
+
+        /// The valid values, in words.
+        public var valuesText: String {
+            switch kind {
+            case .number(let b): return "a number in \(b.description)"
+            case .integer(let r): return r.upperBound == .max ? "an integer ≥ \(r.lowerBound)"
+                : "an integer in \(r.lowerBound)...\(r.upperBound)"
+            case .flag: return "true or false"
+            }
         }
-        try check(iouWeight + embeddingWeight + classWeight > 0, "iouWeight", iouWeight,
-                  "a value making iouWeight + embeddingWeight + classWeight > 0")
-        try check(unit(minIoU), "minIoU", minIoU, "a number in [0, 1]")
-        try check(reidSimilarity.isFinite && reidSimilarity >= 0, "reidSimilarity", reidSimilarity,
-                  "a number in [0, 1] (above 1 disables re-identification)")
-        try check(maxCost.isFinite && maxCost > 0, "maxCost", maxCost, "a number in (0, 1]")
-        try check(unit(lowScoreMinIoU), "lowScoreMinIoU", lowScoreMinIoU, "a number in [0, 1]")
-        try check(confirmHits >= 1, "confirmHits", confirmHits, "an integer ≥ 1")
-        try check(maxLostFrames >= 0, "maxLostFrames", maxLostFrames, "an integer ≥ 0")
-        try check(embeddingMomentum.isFinite && embeddingMomentum >= 0 && embeddingMomentum < 1,
-                  "embeddingMomentum", embeddingMomentum, "a number in [0, 1)")
+
+        /// Sets the parameter in `config` from a number (flags: 0 or 1); false when `value`
+        /// is not of the parameter's type (an integer parameter given 2.5, say). Ranges are
+        /// checked by ``TrackerConfig/validate()``.
+        public func set(_ config: inout TrackerConfig, _ value: Double) -> Bool {
+            if case .integer = kind, !value.isFinite || value != value.rounded() || abs(value) > 1e15 { return false }
+            write(&config, value)
+            return true
+        }
+
+        func decode(_ config: inout TrackerConfig, _ c: KeyedDecodingContainer<ParameterKey>,
+                    _ key: ParameterKey) throws {
+            try decodeValue(&config, c, key)
+        }
+
+        func encode(_ config: TrackerConfig, _ c: inout KeyedEncodingContainer<ParameterKey>,
+                    _ key: ParameterKey) throws {
+            try encodeValue(config, &c, key)
+        }
     }
 }

@@ -15,7 +15,7 @@ import MaskstreamTestSupport
     /// Mask AP@[.50:.95] the issue set as the default model's goal on unseen generated video.
     static let goalAP = 0.7
 
-    @Test func defaultModelMeetsTheAPGoalOnTheSample() throws {
+    @Test func defaultModelMeetsTheAPGoalOnTheSample() async throws {
         let out = try TestMedia.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: out) }
         let text = """
@@ -27,7 +27,7 @@ import MaskstreamTestSupport
         sinks:
           - { type: jsonl, path: \(out.appending(path: "s.jsonl").path()) }
         """
-        let summary = try PipelineRunner(config: PipelineConfig.parse(yaml: text)).run()
+        let summary = try await PipelineRunner(config: PipelineConfig.parse(yaml: text)).run()
         #expect(summary.framesWritten == 120)
 
         let records = try FrameRecord.readJSONL(out.appending(path: "s.jsonl"))

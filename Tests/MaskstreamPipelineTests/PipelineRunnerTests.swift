@@ -27,11 +27,11 @@ import MaskstreamTestSupport
         return try PipelineConfig.parse(yaml: text)
     }
 
-    @Test func everySinkAgreesAndTimestampsArePreserved() throws {
+    @Test func everySinkAgreesAndTimestampsArePreserved() async throws {
         let out = try TestMedia.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: out) }
         let n = 12
-        let summary = try PipelineRunner(config: config(out: out, maxFrames: n)).run()
+        let summary = try await PipelineRunner(config: config(out: out, maxFrames: n)).run()
         #expect(summary.framesWritten == n)
         #expect(!summary.stoppedEarly)
 
@@ -76,7 +76,7 @@ import MaskstreamTestSupport
         #expect(count == n)
     }
 
-    @Test func gracefulStopLeavesValidOutputs() throws {
+    @Test func gracefulStopLeavesValidOutputs() async throws {
         let out = try TestMedia.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: out) }
         let stopAfter = 4
@@ -85,7 +85,7 @@ import MaskstreamTestSupport
             if frames == stopAfter { runnerRef?.stop() }
         })
         runnerRef = runner
-        let summary = try runner.run()
+        let summary = try await runner.run()
         #expect(summary.stoppedEarly)
         #expect(summary.framesWritten >= stopAfter && summary.framesWritten < 1000)
         let records = try FrameRecord.readJSONL(out.appending(path: "s.jsonl"))
@@ -100,35 +100,39 @@ import MaskstreamTestSupport
         #expect(count == summary.framesWritten)
     }
 
-    @Test func servesPrometheusMetricsWhileRunning() throws {
+    /// One server per process: a websocket sink and `server:` give one server, which serves /metrics.
+    @Test func servesPrometheusMetricsWhileRunning() async throws {
         let out = try TestMedia.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: out) }
         var c = try config(out: out, maxFrames: 4)
-        c.metricsPort = 0
+        var server = PipelineConfig.Server()
+        server.port = 0
+        c.server = server
+        c.sinks.append(PipelineConfig.Sink(kind: .websocket))
         nonisolated(unsafe) var runnerRef: PipelineRunner?
         nonisolated(unsafe) var scraped = ""
         let runner = PipelineRunner(config: c, progress: { frames, _ in
-            if frames == 3, let port = runnerRef?.metricsPort {
+            if frames == 3, let port = runnerRef?.serverPort {
                 scraped = (try? TestMedia.run("curl", ["-s", "http://127.0.0.1:\(port)/metrics"]).stdout) ?? ""
             }
         })
         runnerRef = runner
-        _ = try runner.run()
+        _ = try await runner.run()
         let inferCount = scraped.split(separator: "\n").first { $0.hasPrefix("maskstream_stage_latency_seconds_count{stage=\"infer\"}") }
             .flatMap { Int($0.split(separator: " ").last ?? "") }
         #expect((inferCount ?? 0) >= 3, "infer latency observed for every frame so far: \(scraped)")
         #expect(scraped.contains("maskstream_frames_total"))
-        #expect(scraped.contains("maskstream_queue_depth{queue=\"preprocess_to_infer\"}"))
+        #expect(scraped.contains("maskstream_queue_depth{queue=\"submit_to_collect\"}"))
     }
 
-    @Test func missingModelIsATypedError() throws {
+    @Test func missingModelIsATypedError() async throws {
         let out = try TestMedia.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: out) }
         var c = try config(out: out, maxFrames: 2)
         let empty = out.appending(path: "empty-model")
         try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
         c.model.path = empty.path()
-        let error = #expect(throws: MaskstreamError.self) { try PipelineRunner(config: c).run() }
+        let error = await #expect(throws: MaskstreamError.self) { try await PipelineRunner(config: c).run() }
         #expect(error?.code == .malformedModel || error?.code == .notFound)
     }
 }

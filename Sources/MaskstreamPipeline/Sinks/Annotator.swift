@@ -1,4 +1,5 @@
 /// Draws tracked instances onto an RGB frame: mask tint by track ID, box outline, ID digits.
+/// Masks are drawn from their RLE runs (no decoded copy).
 enum Annotator {
     /// A stable, well-spread colour per track ID.
     static func color(for trackId: Int) -> (UInt8, UInt8, UInt8) {
@@ -18,12 +19,21 @@ enum Annotator {
     static func draw(_ record: FrameRecord, on rgb: inout [UInt8], width: Int, height: Int) {
         for inst in record.instances {
             let (r, g, b) = color(for: inst.trackId)
-            let mask = inst.segmentation.decode()
-            if mask.count == width * height {
-                for p in 0..<(width * height) where mask[p] != 0 {
-                    rgb[p * 3] = UInt8((Int(rgb[p * 3]) + Int(r)) / 2)
-                    rgb[p * 3 + 1] = UInt8((Int(rgb[p * 3 + 1]) + Int(g)) / 2)
-                    rgb[p * 3 + 2] = UInt8((Int(rgb[p * 3 + 2]) + Int(b)) / 2)
+            let mask = inst.segmentation
+            if mask.height == height, mask.width == width {
+                // Tint straight from the runs (column-major pixel p is row p % height, column p / height).
+                var p = 0
+                for (i, run) in mask.counts.enumerated() {
+                    let end = p + Int(run)
+                    if i % 2 == 1 {
+                        for q in p..<end {
+                            let o = ((q % height) * width + q / height) * 3
+                            rgb[o] = UInt8((Int(rgb[o]) + Int(r)) / 2)
+                            rgb[o + 1] = UInt8((Int(rgb[o + 1]) + Int(g)) / 2)
+                            rgb[o + 2] = UInt8((Int(rgb[o + 2]) + Int(b)) / 2)
+                        }
+                    }
+                    p = end
                 }
             }
             guard inst.bbox.count == 4 else { continue }

@@ -15,6 +15,13 @@ public struct InstanceRecord: Codable, Sendable, Equatable {
         case trackId = "track_id", categoryId = "category_id", label, score, bbox, segmentation
     }
 
+    /// The record of a tracked instance (its detection's `classId` is the category id).
+    public init(_ tracked: TrackedInstance) {
+        let d = tracked.detection
+        self.init(trackId: tracked.trackId, categoryId: d.classId, label: d.label, score: Double(d.score),
+                  bbox: [d.box.x, d.box.y, d.box.width, d.box.height], segmentation: d.rle)
+    }
+
     public init(trackId: Int, categoryId: Int, label: String, score: Double, bbox: [Double], segmentation: RLE) {
         self.trackId = trackId
         self.categoryId = categoryId

@@ -6,11 +6,15 @@ struct ConfigNode {
     let node: Node
     let path: String
     let file: String
+    /// Where the value came from when not from a file's line (a command-line option).
+    var origin: String? = nil
 
     var line: Int { (node.mark?.line ?? 0) }
+    /// `file:line`, or the command-line option that gave the value.
+    var location: String { origin ?? "\(file):\(line)" }
 
     func error(_ message: String) -> MaskstreamError {
-        MaskstreamError(.config, "\(file):\(line): '\(path)': \(message)")
+        MaskstreamError(.config, "\(location): '\(path)': \(message)")
     }
 
     /// The mapping's entries; throws when the node is not a mapping or holds keys not in `allowed`.
@@ -21,7 +25,7 @@ struct ConfigNode {
         var result: [String: ConfigNode] = [:]
         for (k, v) in mapping {
             guard let key = k.string else { throw error("keys must be strings") }
-            let child = ConfigNode(node: v, path: path.isEmpty ? key : "\(path).\(key)", file: file)
+            let child = ConfigNode(node: v, path: path.isEmpty ? key : "\(path).\(key)", file: file, origin: origin)
             guard allowed.contains(key) else {
                 let hint = allowed.sorted().joined(separator: ", ")
                 throw MaskstreamError(.config, "\(file):\(k.mark?.line ?? child.line): unknown key '\(child.path)' (allowed here: \(hint))")
@@ -33,7 +37,7 @@ struct ConfigNode {
 
     func sequence() throws -> [ConfigNode] {
         guard case .sequence(let seq) = node else { throw error("expected a list (- item lines), got \(kind)") }
-        return seq.enumerated().map { ConfigNode(node: $1, path: "\(path)[\($0)]", file: file) }
+        return seq.enumerated().map { ConfigNode(node: $1, path: "\(path)[\($0)]", file: file, origin: origin) }
     }
 
     func string() throws -> String {
@@ -47,34 +51,15 @@ struct ConfigNode {
         return v
     }
 
-    func double(in range: ClosedRange<Double>? = nil) throws -> Double {
+    func double(in range: NumberRange? = nil) throws -> Double {
         guard case .scalar = node, let v = node.float else { throw error("expected a number, got '\(scalarText)'") }
-        if let range, !range.contains(v) { throw error("must be in \(range.lowerBound)...\(range.upperBound), got \(v)") }
+        if let range, !range.contains(v) { throw error("must be in \(range), got \(v)") }
         return v
     }
 
     func bool() throws -> Bool {
         guard case .scalar = node, let v = node.bool else { throw error("expected true or false, got '\(scalarText)'") }
         return v
-    }
-
-    /// Decodes a Codable value whose keys are all optional, rejecting keys `T` does not have.
-    /// Keys may be written in snake_case (`max_lost_frames`) like the rest of the pipeline
-    /// YAML, or exactly as `T` spells them (`maxLostFrames`).
-    func decode<T: Codable>(_ type: T.Type, defaults: T) throws -> T {
-        let known = try Self.keys(of: defaults)
-        let snake = Dictionary(uniqueKeysWithValues: known.map { (Self.snakeCase($0), $0) })
-        _ = try mapping(allowed: known.union(snake.keys))
-        guard case .mapping(let mapping) = node else { throw error("expected a mapping") }
-        let renamed = Node(mapping.map { (k, v) in
-            let key = k.string ?? ""
-            return (Node(snake[key] ?? key), v)
-        })
-        do {
-            return try YAMLDecoder().decode(T.self, from: renamed)
-        } catch {
-            throw self.error("invalid value: \(error)")
-        }
     }
 
     /// `maxLostFrames` → `max_lost_frames`, `minIoU` → `min_iou`.
@@ -92,12 +77,6 @@ struct ConfigNode {
             }
         }
         return out
-    }
-
-    private static func keys<T: Encodable>(of value: T) throws -> Set<String> {
-        let data = try JSONEncoder().encode(value)
-        let object = try JSONSerialization.jsonObject(with: data)
-        return Set((object as? [String: Any])?.keys.map { $0 } ?? [])
     }
 
     private var kind: String {

@@ -1,0 +1,81 @@
+import Foundation
+
+/// The key table: every key a pipeline YAML may set, declared once. The parser reads these
+/// tables, `--set KEY=VALUE` and the named command-line options go through them, and
+/// README's key list is ``keyTableMarkdown()`` (a test keeps the two equal).
+extension PipelineConfig {
+    /// The sections besides the top-level scalar keys.
+    static let sectionNames = ["sources", "model", "tracker", "sinks", "server"]
+
+    /// Frames a model may have on the device at once.
+    public static let framesInFlightRange = 1...8
+
+    static let topKeys: [ConfigKey<PipelineConfig>] = [
+        .integer("queue_depth", \.queueDepth, 1...256,
+                 "Frames queued between stages (file sources block when it is full; nothing is dropped)."),
+    ]
+
+    static let sourceKeys: [ConfigKey<Source>] = [
+        .string("url", \.url, required: true, "A video file, or a network stream (rtsp://…)."),
+        .number("open_timeout", \.open.openTimeout, NumberRange(0.1...3600), "Seconds allowed to open the source."),
+        .number("read_timeout", \.open.readTimeout, NumberRange(0.1...3600),
+                "Seconds without data before a live stream counts as stalled."),
+        .integer("live_buffer", \.liveBuffer, 1...1000,
+                 "Frames kept for a live source when behind; the oldest is dropped (counted)."),
+        .integer("max_frames", \.maxFrames, 1...Int.max, "Process at most this many frames (default: all)."),
+    ]
+
+    static let modelKeys: [ConfigKey<Model>] = [
+        .string("path", \.path, required: true, "A Hugging Face EomtForUniversalSegmentation folder."),
+        .string("device", \.device, "Vulkan device: auto, an index, or a name substring (`maskstream devices`)."),
+        .number("threshold", \.threshold, .unit, "Keep instances whose score (class prob × mask score) reaches this."),
+        .integer("top_k", \.topK, 1...10_000, "At most this many instances per frame (default: all)."),
+        .integer("category_id_offset", \.categoryIdOffset, 0...1_000_000,
+                 "Added to the model's class index to give category_id (COCO ids start at 1)."),
+        .integer("frames_in_flight", \.framesInFlight, framesInFlightRange,
+                 "Frames on the device at once (1 disables the overlap)."),
+    ]
+
+    static let sinkKeys: [ConfigKey<Sink>] = [
+        .choice("type", \.kind, required: true,
+                "jsonl: JSON Lines; mots: MOTS txt; ytvis: YouTube-VIS JSON; ts: MPEG-TS + KLV track; "
+                + "video: annotated H.264; websocket: records on the server's /ws."),
+        .string("path", \.path, "Output file; `-` is standard output (jsonl). Every sink but websocket needs one."),
+    ]
+
+    static let serverKeys: [ConfigKey<Server>] = [
+        .string("host", \.host, "Interface the server binds (`/metrics`, `/ws`, `/healthz`)."),
+        .integer("port", \.port, 0...65535, "TCP port; 0 picks a free one."),
+    ]
+
+    /// Every key, in README's order.
+    public static var keyTable: [ConfigKeyDoc] {
+        var rows: [ConfigKeyDoc] = []
+        rows += sourceKeys.map { ConfigKeyDoc(prefix: "sources[].", $0, defaults: Source()) }
+        rows += modelKeys.map { ConfigKeyDoc(prefix: "model.", $0, defaults: Model()) }
+        let tracker = TrackerConfig()
+        rows += TrackerConfig.parameters.map { p in
+            let type: String = switch p.kind {
+            case .number(let r): ConfigValueType.number(r).description
+            case .integer(let r): ConfigValueType.integer(r).description
+            case .flag: ConfigValueType.boolean.description
+            }
+            return ConfigKeyDoc(key: "tracker." + ConfigNode.snakeCase(p.key), type: type,
+                                defaultValue: p.valueText(tracker), doc: p.doc)
+        }
+        rows += sinkKeys.map { ConfigKeyDoc(prefix: "sinks[].", $0, defaults: Sink()) }
+        rows += serverKeys.map { ConfigKeyDoc(prefix: "server.", $0, defaults: Server()) }
+        rows += topKeys.map { ConfigKeyDoc(prefix: "", $0, defaults: PipelineConfig()) }
+        return rows
+    }
+
+    /// The key table as the Markdown table README holds.
+    public static func keyTableMarkdown() -> String {
+        var lines = ["| key | type | default | what it does |", "| --- | --- | --- | --- |"]
+        for row in keyTable {
+            let value = row.required ? "required" : row.defaultValue.isEmpty ? "" : "`\(row.defaultValue)`"
+            lines.append("| `\(row.key)` | \(row.type) | \(value) | \(row.doc) |")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,33 @@
+import Foundation
+
+extension PipelineConfig {
+    /// The one place each rule between values (and about the files they name) is checked,
+    /// after parsing and again after command-line overrides.
+    ///
+    /// - Throws: `MaskstreamError` naming the key and where its value came from.
+    public func validate() throws {
+        for (i, source) in sources.enumerated() {
+            do { try MediaReader.checkInput(source.url) } catch let e as MaskstreamError {
+                throw located(e, key: "sources[\(i)].url")
+            }
+        }
+        var isDir: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: model.path, isDirectory: &isDir) || !isDir.boolValue {
+            throw located(MaskstreamError(.notFound, "model folder '\(model.path)' does not exist"), key: "model.path")
+        }
+        for (i, sink) in sinks.enumerated() where sink.kind != .websocket && sink.path == nil {
+            throw located(MaskstreamError(.config, "sink '\(sink.kind.rawValue)' needs 'path'"), key: "sinks[\(i)]")
+        }
+        do { try tracker.validate() } catch let e as MaskstreamError {
+            let key = TrackerConfig.parameters.map(\.key).first { e.message.hasPrefix("tracker.\($0) ") }
+            throw located(e, key: key.map { "tracker.\($0)" })
+        }
+    }
+
+    /// `error` prefixed with where `key`'s value came from (`file:line: 'key': …`).
+    func located(_ error: MaskstreamError, key: String?) -> MaskstreamError {
+        guard let key, let origin = origins[key] else { return error }
+        let name = error.message.hasPrefix(key) ? "" : "'\(key)': "
+        return MaskstreamError(error.code, "\(origin): \(name)\(error.message)")
+    }
+}

@@ -1,0 +1,202 @@
+import Foundation
+import Yams
+
+/// A pipeline as written in a YAML file under pipelines/.
+///
+/// ```yaml
+/// sources:
+///   - url: examples/sample.mp4
+/// model:
+///   path: models/default
+///   threshold: 0.5
+/// tracker: {}
+/// sinks:
+///   - { type: jsonl, path: out/sample.jsonl }
+///   - { type: ts, path: out/sample.ts }
+/// ```
+/// Relative paths resolve against the current directory. Every key, its type, default and
+/// range is declared once, in `PipelineConfig+Keys.swift`; every rule between values is
+/// checked once, in ``validate()``. Errors name the key and its line.
+public struct PipelineConfig: Sendable {
+    public struct Source: Sendable, Equatable {
+        public var url: String
+        /// Open and read timeouts (their defaults are the media layer's).
+        public var open = OpenOptions()
+        /// Frames buffered for a live source before the oldest is dropped.
+        public var liveBuffer: Int = 4
+        /// Process at most this many frames (nil: all).
+        public var maxFrames: Int?
+
+        public init(url: String = "") { self.url = url }
+    }
+
+    public struct Model: Sendable, Equatable {
+        public var path: String
+        /// "auto", a device index, or a name substring.
+        public var device: String = "auto"
+        public var threshold: Double = 0.5
+        public var topK: Int?
+        /// Added to the model's 0-based class index to give `category_id` (COCO ids start at 1).
+        public var categoryIdOffset: Int = 1
+        /// Frames on the device at once (each has its own activations and command buffer).
+        public var framesInFlight: Int = 2
+
+        public init(path: String = "") { self.path = path }
+    }
+
+    public enum SinkKind: String, Sendable, CaseIterable {
+        case jsonl, mots, ytvis, ts, video, websocket
+    }
+
+    public struct Sink: Sendable, Equatable {
+        public var kind: SinkKind
+        /// Output path ("-" is stdout for jsonl); unused by websocket.
+        public var path: String?
+
+        public init(kind: SinkKind = .jsonl, path: String? = nil) {
+            self.kind = kind
+            self.path = path
+        }
+    }
+
+    /// The process's one HTTP server: `/metrics`, `/ws` (the websocket sink's records), `/healthz`.
+    public struct Server: Sendable, Equatable {
+        public var host: String = "127.0.0.1"
+        /// 0 picks a free port.
+        public var port: Int = 8765
+
+        public init() {}
+    }
+
+    public var sources: [Source] = []
+    public var model = Model()
+    public var tracker = TrackerConfig()
+    public var sinks: [Sink] = []
+    /// Set by `server:`; a websocket sink runs it with its defaults when it is not set.
+    public var server: Server?
+    /// Frames queued between stages for file sources (they block; nothing is dropped).
+    public var queueDepth: Int = 4
+
+    /// Where each key's value came from (`file:line`, or the command-line option), by key path
+    /// (`sources[0].url`, `model.path`, `tracker.maxLostFrames`): errors of ``validate()`` cite it.
+    var origins: [String: String] = [:]
+
+    public init(sources: [Source], model: Model, tracker: TrackerConfig = TrackerConfig(), sinks: [Sink]) {
+        self.sources = sources
+        self.model = model
+        self.tracker = tracker
+        self.sinks = sinks
+    }
+
+    init() {}
+
+    /// The server this pipeline runs, if any: `server:`, or the defaults when a websocket sink asks for one.
+    public var effectiveServer: Server? {
+        server ?? (sinks.contains { $0.kind == .websocket } ? Server() : nil)
+    }
+
+    /// Reads and validates a pipeline file.
+    public static func load(path: String) throws -> PipelineConfig {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw MaskstreamError(.notFound, "pipeline file '\(path)' does not exist")
+        }
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw MaskstreamError(.io, "cannot read pipeline file '\(path)': \(error.localizedDescription)")
+        }
+        return try parse(yaml: text, file: path)
+    }
+
+    /// Parses and validates pipeline YAML text; `file` names it in errors.
+    public static func parse(yaml: String, file: String = "<pipeline>") throws -> PipelineConfig {
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: yaml) else {
+                throw MaskstreamError(.config, "\(file): the pipeline is empty: it needs 'sources', 'model' and 'sinks'")
+            }
+            root = node
+        } catch let e as MaskstreamError {
+            throw e
+        } catch {
+            throw MaskstreamError(.config, "\(file): not valid YAML: \(error)")
+        }
+        var config = PipelineConfig()
+        try config.read(ConfigNode(node: root, path: "", file: file))
+        try config.validate()
+        return config
+    }
+
+    /// Reads every section of the top-level mapping.
+    private mutating func read(_ root: ConfigNode) throws {
+        let top = try root.mapping(allowed: Set(Self.topKeys.map(\.name) + Self.sectionNames))
+        func required(_ key: String) throws -> ConfigNode {
+            guard let n = top[key] else { throw MaskstreamError(.config, "\(root.file): missing required key '\(key)'") }
+            return n
+        }
+        for key in Self.topKeys {
+            if let node = top[key.name] { try key.assign(&self, node) }
+        }
+        for (i, node) in try required("sources").sequence().enumerated() {
+            var source = Source()
+            try ConfigKey.read(node, Self.sourceKeys, into: &source, what: "a source")
+            note(node, prefix: "sources[\(i)].")
+            sources.append(source)
+        }
+        if sources.isEmpty { throw MaskstreamError(.config, "\(root.file): 'sources' is empty: add at least one '- url: ...'") }
+        let modelNode = try required("model")
+        try ConfigKey.read(modelNode, Self.modelKeys, into: &model, what: "'model'")
+        note(modelNode, prefix: "model.")
+        if let t = top["tracker"], !t.isNull { try readTracker(t) }
+        if let s = top["server"] {
+            var server = Server()
+            try ConfigKey.read(s, Self.serverKeys, into: &server, what: "'server'")
+            note(s, prefix: "server.")
+            self.server = server
+        }
+        for (i, node) in try required("sinks").sequence().enumerated() {
+            var sink = Sink()
+            try ConfigKey.read(node, Self.sinkKeys, into: &sink, what: "a sink")
+            origins["sinks[\(i)]"] = node.location
+            sinks.append(sink)
+        }
+    }
+
+    /// Tracker keys, in snake_case or as ``TrackerConfig`` spells them; ranges are checked by ``validate()``.
+    private mutating func readTracker(_ node: ConfigNode) throws {
+        let params = Dictionary(uniqueKeysWithValues: TrackerConfig.parameters.flatMap { p in
+            [(p.key, p), (ConfigNode.snakeCase(p.key), p)]
+        })
+        for (key, child) in try node.mapping(allowed: Set(params.keys)) {
+            guard let p = params[key] else { continue }
+            try Self.setTracker(p, child, in: &tracker)
+            origins["tracker.\(p.key)"] = child.location
+        }
+    }
+
+    /// Sets one tracker parameter from its node (type checked here, range by ``validate()``).
+    static func setTracker(_ p: TrackerConfig.Parameter, _ node: ConfigNode, in tracker: inout TrackerConfig) throws {
+        let value: Double
+        switch p.kind {
+        case .number: value = try node.double()
+        case .integer: value = Double(try node.int())
+        case .flag: value = try node.bool() ? 1 : 0
+        }
+        guard p.set(&tracker, value) else { throw node.error("expected \(p.valuesText)") }
+    }
+
+    /// Records the location of every key set in a section.
+    private mutating func note(_ node: ConfigNode, prefix: String) {
+        guard case .mapping(let m) = node.node else { return }
+        for (k, v) in m {
+            if let key = k.string { origins[prefix + key] = node.origin ?? "\(node.file):\(k.mark?.line ?? v.mark?.line ?? 0)" }
+        }
+    }
+}
+
+extension ConfigNode {
+    /// Whether the node is YAML null or empty (`tracker:` with nothing after it).
+    var isNull: Bool {
+        if case .scalar(let s) = node { return s.string.isEmpty || s.string == "~" || s.string == "null" }
+        return false
+    }
+}

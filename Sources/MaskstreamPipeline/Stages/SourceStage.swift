@@ -1,0 +1,85 @@
+import Foundation
+
+/// The Source stage: opens one source and pushes its `begin`, every frame and its `end` onto
+/// the first queue. A file blocks while that queue is full (nothing is dropped); a live
+/// stream keeps its own drop-oldest buffer of `live_buffer` frames (drops counted).
+final class SourceStage: @unchecked Sendable {
+    let id: Int
+    let source: PipelineConfig.Source
+    private let lock = NSLock()
+    private var stopped = false
+    private var live: LiveSource?
+    private var reader: MediaReader?
+    private var read = 0
+    private var declared: Int?
+
+    init(id: Int, source: PipelineConfig.Source) {
+        self.id = id
+        self.source = source
+    }
+
+    /// Frames read so far.
+    var framesRead: Int { lock.withLock { read } }
+    /// The frames this source will give, when its container says (capped by `max_frames`).
+    var expectedFrames: Int? { lock.withLock { declared } }
+    /// Live frames dropped because the pipeline fell behind.
+    var droppedFrames: Int { lock.withLock { live?.droppedFrames ?? 0 } }
+    var reconnects: Int { lock.withLock { live?.reconnects ?? 0 } }
+
+    /// Stops reading; what was read still flows through.
+    func stop() {
+        lock.withLock {
+            stopped = true
+            live?.stop()
+            reader?.cancel()
+        }
+    }
+
+    private var isStopped: Bool { lock.withLock { stopped } }
+
+    /// Reads the source to its end (or `max_frames`, or `stop()`).
+    func run(into queue: BoundedQueue<Event<VideoFrame>>, labels: [Int: String], metrics: PipelineMetrics,
+             log: (String) -> Void) throws {
+        var options = source.open
+        options.sourceId = id
+        let limit = source.maxFrames ?? Int.max
+        var next: () throws -> VideoFrame?
+        if MediaReader.isNetworkURL(source.url) {
+            let live = LiveSource(url: source.url, options: options, bufferCapacity: source.liveBuffer)
+            lock.withLock { self.live = live }
+            if isStopped { return }
+            let info = try live.start()
+            // Packets of a live stream are copied with the codec parameters of the first connection.
+            guard let params = live.codecParameters else {
+                throw MaskstreamError(.internal, "live source '\(source.url)' started without codec parameters")
+            }
+            queue.push(.begin(SourceContext(id: id, info: info, codecParameters: params, labels: labels)))
+            log("source \(id): \(info)")
+            next = { try live.nextFrame() }
+        } else {
+            let reader = try MediaReader(url: source.url, options: options)
+            let info = reader.info
+            lock.withLock {
+                self.reader = reader
+                declared = (info.declaredFrameCount ?? info.duration.map { Int(($0 * info.frameRate.value).rounded()) })
+                    .map { min($0, limit) }
+            }
+            queue.push(.begin(SourceContext(id: id, info: info, codecParameters: reader.codecParameters, labels: labels)))
+            log("source \(id): \(info)")
+            next = {
+                let t0 = Date()
+                defer { metrics.observe(.decode, seconds: Date().timeIntervalSince(t0)) }
+                return try reader.nextFrame()
+            }
+        }
+        var count = 0
+        while count < limit, !isStopped, let frame = try next() {
+            count += 1
+            lock.withLock { read = count }
+            queue.push(.frame(frame))
+        }
+        lock.withLock { self.live }?.stop()
+        if let corrupt = lock.withLock({ self.reader })?.corruptPackets, corrupt > 0 { log("source \(id): \(corrupt) corrupt packets skipped") }
+        queue.push(.end(source: id))
+    }
+}
