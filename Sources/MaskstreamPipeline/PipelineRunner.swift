@@ -20,9 +20,8 @@ public final class PipelineRunner: @unchecked Sendable {
     }
 
     private enum SourceItem: Sendable { case frame(VideoFrame), end(Int) }
-    private struct Prepared: Sendable { var frame: VideoFrame; var ticket: FrameTicket }
-    private struct Raw: Sendable { var frame: VideoFrame; var result: FrameResult }
-    private struct Inferred: Sendable { var frame: VideoFrame; var predictions: [InstancePrediction] }
+    private struct Prepared: Sendable { var frame: VideoFrame; var ticket: SegmentTicket }
+    private struct Inferred: Sendable { var frame: VideoFrame; var segmented: SegmentedFrame }
     private enum SinkItem: Sendable { case begin(SourceContext), frame(FrameRecord, VideoFrame) }
 
     public let config: PipelineConfig
@@ -65,9 +64,10 @@ public final class PipelineRunner: @unchecked Sendable {
     public func run() throws -> Summary {
         let start = Date()
         let device = try VulkanDevice(selection: DeviceSelection(parsing: config.model.device))
-        let model = try EomtModel(folder: URL(fileURLWithPath: config.model.path), device: device,
-                                  framesInFlight: config.model.framesInFlight)
-        let labels = model.config.id2label
+        let options = SegmenterOptions(threshold: Float(config.model.threshold), topK: config.model.topK,
+                                       framesInFlight: config.model.framesInFlight)
+        let model = try EomtModel(folder: URL(fileURLWithPath: config.model.path), device: device, options: options)
+        let labels = model.labels
         log("model \(config.model.path) on \(device.info.name)")
         nonisolated(unsafe) let sinks = try makeSinks()
         var metricsServer: LiveStreamServer?
@@ -82,11 +82,10 @@ public final class PipelineRunner: @unchecked Sendable {
 
         let frames = BoundedQueue<SourceItem>(capacity: config.queueDepth, policy: .block)
         let prepared = BoundedQueue<Prepared>(capacity: config.queueDepth, policy: .block)
-        let raw = BoundedQueue<Raw>(capacity: config.queueDepth, policy: .block)
         let inferred = BoundedQueue<Inferred?>(capacity: config.queueDepth, policy: .block)
         let records = BoundedQueue<SinkItem>(capacity: config.queueDepth, policy: .block)
         metrics.setSources(
-            queueDepth: { ["decode_to_preprocess": frames.count, "preprocess_to_infer": prepared.count, "infer_to_postprocess": raw.count,
+            queueDepth: { ["decode_to_preprocess": frames.count, "preprocess_to_infer": prepared.count, "infer_to_postprocess": 0,
                            "postprocess_to_track": inferred.count, "track_to_sink": records.count] },
             dropped: { [weak self] in self?.lock.withLock { self?.liveSources.reduce(0) { $0 + $1.droppedFrames } } ?? 0 })
 
@@ -113,12 +112,11 @@ public final class PipelineRunner: @unchecked Sendable {
         // Submit → wait → postprocess around one model. The device runs preprocessing, the
         // forward pass and mask post-processing for up to `frames_in_flight` frames at once;
         // the host turns the bit masks of frame N-1 into instances meanwhile.
-        let threshold = Float(config.model.threshold), topK = config.model.topK
         /// One model stage: pops `input`, times `body`, pushes its result (nil: skip). On an
         /// error the pipeline stops; either way both queues close so neighbours finish.
         func modelStage<In: Sendable, Out: Sendable>(
             _ stage: PipelineMetrics.Stage, _ input: BoundedQueue<In>, _ output: BoundedQueue<Out>,
-            seconds: (@Sendable (Out, Double) -> Double)? = nil,
+            seconds: (@Sendable (Out, Double) -> Double?)? = nil,
             _ body: @escaping @Sendable (In) throws -> Out?
         ) {
             spawn("maskstream.\(stage.rawValue)") { [self] in
@@ -127,7 +125,7 @@ public final class PipelineRunner: @unchecked Sendable {
                         let t0 = Date()
                         guard let result = try body(item) else { continue }
                         let elapsed = Date().timeIntervalSince(t0)
-                        metrics.observe(stage, seconds: seconds?(result, elapsed) ?? elapsed)
+                        if let s = seconds.map({ $0(result, elapsed) }) ?? elapsed { metrics.observe(stage, seconds: s) }
                         if !output.push(result) { break }
                     }
                 } catch {
@@ -138,17 +136,19 @@ public final class PipelineRunner: @unchecked Sendable {
                 output.close()
             }
         }
-        // The submit stage's time is its own work, not the wait for a free frame slot.
-        modelStage(.preprocess, frames, prepared, seconds: { job, _ in job.ticket.submitSeconds }) { item in
+        // The submit stage's time is its own work, not the wait for a free frame slot: it is
+        // observed with the frame's other timings after collect.
+        modelStage(.preprocess, frames, prepared, seconds: { _, _ in nil }) { item in
             guard case .frame(let frame) = item else { return nil }
             return Prepared(frame: frame, ticket: try model.submit(rgb: frame.rgb, width: frame.width, height: frame.height))
         }
-        modelStage(.infer, prepared, raw) { job in
-            Raw(frame: job.frame, result: try model.wait(job.ticket))
-        }
-        modelStage(.postprocess, raw, inferred) { job in
-            let predictions = try model.instances(job.result, threshold: threshold, topK: topK)
-            return Optional(Inferred(frame: job.frame, predictions: predictions))
+        modelStage(.infer, prepared, inferred, seconds: { [metrics] job, _ in
+            guard let t = job?.segmented.timings else { return nil }
+            metrics.observe(.preprocess, seconds: t.submit)
+            metrics.observe(.postprocess, seconds: t.host)
+            return t.device
+        }) { job in
+            Optional(Inferred(frame: job.frame, segmented: try model.collect(job.ticket)))
         }
 
         // Track + encode: a tracker per source; masks become COCO RLE.
@@ -160,9 +160,8 @@ public final class PipelineRunner: @unchecked Sendable {
                 while let item = try inferred.pop(), let job = item {
                     let t0 = Date()
                     let frame = job.frame
-                    let detections = job.predictions.map { p in
-                        let rle = RLE(mask: p.mask, height: frame.height, width: frame.width)
-                        return Detection(rle: rle, box: rle.boundingBox, classId: p.classId, score: p.score, embedding: p.embedding)
+                    let detections = job.segmented.segments.map { s in
+                        Detection(rle: s.rle, box: s.bbox, classId: s.classId, score: s.score, embedding: s.embedding)
                     }
                     var tracker = trackers[frame.sourceId] ?? Tracker(config: trackerConfig)
                     let tracked = tracker.update(detections)
