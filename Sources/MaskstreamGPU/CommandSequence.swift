@@ -145,7 +145,7 @@ public final class CommandSequence {
         try vkCheck(vkBeginCommandBuffer(commandBuffer, &info), "vkBeginCommandBuffer")
         state = .recording
         // Order this sequence after everything submitted before it on the queue: host
-        // uploads and earlier sequences' shader writes (e.g. another frame slot's output
+        // uploads and earlier sequences' shader writes (e.g. another sequence's output
         // this one reads) become visible, and their reads finish before our writes.
         var barrier = VkMemoryBarrier()
         barrier.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER

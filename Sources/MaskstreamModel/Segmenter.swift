@@ -40,10 +40,8 @@ public struct SegmentTimings: Sendable, Equatable {
     /// Host post-processing: selection, scores, masks to RLE.
     public var host: Double
 
-    public init(submit: Double, device: Double, host: Double) {
-        self.submit = submit
-        self.device = device
-        self.host = host
+    public init(submit: Double = 0, device: Double = 0, host: Double = 0) {
+        (self.submit, self.device, self.host) = (submit, device, host)
     }
 }
 

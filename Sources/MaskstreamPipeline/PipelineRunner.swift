@@ -136,8 +136,8 @@ public final class PipelineRunner: @unchecked Sendable {
                 output.close()
             }
         }
-        // The submit stage's time is its own work, not the wait for a free frame slot: it is
-        // observed with the frame's other timings after collect.
+        // The submit stage's time is its own work, not the wait for a free lane: it is observed
+        // with the frame's other timings after collect.
         modelStage(.preprocess, frames, prepared, seconds: { _, _ in nil }) { item in
             guard case .frame(let frame) = item else { return nil }
             return Prepared(frame: frame, ticket: try model.submit(rgb: frame.rgb, width: frame.width, height: frame.height))

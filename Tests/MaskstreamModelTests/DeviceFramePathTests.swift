@@ -85,7 +85,7 @@ private func testFrame(width: Int, height: Int, seed: UInt64) -> [UInt8] {
     }
 
     /// Three frames (two sizes) submitted before any is collected come back in order, each
-    /// equal to the frame run alone; a slot re-records only when its frame size changes.
+    /// equal to the frame run alone; a lane re-records only when its frame size changes.
     @Test func framesInFlightGiveTheSameResultsAsOneAtATime() throws {
         let fx = try GoldenFixture("tiny_gelu")
         let device = try ModelTestDevice.get()

@@ -21,20 +21,9 @@ public struct EomtImageProcessorConfig: Sendable, Equatable {
                                  rescaleFactor: 1.0 / 255.0, doNormalize: true, imageMean: [0.485, 0.456, 0.406],
                                  imageStd: [0.229, 0.224, 0.225], doPad: true)
     }
+}
 
-    public init(shortestEdge: Int, longestEdge: Int, doResize: Bool, doRescale: Bool, rescaleFactor: Double,
-                doNormalize: Bool, imageMean: [Double], imageStd: [Double], doPad: Bool) {
-        self.shortestEdge = shortestEdge
-        self.longestEdge = longestEdge
-        self.doResize = doResize
-        self.doRescale = doRescale
-        self.rescaleFactor = rescaleFactor
-        self.doNormalize = doNormalize
-        self.imageMean = imageMean
-        self.imageStd = imageStd
-        self.doPad = doPad
-    }
-
+extension EomtImageProcessorConfig {
     /// Reads and validates `preprocessor_config.json`.
     public init(contentsOf url: URL, imageSize: Int) throws {
         let data: Data
