@@ -41,18 +41,12 @@ public final class CommandSequence {
         self.device = device
         let vk = device.device
         let pool = try VulkanDevice.makeCommandPool(vk, family: device.queueFamily, transient: false)
-        var allocInfo = VkCommandBufferAllocateInfo()
-        allocInfo.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO
-        allocInfo.commandPool = pool
-        allocInfo.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY
-        allocInfo.commandBufferCount = 1
-        var cb: VkCommandBuffer?
-        let allocResult = vkAllocateCommandBuffers(vk, &allocInfo, &cb)
-        guard allocResult == VK_SUCCESS, let cb else {
+        let cb: VkCommandBuffer
+        do {
+            cb = try VulkanDevice.allocateCommandBuffer(vk, pool: pool)
+        } catch {
             vkDestroyCommandPool(vk, pool, nil)
-            try vkCheck(
-                allocResult == VK_SUCCESS ? VK_ERROR_INITIALIZATION_FAILED : allocResult, "vkAllocateCommandBuffers")
-            throw MaskstreamError(.vulkan, "vkAllocateCommandBuffers returned nothing")
+            throw error
         }
         let fence: VkFence
         do {

@@ -202,14 +202,7 @@ public final class VulkanDevice: @unchecked Sendable {
     /// Records commands into a one-off command buffer, submits it and waits (uploads, downloads).
     func runImmediately(_ record: (VkCommandBuffer) -> Void) throws {
         try transferLock.withLock { _ in
-            var allocInfo = VkCommandBufferAllocateInfo()
-            allocInfo.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO
-            allocInfo.commandPool = transferPool
-            allocInfo.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY
-            allocInfo.commandBufferCount = 1
-            var cb: VkCommandBuffer?
-            try vkCheck(vkAllocateCommandBuffers(device, &allocInfo, &cb), "vkAllocateCommandBuffers")
-            guard let cb else { throw MaskstreamError(.vulkan, "vkAllocateCommandBuffers returned nothing") }
+            let cb = try Self.allocateCommandBuffer(device, pool: transferPool)
             defer {
                 var list: VkCommandBuffer? = cb
                 vkFreeCommandBuffers(device, transferPool, 1, &list)
@@ -240,6 +233,19 @@ public final class VulkanDevice: @unchecked Sendable {
         try vkCheck(vkCreateCommandPool(device, &info, nil, &pool), "vkCreateCommandPool")
         guard let pool else { throw MaskstreamError(.vulkan, "vkCreateCommandPool returned nothing") }
         return pool
+    }
+
+    /// One primary command buffer from `pool`.
+    static func allocateCommandBuffer(_ device: VkDevice, pool: VkCommandPool) throws -> VkCommandBuffer {
+        var info = VkCommandBufferAllocateInfo()
+        info.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO
+        info.commandPool = pool
+        info.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY
+        info.commandBufferCount = 1
+        var cb: VkCommandBuffer?
+        try vkCheck(vkAllocateCommandBuffers(device, &info, &cb), "vkAllocateCommandBuffers")
+        guard let cb else { throw MaskstreamError(.vulkan, "vkAllocateCommandBuffers returned nothing") }
+        return cb
     }
 
     func makeFence(signaled: Bool = false) throws -> VkFence {

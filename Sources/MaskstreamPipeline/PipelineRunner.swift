@@ -85,7 +85,8 @@ public final class PipelineRunner: @unchecked Sendable {
         let inferred = BoundedQueue<Inferred?>(capacity: config.queueDepth, policy: .block)
         let records = BoundedQueue<SinkItem>(capacity: config.queueDepth, policy: .block)
         metrics.setSources(
-            queueDepth: { ["decode_to_preprocess": frames.count, "preprocess_to_infer": prepared.count, "infer_to_postprocess": 0,
+            queueDepth: { ["decode_to_preprocess": frames.count, "preprocess_to_infer": prepared.count,
+                           "infer_to_postprocess": 0,
                            "postprocess_to_track": inferred.count, "track_to_sink": records.count] },
             dropped: { [weak self] in self?.lock.withLock { self?.liveSources.reduce(0) { $0 + $1.droppedFrames } } ?? 0 })
 
@@ -125,7 +126,9 @@ public final class PipelineRunner: @unchecked Sendable {
                         let t0 = Date()
                         guard let result = try body(item) else { continue }
                         let elapsed = Date().timeIntervalSince(t0)
-                        if let s = seconds.map({ $0(result, elapsed) }) ?? elapsed { metrics.observe(stage, seconds: s) }
+                        if let s = seconds.map({ $0(result, elapsed) }) ?? elapsed {
+                            metrics.observe(stage, seconds: s)
+                        }
                         if !output.push(result) { break }
                     }
                 } catch {
