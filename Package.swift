@@ -39,7 +39,12 @@ let package = Package(
             swiftSettings: swiftSettings,
             plugins: ["ShaderCompiler"]
         ),
-        .target(name: "MaskstreamModel", dependencies: ["MaskstreamCore", "MaskstreamGPU", "MaskstreamMasks"], swiftSettings: swiftSettings),
+        .target(
+            name: "MaskstreamModel",
+            dependencies: ["MaskstreamCore", "MaskstreamGPU", "MaskstreamMasks"],
+            swiftSettings: swiftSettings,
+            plugins: ["ShaderCompiler"]
+        ),
         .target(name: "MaskstreamTracking", dependencies: ["MaskstreamCore", "MaskstreamMasks"], swiftSettings: swiftSettings),
         .executableTarget(name: "MaskstreamTrackEval", dependencies: ["MaskstreamTracking"], swiftSettings: swiftSettings),
         .target(
@@ -79,7 +84,7 @@ let package = Package(
         // Model forward benchmark driven by benchmarks/model_forward.py.
         .executableTarget(name: "EomtBench", dependencies: ["MaskstreamGPU", "MaskstreamModel"], path: "benchmarks/EomtBench", swiftSettings: swiftSettings),
 
-        // Compiles Shaders/*.comp to SPIR-V with glslc at build time.
+        // Compiles Shaders/<target>/*.comp to SPIR-V with glslc at build time.
         .plugin(name: "ShaderCompiler", capability: .buildTool(), path: "Plugins/ShaderCompiler"),
 
         // GPU kernel benchmarks (benchmarks/RESULTS.md, GPU kernels).

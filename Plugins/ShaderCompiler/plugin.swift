@@ -1,8 +1,10 @@
 import Foundation
 import PackagePlugin
 
-/// Compiles every `Shaders/*.comp` GLSL compute shader of the package to SPIR-V with
-/// `glslc`, so the GPU target reads them through `Bundle.module` at run time.
+/// Compiles a target's GLSL compute shaders, `Shaders/<target name>/*.comp`, to SPIR-V with
+/// `glslc`, so the target reads them through its own `Bundle.module` at run time (the GPU
+/// module's generic kernels in `Shaders/MaskstreamGPU`, the model's in `Shaders/MaskstreamModel`).
+/// `Shaders/*.glsl` are shared includes.
 ///
 /// `context.tool(named:)` does not see system tools on Linux, so `glslc` is looked up
 /// on `PATH` (and in /usr/bin, /usr/local/bin as a fallback).
@@ -10,9 +12,13 @@ import PackagePlugin
 struct ShaderCompiler: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: any Target) async throws -> [Command] {
         let shaders = context.package.directoryURL.appending(path: "Shaders")
+        let own = shaders.appending(path: target.name)
         let glslc = try Self.findGlslc()
-        let files = (try? FileManager.default.contentsOfDirectory(at: shaders, includingPropertiesForKeys: nil)) ?? []
-        let common = files.filter { $0.pathExtension == "glsl" }
+        func list(_ dir: URL) -> [URL] {
+            (try? FileManager.default.contentsOfDirectory(at: dir, includingPropertiesForKeys: nil)) ?? []
+        }
+        let files = list(own)
+        let common = list(shaders).filter { $0.pathExtension == "glsl" }
         return files
             .filter { $0.pathExtension == "comp" }
             .sorted { $0.lastPathComponent < $1.lastPathComponent }

@@ -40,24 +40,13 @@ public final class CommandSequence {
     init(device: VulkanDevice) throws {
         self.device = device
         let vk = device.device
-        var poolInfo = VkCommandPoolCreateInfo()
-        poolInfo.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO
-        poolInfo.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT.rawValue
-        poolInfo.queueFamilyIndex = device.queueFamily
-        var pool: VkCommandPool?
-        try vkCheck(vkCreateCommandPool(vk, &poolInfo, nil, &pool), "vkCreateCommandPool")
-        guard let pool else { throw MaskstreamError(.vulkan, "vkCreateCommandPool returned nothing") }
-        var allocInfo = VkCommandBufferAllocateInfo()
-        allocInfo.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO
-        allocInfo.commandPool = pool
-        allocInfo.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY
-        allocInfo.commandBufferCount = 1
-        var cb: VkCommandBuffer?
-        let allocResult = vkAllocateCommandBuffers(vk, &allocInfo, &cb)
-        guard allocResult == VK_SUCCESS, let cb else {
+        let pool = try VulkanDevice.makeCommandPool(vk, family: device.queueFamily, transient: false)
+        let cb: VkCommandBuffer
+        do {
+            cb = try VulkanDevice.allocateCommandBuffer(vk, pool: pool)
+        } catch {
             vkDestroyCommandPool(vk, pool, nil)
-            try vkCheck(allocResult == VK_SUCCESS ? VK_ERROR_INITIALIZATION_FAILED : allocResult, "vkAllocateCommandBuffers")
-            throw MaskstreamError(.vulkan, "vkAllocateCommandBuffers returned nothing")
+            throw error
         }
         let fence: VkFence
         do {
@@ -101,7 +90,8 @@ public final class CommandSequence {
             barrier.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER
             barrier.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT.rawValue
             barrier.dstAccessMask = VK_ACCESS_HOST_READ_BIT.rawValue
-            vkCmdPipelineBarrier(commandBuffer, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue, VK_PIPELINE_STAGE_HOST_BIT.rawValue,
+            vkCmdPipelineBarrier(
+                commandBuffer, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue, VK_PIPELINE_STAGE_HOST_BIT.rawValue,
                                  0, 1, &barrier, 0, nil, 0, nil)
             try vkCheck(vkEndCommandBuffer(commandBuffer), "vkEndCommandBuffer")
             state = .recorded
@@ -119,7 +109,11 @@ public final class CommandSequence {
         var f: VkFence? = fence
         let result = vkWaitForFences(device.device, 1, &f, VkBool32(VK_TRUE), timeoutNanoseconds)
         if result == VK_TIMEOUT {
-            throw MaskstreamError(.timeout, "GPU work did not finish in \(timeoutNanoseconds / 1_000_000) ms: use a smaller model or input, or a faster device")
+            throw MaskstreamError(
+                .timeout,
+                "GPU work did not finish in \(timeoutNanoseconds / 1_000_000) ms: use a smaller model or input, or a "
+                    + "faster device"
+            )
         }
         try vkCheck(result, "vkWaitForFences")
         state = .recorded
@@ -145,38 +139,50 @@ public final class CommandSequence {
         try vkCheck(vkBeginCommandBuffer(commandBuffer, &info), "vkBeginCommandBuffer")
         state = .recording
         // Order this sequence after everything submitted before it on the queue: host
-        // uploads and earlier sequences' shader writes (e.g. another frame slot's output
+        // uploads and earlier sequences' shader writes (e.g. another sequence's output
         // this one reads) become visible, and their reads finish before our writes.
         var barrier = VkMemoryBarrier()
         barrier.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER
-        barrier.srcAccessMask = VK_ACCESS_HOST_WRITE_BIT.rawValue | VK_ACCESS_SHADER_WRITE_BIT.rawValue | VK_ACCESS_TRANSFER_WRITE_BIT.rawValue
+        barrier.srcAccessMask =
+            VK_ACCESS_HOST_WRITE_BIT.rawValue | VK_ACCESS_SHADER_WRITE_BIT.rawValue
+            | VK_ACCESS_TRANSFER_WRITE_BIT.rawValue
         barrier.dstAccessMask = VK_ACCESS_SHADER_READ_BIT.rawValue | VK_ACCESS_SHADER_WRITE_BIT.rawValue
-        let source = VK_PIPELINE_STAGE_HOST_BIT.rawValue | VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue | VK_PIPELINE_STAGE_TRANSFER_BIT.rawValue
-        vkCmdPipelineBarrier(commandBuffer, source, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue, 0, 1, &barrier, 0, nil, 0, nil)
+        let source =
+            VK_PIPELINE_STAGE_HOST_BIT.rawValue | VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue
+            | VK_PIPELINE_STAGE_TRANSFER_BIT.rawValue
+        vkCmdPipelineBarrier(
+            commandBuffer, source, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue, 0, 1, &barrier, 0, nil, 0, nil)
     }
 
-    /// How a kernel uses one binding.
-    enum Access { case read, write, readWrite }
+    /// How a kernel uses one binding (what the automatic barriers are placed by).
+    public enum Access: Sendable { case read, write, readWrite }
 
-    /// Records one dispatch of `kernel`.
+    /// Records one dispatch of `kernel` (a module's own kernels call this; see `Kernel`).
     /// - Parameters:
     ///   - bindings: one slice per binding of the kernel, with how it is accessed.
     ///   - params: kernel parameters, pushed after the per-binding element offsets.
     ///   - groups: workgroup counts (each ≤ the device limit, 65535 is always allowed).
-    func dispatch(_ kernel: Kernel, _ bindings: [(BufferSlice, Access)], params: [UInt32], groups: (Int, Int, Int)) throws {
+    public func dispatch(
+        _ kernel: Kernel, _ bindings: [(BufferSlice, Access)], params: [UInt32], groups: (Int, Int, Int)
+    ) throws {
         guard state == .recording else {
-            throw MaskstreamError(.invalidInput, "this command sequence was already submitted: call reset() before recording new ops")
+            throw MaskstreamError(
+                .invalidInput, "this command sequence was already submitted: call reset() before recording new ops")
         }
         guard bindings.count == kernel.bindings else {
-            throw MaskstreamError(.internal, "kernel \(kernel.name) takes \(kernel.bindings) buffers, got \(bindings.count)")
+            throw MaskstreamError(
+                .internal, "kernel \(kernel.name) takes \(kernel.bindings) buffers, got \(bindings.count)")
         }
         guard (bindings.count + params.count) * 4 <= Kernel.pushConstantBytes else {
-            throw MaskstreamError(.internal, "kernel \(kernel.name) push constants exceed \(Kernel.pushConstantBytes) bytes")
+            throw MaskstreamError(
+                .internal, "kernel \(kernel.name) push constants exceed \(Kernel.pushConstantBytes) bytes")
         }
         let limits = device.limits
         let maxGroups = withUnsafeBytes(of: limits.maxComputeWorkGroupCount) { Array($0.bindMemory(to: UInt32.self)) }
         for (g, limit) in zip([groups.0, groups.1, groups.2], maxGroups) where g < 0 || g > Int(limit) {
-            throw MaskstreamError(.unsupported, "kernel \(kernel.name) needs \(g) workgroups, more than this device's \(limit): use a smaller input")
+            throw MaskstreamError(
+                .unsupported,
+                "kernel \(kernel.name) needs \(g) workgroups, more than this device's \(limit): use a smaller input")
         }
         if groups.0 == 0 || groups.1 == 0 || groups.2 == 0 { return }
 
@@ -194,9 +200,13 @@ public final class CommandSequence {
             let range = (remainder + slice.count) * 4
             guard range <= maxRange else {
                 throw MaskstreamError(.unsupported,
-                    "kernel \(kernel.name) binds \(range) bytes, more than the \(maxRange)-byte storage-buffer range of '\(device.info.name)': split the tensor")
+                    "kernel \(kernel.name) binds \(range) bytes, more than the \(maxRange)-byte storage-buffer range "
+                        + "of '\(device.info.name)': split the tensor"
+                )
             }
-            infos.append(VkDescriptorBufferInfo(buffer: slice.buffer.buffer, offset: VkDeviceSize(aligned), range: VkDeviceSize(range)))
+            infos.append(
+                VkDescriptorBufferInfo(
+                    buffer: slice.buffer.buffer, offset: VkDeviceSize(aligned), range: VkDeviceSize(range)))
             offsets.append(UInt32(remainder))
             retained[ObjectIdentifier(slice.buffer)] = slice.buffer
         }
@@ -221,7 +231,9 @@ public final class CommandSequence {
             barrier.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER
             barrier.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT.rawValue | VK_ACCESS_SHADER_READ_BIT.rawValue
             barrier.dstAccessMask = VK_ACCESS_SHADER_READ_BIT.rawValue | VK_ACCESS_SHADER_WRITE_BIT.rawValue
-            vkCmdPipelineBarrier(commandBuffer, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue,
+            vkCmdPipelineBarrier(
+                commandBuffer, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue,
+                VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue,
                                  0, 1, &barrier, 0, nil, 0, nil)
             barrierCount += 1
             writtenSinceBarrier.removeAll()
@@ -235,7 +247,9 @@ public final class CommandSequence {
         vkCmdBindDescriptorSets(commandBuffer, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline.layout, 0, 1, &setOpt, 0, nil)
         var push = offsets + params
         push += [UInt32](repeating: 0, count: Kernel.pushConstantBytes / 4 - push.count)
-        vkCmdPushConstants(commandBuffer, pipeline.layout, VK_SHADER_STAGE_COMPUTE_BIT.rawValue, 0, UInt32(Kernel.pushConstantBytes), &push)
+        vkCmdPushConstants(
+            commandBuffer, pipeline.layout, VK_SHADER_STAGE_COMPUTE_BIT.rawValue, 0, UInt32(Kernel.pushConstantBytes),
+            &push)
         vkCmdDispatch(commandBuffer, UInt32(groups.0), UInt32(groups.1), UInt32(groups.2))
         dispatchCount += 1
     }
@@ -243,7 +257,8 @@ public final class CommandSequence {
     private func allocateSet(_ layout: VkDescriptorSetLayout) throws -> VkDescriptorSet {
         if setsLeftInPool == 0 {
             if descriptorPools.count * Self.setsPerPool <= dispatchCount || descriptorPools.isEmpty {
-                var size = VkDescriptorPoolSize(type: VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, descriptorCount: UInt32(Self.setsPerPool * 8))
+                var size = VkDescriptorPoolSize(
+                    type: VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, descriptorCount: UInt32(Self.setsPerPool * 8))
                 var info = VkDescriptorPoolCreateInfo()
                 info.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO
                 info.maxSets = UInt32(Self.setsPerPool)
@@ -279,14 +294,12 @@ public final class CommandSequence {
 }
 
 extension CommandSequence {
-    /// Loop iterations one shader invocation may run on this device. lavapipe's LLVM
-    /// backend (a CPU device) silently ends an invocation's loops after 65535 iterations
-    /// in total, so ops whose per-invocation loops grow with a dimension check against it.
-    var loopIterationBudget: Int { device.info.kind == .cpu ? 65_000 : Int.max }
+    /// Loop iterations one shader invocation may run on this device (`KernelProfile`).
+    var loopIterationBudget: Int { device.kernelProfile.loopIterationBudget }
 }
 
 /// Number of 1-D workgroups for `count` items with `local` invocations each, capped so
 /// kernels that loop with a grid stride stay inside the guaranteed 65535 limit.
-func groups1D(_ count: Int, local: Int) -> Int {
+public func groups1D(_ count: Int, local: Int) -> Int {
     min((count + local - 1) / local, 65535)
 }

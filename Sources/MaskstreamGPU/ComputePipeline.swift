@@ -12,10 +12,7 @@ final class ComputePipeline: @unchecked Sendable {
     init(device: VulkanDevice, kernel: Kernel) throws {
         self.kernel = kernel
         let vk = device.device
-        guard let url = Bundle.module.url(forResource: kernel.name, withExtension: "spv"),
-              let code = try? Data(contentsOf: url), code.count % 4 == 0, !code.isEmpty else {
-            throw MaskstreamError(.notFound, "compiled shader '\(kernel.name).spv' is missing from the MaskstreamGPU bundle: rebuild with glslc installed")
-        }
+        let code = try kernel.spirv()
         var module: VkShaderModule?
         try code.withUnsafeBytes { raw in
             var info = VkShaderModuleCreateInfo()
@@ -85,7 +82,9 @@ final class ComputePipeline: @unchecked Sendable {
         guard result == VK_SUCCESS, let pipeline else {
             vkDestroyPipelineLayout(vk, layout, nil)
             vkDestroyDescriptorSetLayout(vk, setLayout, nil)
-            try vkCheck(result == VK_SUCCESS ? VK_ERROR_INITIALIZATION_FAILED : result, "vkCreateComputePipelines(\(kernel.name))")
+            try vkCheck(
+                result == VK_SUCCESS ? VK_ERROR_INITIALIZATION_FAILED : result,
+                "vkCreateComputePipelines(\(kernel.name))")
             throw MaskstreamError(.vulkan, "vkCreateComputePipelines returned nothing")
         }
         self.setLayout = setLayout

@@ -21,7 +21,7 @@ extension CommandSequence {
         try ShapeCheck.holds(op, "out", out, total)
         try ShapeCheck.disjoint(op, ("out", out), ("x", x))
         try dispatch(.convTranspose2x2, [(x, .read), (weight, .read), (bias ?? weight, .read), (out, .write)],
-                     params: [UInt32(inChannels), UInt32(outChannels), UInt32(height), UInt32(width), bias == nil ? 0 : 1],
+            params: [UInt32(inChannels), UInt32(outChannels), UInt32(height), UInt32(width), bias == nil ? 0 : 1],
                      groups: (groups1D(total, local: 64), 1, 1))
     }
 
@@ -44,22 +44,5 @@ extension CommandSequence {
         try dispatch(.depthwiseConv3x3, [(x, .read), (weight, .read), (bias ?? weight, .read), (out, .write)],
                      params: [UInt32(channels), UInt32(height), UInt32(width), bias == nil ? 0 : 1],
                      groups: (groups1D(total, local: 64), 1, 1))
-    }
-
-    /// Records LayerNorm2d on CHW: at each pixel, normalize the `channels` values
-    /// (biased variance, `eps`), then `· gamma[c] + beta[c]`. `y` may be `x`.
-    ///
-    /// - Complexity: O(channels·pixels).
-    public func layerNorm2d(x: BufferSlice, gamma: BufferSlice, beta: BufferSlice, y: BufferSlice,
-                            channels: Int, pixels: Int, eps: Float) throws {
-        let op = "layerNorm2d"
-        try ShapeCheck.dims(op, [("channels", channels), ("pixels", pixels)])
-        try ShapeCheck.holds(op, "x", x, channels * pixels)
-        try ShapeCheck.holds(op, "y", y, channels * pixels)
-        try ShapeCheck.holds(op, "gamma", gamma, channels)
-        try ShapeCheck.holds(op, "beta", beta, channels)
-        try dispatch(.layerNorm2d, [(x, .read), (gamma, .read), (beta, .read), (y, .readWrite)],
-                     params: [UInt32(channels), UInt32(pixels), eps.bitPattern],
-                     groups: (groups1D(pixels, local: 64), 1, 1))
     }
 }

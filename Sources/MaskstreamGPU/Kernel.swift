@@ -1,31 +1,63 @@
-/// A compute shader of `Shaders/` and how many storage buffers it binds.
+import Foundation
+
+/// A compute shader and how many storage buffers it binds.
 ///
 /// Every kernel follows one convention: its push constants start with one `uint`
 /// element offset per binding (so a binding can start at any float inside an aligned
 /// descriptor range), followed by its own parameters; 128 bytes at most.
-struct Kernel: Hashable, Sendable {
-    /// The shader file name without extension (`Shaders/<name>.comp` → `<name>.spv`).
-    var name: String
+///
+/// The generic kernels live in this module (`Shaders/MaskstreamGPU`). Another module
+/// adds its own by compiling `Shaders/<its name>/*.comp` with the `ShaderCompiler` plugin
+/// and naming the bundle that holds the SPIR-V:
+///
+/// ```swift
+/// extension Kernel {
+///     static let maskCrop = Kernel(name: "mask_crop", bindings: 3, bundle: .module)
+/// }
+/// try seq.dispatch(.maskCrop, [(logits, .read), (taps, .read), (crop, .write)], params: [...], groups: (n, 1, 1))
+/// ```
+public struct Kernel: Hashable, Sendable {
+    /// The shader file name without extension (`<name>.comp` → `<name>.spv`).
+    public var name: String
     /// Number of storage-buffer bindings, 0 ..< bindings.
-    var bindings: Int
+    public var bindings: Int
+    /// The bundle holding `<name>.spv`.
+    var bundleURL: URL
 
-    static let fill = Kernel(name: "fill", bindings: 1)
-    static let linearRegisterBlocked = Kernel(name: "linear_rb", bindings: 6)
-    static let linearSharedTiled = Kernel(name: "linear_tiled", bindings: 6)
-    static let layerNorm = Kernel(name: "layernorm", bindings: 4)
-    static let attention = Kernel(name: "attention", bindings: 4)
-    static let elementwise = Kernel(name: "elementwise", bindings: 3)
-    static let swiglu = Kernel(name: "swiglu", bindings: 2)
-    static let transpose = Kernel(name: "transpose", bindings: 2)
-    static let copyRows = Kernel(name: "copy_rows", bindings: 2)
-    static let convTranspose2x2 = Kernel(name: "conv_transpose2x2", bindings: 4)
-    static let depthwiseConv3x3 = Kernel(name: "depthwise_conv3x3", bindings: 4)
-    static let layerNorm2d = Kernel(name: "layernorm2d", bindings: 4)
-    static let resampleRows = Kernel(name: "resample_rows", bindings: 3)
-    static let resampleColumnsToPatches = Kernel(name: "resample_cols_patches", bindings: 4)
-    static let maskCrop = Kernel(name: "mask_crop", bindings: 3)
-    static let maskBinarize = Kernel(name: "mask_binarize", bindings: 4)
+    /// A kernel whose SPIR-V `<name>.spv` is a resource of `bundle`.
+    public init(name: String, bindings: Int, bundle: Bundle) {
+        self.name = name
+        self.bindings = bindings
+        self.bundleURL = bundle.bundleURL
+    }
+
+    /// The compiled SPIR-V of the kernel.
+    func spirv() throws -> Data {
+        guard let url = Bundle(url: bundleURL)?.url(forResource: name, withExtension: "spv"),
+              let code = try? Data(contentsOf: url), code.count % 4 == 0, !code.isEmpty else {
+            throw MaskstreamError(
+                .notFound,
+                "compiled shader '\(name).spv' is missing from \(bundleURL.lastPathComponent): "
+                + "rebuild with glslc installed")
+        }
+        return code
+    }
+
+    static let fill = Kernel(name: "fill", bindings: 1, bundle: .module)
+    static let linearRegisterBlocked = Kernel(name: "linear_rb", bindings: 6, bundle: .module)
+    static let linearSharedTiled = Kernel(name: "linear_tiled", bindings: 6, bundle: .module)
+    static let layerNorm = Kernel(name: "layernorm", bindings: 4, bundle: .module)
+    static let attention = Kernel(name: "attention", bindings: 4, bundle: .module)
+    static let attentionSplit = Kernel(name: "attention_split", bindings: 4, bundle: .module)
+    static let softmaxRows = Kernel(name: "softmax_rows", bindings: 1, bundle: .module)
+    static let elementwise = Kernel(name: "elementwise", bindings: 3, bundle: .module)
+    static let swiglu = Kernel(name: "swiglu", bindings: 2, bundle: .module)
+    static let transpose = Kernel(name: "transpose", bindings: 2, bundle: .module)
+    static let copyRows = Kernel(name: "copy_rows", bindings: 2, bundle: .module)
+    static let convTranspose2x2 = Kernel(name: "conv_transpose2x2", bindings: 4, bundle: .module)
+    static let depthwiseConv3x3 = Kernel(name: "depthwise_conv3x3", bindings: 4, bundle: .module)
+    static let layerNorm2d = Kernel(name: "layernorm2d", bindings: 4, bundle: .module)
 
     /// Size of the push-constant block every kernel's pipeline layout declares.
-    static let pushConstantBytes = 128
+    public static let pushConstantBytes = 128
 }

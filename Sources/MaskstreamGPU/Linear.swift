@@ -1,17 +1,13 @@
 import MaskstreamCore
 
-/// Which matmul kernel `linear` runs; both compute the same result.
+/// Which matmul kernel `linear` runs; both compute the same result (the default per device
+/// is in `KernelProfile`).
 public enum LinearVariant: String, Sendable, CaseIterable {
     /// Each invocation computes a 4×4 tile from global memory (no shared memory):
     /// ~5× faster on CPU devices such as lavapipe.
     case registerBlocked
     /// 64×64 workgroup tiles staged through shared memory: the variant for real GPUs.
     case sharedMemoryTiled
-
-    /// The faster variant for a device kind.
-    public static func preferred(for device: DeviceInfo) -> LinearVariant {
-        device.kind == .cpu ? .registerBlocked : .sharedMemoryTiled
-    }
 
     var kernel: Kernel {
         switch self {
@@ -51,11 +47,14 @@ extension CommandSequence {
         try ShapeCheck.disjoint(op, ("y", y), ("x", x))
         try ShapeCheck.disjoint(op, ("y", y), ("weight", weight))
 
-        let chosen = variant ?? LinearVariant.preferred(for: device.info)
+        let chosen = variant ?? device.kernelProfile.linear
         let iterations = chosen == .registerBlocked ? k / 4 + 3 : (k + 15) / 16
         guard iterations <= loopIterationBudget else {
             throw MaskstreamError(.unsupported,
-                "linear: k = \(k) needs \(iterations) loop iterations per invocation, more than '\(device.info.name)' runs (\(loopIterationBudget)): split the reduction or use the shared-memory variant")
+                "linear: k = \(k) needs \(iterations) loop iterations per invocation, more than "
+                    + "'\(device.info.name)' runs (\(loopIterationBudget)): split the reduction or use the "
+                    + "shared-memory variant"
+            )
         }
         var flags: UInt32 = 0
         if bias != nil { flags |= 1 }

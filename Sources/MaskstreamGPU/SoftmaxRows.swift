@@ -1,10 +1,5 @@
 import MaskstreamCore
 
-extension Kernel {
-    /// In-place scaled row softmax (`Shaders/eomt_softmax_rows.comp`).
-    static let softmaxRows = Kernel(name: "eomt_softmax_rows", bindings: 1)
-}
-
 extension CommandSequence {
     /// Records an in-place softmax over each row of a `[rows, cols]` matrix, of the inputs
     /// times `scale`: `x[r, c] = exp(scale·x[r, c] − max) / Σ_c exp(…)`. With two `linear`
@@ -17,10 +12,13 @@ extension CommandSequence {
         try ShapeCheck.dims(op, [("rows", rows), ("cols", cols)])
         try ShapeCheck.holds(op, "x", x, rows * cols)
         guard rows <= 65535 * 65535 else {
-            throw MaskstreamError(.unsupported, "\(op): \(rows) rows exceed the supported workgroup count: use a smaller input")
+            throw MaskstreamError(
+                .unsupported, "\(op): \(rows) rows exceed the supported workgroup count: use a smaller input")
         }
         guard (cols + 63) / 64 * 3 < 65535 else {
-            throw MaskstreamError(.unsupported, "\(op): rows of \(cols) columns exceed the per-invocation loop limit: use a smaller input")
+            throw MaskstreamError(
+                .unsupported, "\(op): rows of \(cols) columns exceed the per-invocation loop limit: use a smaller input"
+            )
         }
         try dispatch(.softmaxRows, [(x, .readWrite)], params: [UInt32(rows), UInt32(cols), scale.bitPattern],
                      groups: (min(rows, 65535), (rows + 65534) / 65535, 1))

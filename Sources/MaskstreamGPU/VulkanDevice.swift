@@ -43,7 +43,7 @@ public final class VulkanDevice: @unchecked Sendable {
     let memoryProperties: VkPhysicalDeviceMemoryProperties
     private let messenger: VkDebugUtilsMessengerEXT?
     private let queueLock = Mutex<Void>(())
-    private let kernels = Mutex<[String: ComputePipeline]>([:])
+    private let kernels = Mutex<[Kernel: ComputePipeline]>([:])
     private let transferPool: VkCommandPool
     private let transferLock = Mutex<Void>(())
 
@@ -63,7 +63,9 @@ public final class VulkanDevice: @unchecked Sendable {
         if wantValidation && !Self.validationLayerInstalled() {
             if validation == .required {
                 throw MaskstreamError(.unsupported,
-                    "the Vulkan validation layer VK_LAYER_KHRONOS_validation is not installed: install vulkan-validationlayers or run without validation")
+                    "the Vulkan validation layer VK_LAYER_KHRONOS_validation is not installed: install "
+                        + "vulkan-validationlayers or run without validation"
+                )
             }
             wantValidation = false
         }
@@ -102,7 +104,8 @@ public final class VulkanDevice: @unchecked Sendable {
         var families = [VkQueueFamilyProperties](repeating: VkQueueFamilyProperties(), count: Int(familyCount))
         vkGetPhysicalDeviceQueueFamilyProperties(physicalDevice, &familyCount, &families)
         guard let family = families.firstIndex(where: { $0.queueFlags & VK_QUEUE_COMPUTE_BIT.rawValue != 0 }) else {
-            throw MaskstreamError(.unsupported, "device '\(infos[chosen].name)' has no compute queue: pick another device with --device")
+            throw MaskstreamError(
+                .unsupported, "device '\(infos[chosen].name)' has no compute queue: pick another device with --device")
         }
         queueFamily = UInt32(family)
 
@@ -122,13 +125,17 @@ public final class VulkanDevice: @unchecked Sendable {
                 try vkCheck(vkCreateDevice(physical, &deviceInfo, nil, &createdDevice), "vkCreateDevice")
             }
         }
-        guard let createdDevice else { throw MaskstreamError(.vulkan, "vkCreateDevice returned no device: check the driver") }
+        guard let createdDevice else {
+            throw MaskstreamError(.vulkan, "vkCreateDevice returned no device: check the driver")
+        }
         device = createdDevice
         defer { if !ok { vkDestroyDevice(createdDevice, nil) } }
 
         var createdQueue: VkQueue?
         vkGetDeviceQueue(device, queueFamily, 0, &createdQueue)
-        guard let createdQueue else { throw MaskstreamError(.vulkan, "vkGetDeviceQueue returned no queue: check the driver") }
+        guard let createdQueue else {
+            throw MaskstreamError(.vulkan, "vkGetDeviceQueue returned no queue: check the driver")
+        }
         queue = createdQueue
 
         var cacheInfo = VkPipelineCacheCreateInfo()
@@ -138,14 +145,7 @@ public final class VulkanDevice: @unchecked Sendable {
         guard let cache else { throw MaskstreamError(.vulkan, "vkCreatePipelineCache returned nothing") }
         pipelineCache = cache
 
-        var poolInfo = VkCommandPoolCreateInfo()
-        poolInfo.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO
-        poolInfo.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT.rawValue | VK_COMMAND_POOL_CREATE_TRANSIENT_BIT.rawValue
-        poolInfo.queueFamilyIndex = queueFamily
-        var pool: VkCommandPool?
-        try vkCheck(vkCreateCommandPool(device, &poolInfo, nil, &pool), "vkCreateCommandPool")
-        guard let pool else { throw MaskstreamError(.vulkan, "vkCreateCommandPool returned nothing") }
-        transferPool = pool
+        transferPool = try Self.makeCommandPool(device, family: queueFamily, transient: true)
         ok = true
     }
 
@@ -202,14 +202,7 @@ public final class VulkanDevice: @unchecked Sendable {
     /// Records commands into a one-off command buffer, submits it and waits (uploads, downloads).
     func runImmediately(_ record: (VkCommandBuffer) -> Void) throws {
         try transferLock.withLock { _ in
-            var allocInfo = VkCommandBufferAllocateInfo()
-            allocInfo.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO
-            allocInfo.commandPool = transferPool
-            allocInfo.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY
-            allocInfo.commandBufferCount = 1
-            var cb: VkCommandBuffer?
-            try vkCheck(vkAllocateCommandBuffers(device, &allocInfo, &cb), "vkAllocateCommandBuffers")
-            guard let cb else { throw MaskstreamError(.vulkan, "vkAllocateCommandBuffers returned nothing") }
+            let cb = try Self.allocateCommandBuffer(device, pool: transferPool)
             defer {
                 var list: VkCommandBuffer? = cb
                 vkFreeCommandBuffers(device, transferPool, 1, &list)
@@ -228,6 +221,33 @@ public final class VulkanDevice: @unchecked Sendable {
         }
     }
 
+    /// A command pool of `family` whose command buffers can be reset one by one; `transient`
+    /// for short-lived buffers (uploads, downloads).
+    static func makeCommandPool(_ device: VkDevice, family: UInt32, transient: Bool) throws -> VkCommandPool {
+        var info = VkCommandPoolCreateInfo()
+        info.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO
+        info.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT.rawValue
+            | (transient ? VK_COMMAND_POOL_CREATE_TRANSIENT_BIT.rawValue : 0)
+        info.queueFamilyIndex = family
+        var pool: VkCommandPool?
+        try vkCheck(vkCreateCommandPool(device, &info, nil, &pool), "vkCreateCommandPool")
+        guard let pool else { throw MaskstreamError(.vulkan, "vkCreateCommandPool returned nothing") }
+        return pool
+    }
+
+    /// One primary command buffer from `pool`.
+    static func allocateCommandBuffer(_ device: VkDevice, pool: VkCommandPool) throws -> VkCommandBuffer {
+        var info = VkCommandBufferAllocateInfo()
+        info.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO
+        info.commandPool = pool
+        info.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY
+        info.commandBufferCount = 1
+        var cb: VkCommandBuffer?
+        try vkCheck(vkAllocateCommandBuffers(device, &info, &cb), "vkAllocateCommandBuffers")
+        guard let cb else { throw MaskstreamError(.vulkan, "vkAllocateCommandBuffers returned nothing") }
+        return cb
+    }
+
     func makeFence(signaled: Bool = false) throws -> VkFence {
         var fenceInfo = VkFenceCreateInfo()
         fenceInfo.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO
@@ -240,14 +260,14 @@ public final class VulkanDevice: @unchecked Sendable {
 
     /// The compiled pipeline of a kernel, built on first use and cached.
     func pipeline(_ kernel: Kernel) throws -> ComputePipeline {
-        if let cached = kernels.withLock({ $0[kernel.name] }) { return cached }
+        if let cached = kernels.withLock({ $0[kernel] }) { return cached }
         let built = try ComputePipeline(device: self, kernel: kernel)
         return kernels.withLock { cache in
-            if let raced = cache[kernel.name] {
+            if let raced = cache[kernel] {
                 built.destroy(device)
                 return raced
             }
-            cache[kernel.name] = built
+            cache[kernel] = built
             return built
         }
     }
@@ -310,20 +330,29 @@ public final class VulkanDevice: @unchecked Sendable {
                     }
                 }
             }
-            guard let instance else { throw MaskstreamError(.vulkan, "vkCreateInstance returned no instance: install a Vulkan driver") }
+            guard let instance else {
+                throw MaskstreamError(.vulkan, "vkCreateInstance returned no instance: install a Vulkan driver")
+            }
             return (instance, validation)
         }
     }
 
-    private static func makeMessenger(_ instance: VkInstance, monitor: ValidationMonitor) throws -> VkDebugUtilsMessengerEXT {
+    private static func makeMessenger(
+        _ instance: VkInstance, monitor: ValidationMonitor
+    ) throws -> VkDebugUtilsMessengerEXT {
         guard let raw = vkGetInstanceProcAddr(instance, "vkCreateDebugUtilsMessengerEXT") else {
-            throw MaskstreamError(.unsupported, "VK_EXT_debug_utils is not available: update the Vulkan loader or run without validation")
+            throw MaskstreamError(
+                .unsupported, "VK_EXT_debug_utils is not available: update the Vulkan loader or run without validation")
         }
         let create = unsafeBitCast(raw, to: PFN_vkCreateDebugUtilsMessengerEXT.self)
         var info = VkDebugUtilsMessengerCreateInfoEXT()
         info.sType = VK_STRUCTURE_TYPE_DEBUG_UTILS_MESSENGER_CREATE_INFO_EXT
-        info.messageSeverity = VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT.rawValue | VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT.rawValue
-        info.messageType = VK_DEBUG_UTILS_MESSAGE_TYPE_GENERAL_BIT_EXT.rawValue | VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT.rawValue
+        info.messageSeverity =
+            VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT.rawValue
+            | VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT.rawValue
+        info.messageType =
+            VK_DEBUG_UTILS_MESSAGE_TYPE_GENERAL_BIT_EXT.rawValue
+            | VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT.rawValue
             | VK_DEBUG_UTILS_MESSAGE_TYPE_PERFORMANCE_BIT_EXT.rawValue
         info.pfnUserCallback = validationCallback
         // The monitor outlives the messenger: the device holds both and destroys the messenger first.
@@ -347,7 +376,8 @@ public final class VulkanDevice: @unchecked Sendable {
         try vkCheck(vkEnumeratePhysicalDevices(instance, &count, &devices), "vkEnumeratePhysicalDevices")
         let found = devices.prefix(Int(count)).compactMap { $0 }
         if found.isEmpty {
-            throw MaskstreamError(.notFound, "no Vulkan device found: install a GPU driver or Mesa lavapipe (mesa-vulkan-drivers)")
+            throw MaskstreamError(
+                .notFound, "no Vulkan device found: install a GPU driver or Mesa lavapipe (mesa-vulkan-drivers)")
         }
         return found
     }
@@ -390,11 +420,12 @@ public final class VulkanDevice: @unchecked Sendable {
 
         var name = props.deviceName
         let version = props.apiVersion
+        let (major, minor) = (CVulkan_API_VERSION_MAJOR(version), CVulkan_API_VERSION_MINOR(version))
         return DeviceInfo(
             index: index,
             name: cString(&name),
             kind: DeviceKind(props.deviceType),
-            apiVersion: "\(CVulkan_API_VERSION_MAJOR(version)).\(CVulkan_API_VERSION_MINOR(version)).\(CVulkan_API_VERSION_PATCH(version))",
+            apiVersion: "\(major).\(minor).\(CVulkan_API_VERSION_PATCH(version))",
             memoryBytes: memory,
             supportsFP16: fp16,
             subgroupSize: Int(subgroup.subgroupSize),
@@ -409,7 +440,8 @@ public final class VulkanDevice: @unchecked Sendable {
         let listing = infos.map(\.description).joined(separator: "; ")
         switch selection {
         case .automatic:
-            guard let best = infos.min(by: { ($0.kind.preferenceRank, $0.index) < ($1.kind.preferenceRank, $1.index) }) else {
+            guard let best = infos.min(by: { ($0.kind.preferenceRank, $0.index) < ($1.kind.preferenceRank, $1.index) })
+            else {
                 throw MaskstreamError(.notFound, "no Vulkan device found: install a GPU driver or Mesa lavapipe")
             }
             return best.index
@@ -420,7 +452,8 @@ public final class VulkanDevice: @unchecked Sendable {
             return i
         case .name(let part):
             guard let match = infos.first(where: { $0.name.lowercased().contains(part.lowercased()) }) else {
-                throw MaskstreamError(.notFound, "no Vulkan device whose name contains '\(part)': available are \(listing)")
+                throw MaskstreamError(
+                    .notFound, "no Vulkan device whose name contains '\(part)': available are \(listing)")
             }
             return match.index
         }

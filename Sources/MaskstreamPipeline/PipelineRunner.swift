@@ -54,7 +54,7 @@ public final class PipelineRunner: @unchecked Sendable {
         let start = Date()
         let device = try VulkanDevice(selection: DeviceSelection(parsing: config.model.device))
         let m = config.model
-        let segmenter: any Segmenter = try ShimSegmenter(
+        let segmenter: any Segmenter = try EomtModel(
             folder: URL(fileURLWithPath: m.path), device: device,
             options: SegmenterOptions(threshold: Float(m.threshold), topK: m.topK, framesInFlight: m.framesInFlight))
         log("model \(m.path) on \(device.info.name)")

@@ -7,8 +7,9 @@ import Testing
     @Test(arguments: GoldenFixture.names)
     func pixelValuesMatchTransformers(_ name: String) throws {
         let fx = try GoldenFixture(name)
-        let model = try EomtModel(folder: fx.modelFolder)
-        let (pixels, _) = try model.pixelValues(rgb: try fx.frame, width: fx.meta.frame_width, height: fx.meta.frame_height)
+        let model = try EomtModel(folder: fx.modelFolder, device: nil)
+        let (pixels, _) = try model.preprocessor.pixelValues(
+            rgb: try fx.frame, width: fx.meta.frame_width, height: fx.meta.frame_height)
         let s = model.config.imageSize
         #expect(fx.meta.pixel_values_shape == [3, s, s])
         let ref = try fx.floats("pixel_values.f32")
@@ -44,8 +45,12 @@ import Testing
         var c = EomtImageProcessorConfig.defaults(imageSize: 64)
         c.doPad = false
         let p = EomtPreprocessor(config: c, imageSize: 64)
-        #expect(throws: MaskstreamError.self) { _ = try p.pixelValues(rgb: [UInt8](repeating: 0, count: 32 * 64 * 3), width: 64, height: 32) }
-        #expect(throws: Never.self) { _ = try p.pixelValues(rgb: [UInt8](repeating: 0, count: 32 * 32 * 3), width: 32, height: 32) }
+        #expect(throws: MaskstreamError.self) {
+            _ = try p.pixelValues(rgb: [UInt8](repeating: 0, count: 32 * 64 * 3), width: 64, height: 32)
+        }
+        #expect(throws: Never.self) {
+            _ = try p.pixelValues(rgb: [UInt8](repeating: 0, count: 32 * 32 * 3), width: 32, height: 32)
+        }
     }
 
     /// A constant image stays constant through the resampler (weights sum to one).

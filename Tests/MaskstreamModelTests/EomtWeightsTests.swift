@@ -16,7 +16,9 @@ import Testing
     ])
     func configMismatchThrows(_ key: String, _ value: Int, _ hint: String) throws {
         let fx = try GoldenFixture("tiny_gelu")
-        var json = try JSONSerialization.jsonObject(with: Data(contentsOf: fx.modelFolder.appendingPathComponent("config.json"))) as! [String: Any]
+        var json =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: fx.modelFolder.appendingPathComponent("config.json"))) as! [String: Any]
         json[key] = key == "use_swiglu_ffn" ? (value != 0) as Any : value as Any
         let config = try EomtConfig(json: JSONSerialization.data(withJSONObject: json))
         let file = try SafeTensorsFile(contentsOf: fx.modelFolder.appendingPathComponent("model.safetensors"))
@@ -30,23 +32,33 @@ import Testing
 
     @Test func labelCountMismatchIsReported() throws {
         let fx = try GoldenFixture("tiny_gelu")
-        var json = try JSONSerialization.jsonObject(with: Data(contentsOf: fx.modelFolder.appendingPathComponent("config.json"))) as! [String: Any]
+        var json =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: fx.modelFolder.appendingPathComponent("config.json"))) as! [String: Any]
         json["id2label"] = ["0": "cat", "1": "dog"]
         let config = try EomtConfig(json: JSONSerialization.data(withJSONObject: json))
         let file = try SafeTensorsFile(contentsOf: fx.modelFolder.appendingPathComponent("model.safetensors"))
         #expect { _ = try EomtWeights(file: file, config: config) } throws: {
-            ($0 as? MaskstreamError)?.message.contains("'class_predictor.weight' has shape [4, 32] but config.json needs [3, 32]") == true
+            ($0 as? MaskstreamError)?.message.contains(
+                "'class_predictor.weight' has shape [4, 32] but config.json needs [3, 32]") == true
         }
     }
 
     @Test func missingFolderAndFilesThrow() throws {
-        #expect { _ = try EomtModel(folder: URL(fileURLWithPath: "/nonexistent/eomt")) } throws: { ($0 as? MaskstreamError)?.code == .notFound }
+        #expect { _ = try EomtModel(folder: URL(fileURLWithPath: "/nonexistent/eomt"), device: nil) } throws: {
+            ($0 as? MaskstreamError)?.code == .notFound
+        }
         let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("eomt-missing-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: tmp) }
-        #expect { _ = try EomtModel(folder: tmp) } throws: { ($0 as? MaskstreamError)?.message.contains("config.json") == true }
+        #expect { _ = try EomtModel(folder: tmp, device: nil) } throws: {
+            ($0 as? MaskstreamError)?.message.contains("config.json") == true
+        }
         let fx = try GoldenFixture("tiny_gelu")
-        try FileManager.default.copyItem(at: fx.modelFolder.appendingPathComponent("config.json"), to: tmp.appendingPathComponent("config.json"))
-        #expect { _ = try EomtModel(folder: tmp) } throws: { ($0 as? MaskstreamError)?.message.contains("model.safetensors") == true }
+        try FileManager.default.copyItem(
+            at: fx.modelFolder.appendingPathComponent("config.json"), to: tmp.appendingPathComponent("config.json"))
+        #expect { _ = try EomtModel(folder: tmp, device: nil) } throws: {
+            ($0 as? MaskstreamError)?.message.contains("model.safetensors") == true
+        }
     }
 }

@@ -8,11 +8,12 @@ import MaskstreamModel
 ///
 /// backend: `gpu` (Vulkan, best device; lavapipe on CPU-only machines) or `cpu` (the reference
 /// loops). Used by benchmarks/model_forward.py. With `gpu` it also times the device frame
-/// path (`predict`: preprocessing + forward + post-processing on the device) and the
-/// throughput with 1 and 2 frames in flight.
+/// path (`submit` → `collect`: preprocessing + forward + post-processing on the device) and
+/// the throughput with 1 and 2 frames in flight.
 let args = CommandLine.arguments
 guard args.count >= 5, let width = Int(args[3]), let height = Int(args[4]) else {
-    FileHandle.standardError.write(Data("usage: eomt-bench <model-folder> <frame.rgb> <width> <height> [iterations] [backend]\n".utf8))
+    let usage = "usage: eomt-bench <model-folder> <frame.rgb> <width> <height> [iterations] [backend]\n"
+    FileHandle.standardError.write(Data(usage.utf8))
     exit(2)
 }
 let iterations = args.count > 5 ? Int(args[5]) ?? 3 : 3
@@ -20,18 +21,21 @@ let backend = args.count > 6 ? args[6] : "gpu"
 do {
     let loadStart = Date()
     let device = backend == "gpu" ? try VulkanDevice() : nil
-    let model = try EomtModel(folder: URL(fileURLWithPath: args[1]), device: device)
+    let folder = URL(fileURLWithPath: args[1])
+    let model = try EomtModel(folder: folder, device: device)
+    let graph = try device.map { try EomtGraph(config: model.config, weights: model.weights, device: $0) }
     let loadSeconds = Date().timeIntervalSince(loadStart)
     let rgb = [UInt8](try Data(contentsOf: URL(fileURLWithPath: args[2])))
-    let (pixels, resized) = try model.pixelValues(rgb: rgb, width: width, height: height)
+    let (pixels, resized) = try model.preprocessor.pixelValues(rgb: rgb, width: width, height: height)
     var forwardTimes: [Double] = []
     var predictTimes: [Double] = []
     var instances = 0
     for _ in 0..<max(iterations, 1) {
         let t0 = Date()
-        let out = try model.forward(pixels: pixels)
+        let out = try graph?.forward(pixels: pixels) ?? model.reference.forward(pixels: pixels)
         let t1 = Date()
-        let found = try model.instances(out, frameHeight: height, frameWidth: width, resized: resized, threshold: 0.5, topK: nil)
+        let found = try model.postprocessor.instances(out, frameHeight: height, frameWidth: width, resized: resized,
+                                                      threshold: 0.5, topK: nil)
         let t2 = Date()
         forwardTimes.append(t1.timeIntervalSince(t0))
         predictTimes.append(t2.timeIntervalSince(t0))
@@ -39,36 +43,38 @@ do {
     }
     func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
     // The device frame path: preprocessing, forward and mask post-processing in one command
-    // buffer (`predict`), then throughput with 1 and 2 frames in flight (host work on one
-    // frame overlapping the device's work on the next).
+    // buffer (`submit` → `collect`), then throughput with 1 and 2 frames in flight (host work
+    // on one frame overlapping the device's work on the next).
     var framePathTimes: [Double] = []
     var frameInstances = -1
     var inFlightFPS: [String: Double] = [:]
     if let device {
         for _ in 0..<max(iterations, 1) {
             let t0 = Date()
-            frameInstances = try model.predict(rgb: rgb, width: width, height: height, threshold: 0.5, topK: nil).count
+            frameInstances = try model.collect(try model.submit(rgb: rgb, width: width, height: height)).segments.count
             framePathTimes.append(Date().timeIntervalSince(t0))
         }
-        for slots in [1, 2] {
-            let m = try EomtModel(folder: URL(fileURLWithPath: args[1]), device: device, framesInFlight: slots)
-            _ = try m.predict(rgb: rgb, width: width, height: height, threshold: 0.5, topK: nil)
+        for inFlight in [1, 2] {
+            let m = try EomtModel(folder: folder, device: device, options: SegmenterOptions(framesInFlight: inFlight))
+            _ = try m.collect(try m.submit(rgb: rgb, width: width, height: height))
             let n = max(iterations, 1) * 2
-            var pending: [FrameTicket] = []
+            var pending: [SegmentTicket] = []
             let t0 = Date()
             for _ in 0..<n {
-                if pending.count == slots { _ = try m.collect(pending.removeFirst(), threshold: 0.5, topK: nil) }
+                if pending.count == inFlight { _ = try m.collect(pending.removeFirst()) }
                 pending.append(try m.submit(rgb: rgb, width: width, height: height))
             }
-            for t in pending { _ = try m.collect(t, threshold: 0.5, topK: nil) }
-            inFlightFPS["\(slots)"] = Double(n) / Date().timeIntervalSince(t0)
+            for t in pending { _ = try m.collect(t) }
+            inFlightFPS["\(inFlight)"] = Double(n) / Date().timeIntervalSince(t0)
         }
     }
     let result: [String: Any] = [
-        "backend": backend, "device": device.map { "\($0.info.name) (\($0.info.kind))" } ?? "cpu reference", "iterations": forwardTimes.count, "load_s": loadSeconds,
+        "backend": backend, "device": device.map { "\($0.info.name) (\($0.info.kind))" } ?? "cpu reference",
+        "iterations": forwardTimes.count, "load_s": loadSeconds,
         "forward_s_median": median(forwardTimes), "forward_s_all": forwardTimes,
         "forward_plus_postprocess_s_median": median(predictTimes), "instances": instances,
-        "device_frame_path_s_median": framePathTimes.isEmpty ? -1 : median(framePathTimes), "device_frame_path_instances": frameInstances,
+        "device_frame_path_s_median": framePathTimes.isEmpty ? -1 : median(framePathTimes),
+        "device_frame_path_instances": frameInstances,
         "frames_in_flight_fps": inFlightFPS,
     ]
     let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])

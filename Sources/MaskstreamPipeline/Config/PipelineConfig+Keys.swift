@@ -7,9 +7,6 @@ extension PipelineConfig {
     /// The sections besides the top-level scalar keys.
     static let sectionNames = ["sources", "model", "tracker", "sinks", "server"]
 
-    /// Frames a model may have on the device at once.
-    public static let framesInFlightRange = 1...8
-
     static let topKeys: [ConfigKey<PipelineConfig>] = [
         .integer("queue_depth", \.queueDepth, 1...256,
                  "Frames queued between stages (file sources block when it is full; nothing is dropped)."),
@@ -32,7 +29,7 @@ extension PipelineConfig {
         .integer("top_k", \.topK, 1...10_000, "At most this many instances per frame (default: all)."),
         .integer("category_id_offset", \.categoryIdOffset, 0...1_000_000,
                  "Added to the model's class index to give category_id (COCO ids start at 1)."),
-        .integer("frames_in_flight", \.framesInFlight, framesInFlightRange,
+        .integer("frames_in_flight", \.framesInFlight, SegmenterOptions.framesInFlightRange,
                  "Frames on the device at once (1 disables the overlap)."),
     ]
 

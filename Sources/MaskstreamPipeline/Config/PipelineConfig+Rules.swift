@@ -11,9 +11,8 @@ extension PipelineConfig {
                 throw located(e, key: "sources[\(i)].url")
             }
         }
-        var isDir: ObjCBool = false
-        if !FileManager.default.fileExists(atPath: model.path, isDirectory: &isDir) || !isDir.boolValue {
-            throw located(MaskstreamError(.notFound, "model folder '\(model.path)' does not exist"), key: "model.path")
+        do { try EomtModel.checkFolder(model.path) } catch let e as MaskstreamError {
+            throw located(e, key: "model.path")
         }
         for (i, sink) in sinks.enumerated() where sink.kind != .websocket && sink.path == nil {
             throw located(MaskstreamError(.config, "sink '\(sink.kind.rawValue)' needs 'path'"), key: "sinks[\(i)]")

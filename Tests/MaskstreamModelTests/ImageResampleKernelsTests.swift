@@ -1,14 +1,28 @@
+import MaskstreamGPU
 import Testing
-import MaskstreamTestSupport
-@testable import MaskstreamGPU
+@testable import MaskstreamModel
+
+/// Runs `record` in a fresh sequence, submits, waits.
+private func run(_ device: VulkanDevice, _ record: (CommandSequence) throws -> Void) throws {
+    let seq = try device.makeSequence()
+    try record(seq)
+    try seq.submit()
+    try seq.wait()
+}
+
+/// Expects `body` to throw a `MaskstreamError` with `code`.
+private func expectError(_ code: MaskstreamError.Code, sourceLocation: SourceLocation = #_sourceLocation,
+                         _ body: () throws -> Void) {
+    #expect(sourceLocation: sourceLocation) { try body() } throws: { ($0 as? MaskstreamError)?.code == code }
+}
 
 /// The device resampling and mask kernels' argument checks and a hand-checked resize.
-/// (Bit-exactness against the Pillow-exact host path is tested in MaskstreamModelTests.)
-@Suite struct FixedPointResampleTests {
+/// (Bit-exactness against the Pillow-exact host path is in `DeviceFramePathTests`.)
+@Suite(.serialized) struct ImageResampleKernelsTests {
     /// A 4-pixel row halved with weights (0.5, 0.5) per output, and an identity vertical
     /// pass into 2×2 patches of a padded 2×2 input (LUT = value itself).
     @Test func halvesARowAndPadsIntoPatches() throws {
-        let device = try TestDevice.get()
+        let device = try ModelTestDevice.get()
         // 4×1 RGB frame: R = 10, 30, 100, 200; G = 0; B = 255.
         let frame: [UInt8] = [10, 0, 255, 30, 0, 255, 100, 0, 255, 200, 0, 255]
         let half = Int32(1 << 21)
@@ -34,16 +48,21 @@ import MaskstreamTestSupport
     }
 
     @Test func rejectsTablesThatReadOutsideTheFrame() throws {
-        let device = try TestDevice.get()
+        let device = try ModelTestDevice.get()
         let seq = try device.makeSequence()
-        let fb = try device.makeBuffer(count: 3), out = try device.makeBuffer(count: 64), lut = try device.makeBuffer(count: 768)
+        let fb = try device.makeBuffer(count: 3), out = try device.makeBuffer(count: 64),
+            lut = try device.makeBuffer(count: 768)
         let bad = FixedPointResampleTable(entries: [(3, [Int32(1 << 22), 0])])
         let tables = try device.makeBuffer(count: bad.words.count)
         expectError(.invalidInput) {
-            try seq.resampleRows(frame: fb.all, width: 4, rowStride: 12, yFirst: 0, rows: 1, table: bad, tableSlice: tables.all, out: out.all)
+            try seq.resampleRows(
+                frame: fb.all, width: 4, rowStride: 12, yFirst: 0, rows: 1, table: bad, tableSlice: tables.all,
+                out: out.all)
         }
         expectError(.invalidInput) {
-            try seq.resampleRows(frame: fb.all, width: 4, rowStride: 12, yFirst: 0, rows: 2, table: .identity(4), tableSlice: out.all, out: out.all)
+            try seq.resampleRows(
+                frame: fb.all, width: 4, rowStride: 12, yFirst: 0, rows: 2, table: .identity(4), tableSlice: out.all,
+                out: out.all)
         }
         expectError(.invalidInput) {
             try seq.resampleColumnsToPatches(samples: out.all, width: 2, rows: 1, rowOffset: 0, table: .identity(2),
@@ -54,7 +73,9 @@ import MaskstreamTestSupport
                                              tableSlice: tables.all, lut: lut.all, size: 4, patch: 3, out: lut.all)
         }
         expectError(.invalidInput) {
-            try seq.maskBinarize(crop: out.all, taps: lut.all, bits: out.all, partials: lut.all, queries: 1, rh: 2, rw: 2, height: 4, width: 4)
+            try seq.maskBinarize(
+                crop: out.all, taps: lut.all, bits: out.all, partials: lut.all, queries: 1, rh: 2, rw: 2, height: 4,
+                width: 4)
         }
     }
 }

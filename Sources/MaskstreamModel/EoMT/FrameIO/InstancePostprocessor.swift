@@ -9,13 +9,10 @@ import MaskstreamGPU
 /// Queries whose class probability alone is below the threshold are skipped before any mask
 /// work (the mask factor is at most 1), which leaves the result unchanged.
 public struct InstancePostprocessor: Sendable {
+    /// The architecture and class names.
     public var config: EomtConfig
+    /// The processor settings (the padded input size).
     public var processor: EomtImageProcessorConfig
-
-    public init(config: EomtConfig, processor: EomtImageProcessorConfig) {
-        self.config = config
-        self.processor = processor
-    }
 
     /// The best class (without "no object") of query `q` and its softmax probability.
     private func bestClass(_ classLogits: [Float], query q: Int) -> (classId: Int, probability: Float) {
@@ -33,28 +30,35 @@ public struct InstancePostprocessor: Sendable {
         return (best, bestProb)
     }
 
-    private func checkArguments(threshold: Float, topK: Int?) throws {
+    /// Throws unless `threshold` is finite and `topK` is nil or ≥ 0.
+    static func checkArguments(threshold: Float, topK: Int?) throws {
         if let topK, topK < 0 { throw MaskstreamError(.invalidInput, "topK is \(topK): pass nil or a count ≥ 0") }
-        guard threshold.isFinite else { throw MaskstreamError(.invalidInput, "threshold must be a finite number in [0, 1]") }
+        guard threshold.isFinite else {
+            throw MaskstreamError(.invalidInput, "threshold must be a finite number in [0, 1]")
+        }
     }
 
     /// Keeps the `topK` best results (all when nil), in their original order.
     private func keepTop(_ results: [InstancePrediction], _ topK: Int?) -> [InstancePrediction] {
         guard let topK, results.count > topK else { return results }
-        let keep = Set(results.enumerated().sorted { $0.element.score > $1.element.score || ($0.element.score == $1.element.score && $0.offset < $1.offset) }
+        let keep = Set(
+            results.enumerated().sorted {
+                $0.element.score > $1.element.score || ($0.element.score == $1.element.score && $0.offset < $1.offset)
+            }
             .prefix(topK).map(\.offset))
         return results.enumerated().filter { keep.contains($0.offset) }.map(\.element)
     }
 
     /// Instances from the device post-processing (bit masks at frame size with their sigmoid
     /// sums and areas): the same selection and scores as `instances(_:…)`.
-    func instances(_ out: GPUFrameOutput, threshold: Float, topK: Int?) throws -> [InstancePrediction] {
+    func instances(_ out: EomtDeviceOutput, threshold: Float, topK: Int?) throws -> [InstancePrediction] {
         let c = config
-        guard out.classLogits.count == c.numQueries * (c.labels.count + 1), out.queryEmbeddings.count == c.numQueries * c.hiddenSize,
+        guard out.classLogits.count == c.numQueries * (c.labels.count + 1),
+            out.queryEmbeddings.count == c.numQueries * c.hiddenSize,
               out.maskAreas.count == c.numQueries, out.maskProbabilitySums.count == c.numQueries else {
             throw MaskstreamError(.internal, "device output sizes do not match the config")
         }
-        try checkArguments(threshold: threshold, topK: topK)
+        try Self.checkArguments(threshold: threshold, topK: topK)
         var results: [InstancePrediction] = []
         for q in 0..<c.numQueries {
             let (best, bestProb) = bestClass(out.classLogits, query: q)
@@ -73,7 +77,8 @@ public struct InstancePostprocessor: Sendable {
     /// - Complexity: O(K · (rh·rw + H·W)) for the K queries whose class probability reaches the
     ///   threshold, the resized size rh×rw and the frame size H×W.
     public func instances(_ out: EomtRawOutput, frameHeight: Int, frameWidth: Int,
-                          resized: (height: Int, width: Int), threshold: Float, topK: Int?) throws -> [InstancePrediction] {
+        resized: (height: Int, width: Int), threshold: Float, topK: Int?
+    ) throws -> [InstancePrediction] {
         let c = config
         let numClasses = c.labels.count + 1
         let m = c.maskSize
@@ -84,7 +89,7 @@ public struct InstancePostprocessor: Sendable {
         guard frameHeight > 0, frameWidth > 0 else {
             throw MaskstreamError(.invalidInput, "frame size \(frameWidth)x\(frameHeight) must be positive")
         }
-        try checkArguments(threshold: threshold, topK: topK)
+        try Self.checkArguments(threshold: threshold, topK: topK)
         let padded = processor.paddedSize
         let rh = min(resized.height, padded.height), rw = min(resized.width, padded.width)
         // Stage 1: low-res → padded size (only the crop is needed). Stage 2: crop → frame.

@@ -28,7 +28,9 @@ public struct EomtConfig: Sendable, Equatable {
     public var labels: [String]
 
     /// `id2label` as a dictionary.
-    public var id2label: [Int: String] { Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($0.offset, $0.element) }) }
+    public var id2label: [Int: String] {
+        Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($0.offset, $0.element) })
+    }
     /// Patches per side.
     public var gridSize: Int { imageSize / patchSize }
     /// Patch tokens.
@@ -50,7 +52,9 @@ public struct EomtConfig: Sendable, Equatable {
     public init(contentsOf url: URL) throws {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw MaskstreamError(.notFound, "cannot read '\(url.path)': a model folder needs the config.json that save_pretrained writes")
+            throw MaskstreamError(
+                .notFound, "cannot read '\(url.path)': a model folder needs the config.json that save_pretrained writes"
+            )
         }
         try self.init(json: data, name: url.lastPathComponent)
     }
@@ -58,21 +62,32 @@ public struct EomtConfig: Sendable, Equatable {
     /// Parses a `config.json` body; `name` is used in error messages.
     public init(json data: Data, name: String = "config.json") throws {
         func bad(_ why: String) -> MaskstreamError {
-            MaskstreamError(.malformedModel, "\(name): \(why); use the config.json of an EomtForUniversalSegmentation checkpoint")
+            MaskstreamError(
+                .malformedModel, "\(name): \(why); use the config.json of an EomtForUniversalSegmentation checkpoint")
         }
-        guard let obj = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else { throw bad("not a JSON object") }
+        guard let obj = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+            throw bad("not a JSON object")
+        }
         if let type = obj["model_type"] as? String, type != "eomt" { throw bad("model_type is '\(type)', not 'eomt'") }
         func int(_ key: String, _ def: Int) throws -> Int {
             guard let v = obj[key] else { return def }
-            if let n = v as? NSNumber, String(cString: n.objCType) != "c", n.doubleValue.rounded() == n.doubleValue, abs(n.doubleValue) < 1e9 { return n.intValue }
-            if let a = v as? [Any], a.count == 2, let x = a[0] as? NSNumber, let y = a[1] as? NSNumber, x.intValue == y.intValue, x.doubleValue.rounded() == x.doubleValue {
+            if let n = v as? NSNumber, String(cString: n.objCType) != "c", n.doubleValue.rounded() == n.doubleValue,
+                abs(n.doubleValue) < 1e9
+            {
+                return n.intValue
+            }
+            if let a = v as? [Any], a.count == 2, let x = a[0] as? NSNumber, let y = a[1] as? NSNumber,
+                x.intValue == y.intValue, x.doubleValue.rounded() == x.doubleValue
+            {
                 return x.intValue
             }
             throw bad("'\(key)' must be an integer (or a square [n, n] pair), got \(v)")
         }
         func double(_ key: String, _ def: Double) throws -> Double {
             guard let v = obj[key] else { return def }
-            guard let n = v as? NSNumber, String(cString: n.objCType) != "c", n.doubleValue.isFinite else { throw bad("'\(key)' must be a number, got \(v)") }
+            guard let n = v as? NSNumber, String(cString: n.objCType) != "c", n.doubleValue.isFinite else {
+                throw bad("'\(key)' must be a number, got \(v)")
+            }
             return n.doubleValue
         }
         func bool(_ key: String, _ def: Bool) throws -> Bool {
@@ -112,7 +127,8 @@ public struct EomtConfig: Sendable, Equatable {
         }
 
         guard hiddenSize > 0, numAttentionHeads > 0, hiddenSize % numAttentionHeads == 0 else {
-            throw bad("hidden_size \(hiddenSize) must be a positive multiple of num_attention_heads \(numAttentionHeads)")
+            throw bad(
+                "hidden_size \(hiddenSize) must be a positive multiple of num_attention_heads \(numAttentionHeads)")
         }
         guard numHiddenLayers > 0, numBlocks >= 1, numBlocks <= numHiddenLayers else {
             throw bad("num_blocks \(numBlocks) must be between 1 and num_hidden_layers \(numHiddenLayers)")
@@ -120,17 +136,24 @@ public struct EomtConfig: Sendable, Equatable {
         guard patchSize > 0, imageSize >= patchSize, imageSize % patchSize == 0 else {
             throw bad("image_size \(imageSize) must be a positive multiple of patch_size \(patchSize)")
         }
-        guard numChannels == 3 else { throw MaskstreamError(.unsupported, "\(name): num_channels is \(numChannels); maskstream feeds RGB frames (3 channels)") }
+        guard numChannels == 3 else {
+            throw MaskstreamError(
+                .unsupported, "\(name): num_channels is \(numChannels); maskstream feeds RGB frames (3 channels)")
+        }
         guard numQueries > 0, numRegisterTokens >= 0, numUpscaleBlocks >= 0, numUpscaleBlocks <= 6, mlpRatio > 0 else {
             throw bad("num_queries, num_register_tokens, num_upscale_blocks and mlp_ratio must be positive")
         }
         guard !labels.isEmpty else { throw bad("id2label is empty") }
         guard hiddenAct == "gelu" else {
-            throw MaskstreamError(.unsupported, "\(name): hidden_act '\(hiddenAct)' is not supported; EoMT checkpoints use 'gelu'")
+            throw MaskstreamError(
+                .unsupported, "\(name): hidden_act '\(hiddenAct)' is not supported; EoMT checkpoints use 'gelu'")
         }
         // Keep sizes sane so a hostile config cannot ask for terabytes.
         guard hiddenSize <= 8192, numHiddenLayers <= 256, imageSize <= 4096, numQueries <= 10_000 else {
-            throw bad("sizes are implausibly large (hidden_size \(hiddenSize), layers \(numHiddenLayers), image_size \(imageSize), queries \(numQueries))")
+            throw bad(
+                "sizes are implausibly large (hidden_size \(hiddenSize), layers \(numHiddenLayers), image_size "
+                    + "\(imageSize), queries \(numQueries))"
+            )
         }
     }
 }

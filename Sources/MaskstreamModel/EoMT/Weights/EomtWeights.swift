@@ -65,12 +65,18 @@ public struct EomtWeights: Sendable {
                    bias: try file.floats("\(name).bias", shape: [outF]), inFeatures: inF, outFeatures: outF)
         }
         func norm(_ name: String) throws -> Norm {
-            Norm(weight: try file.floats("\(name).weight", shape: [h]), bias: try file.floats("\(name).bias", shape: [h]))
+            Norm(
+                weight: try file.floats("\(name).weight", shape: [h]), bias: try file.floats("\(name).bias", shape: [h])
+            )
         }
         if file.entries["attn_mask_probs"] != nil {
             let probs = try file.floats("attn_mask_probs", shape: [c.numBlocks])
             if probs.contains(where: { $0 > 0 }) {
-                throw MaskstreamError(.unsupported, "\(file.name): attn_mask_probs is \(probs): this checkpoint still masks attention at inference (a model mid-training); maskstream runs finished EoMT models whose attn_mask_probs are all 0")
+                throw MaskstreamError(
+                    .unsupported,
+                    "\(file.name): attn_mask_probs is \(probs): this checkpoint still masks attention at inference "
+                        + "(a model mid-training); maskstream runs finished EoMT models whose attn_mask_probs are all 0"
+                )
             }
         }
         let p = c.patchSize
@@ -99,7 +105,11 @@ public struct EomtWeights: Sendable {
                 layerScale2: try file.floats("\(pre).layer_scale2.lambda1", shape: [h])))
         }
         if file.entries["layers.\(c.numHiddenLayers).norm1.weight"] != nil {
-            throw MaskstreamError(.malformedModel, "\(file.name): has tensor 'layers.\(c.numHiddenLayers).norm1.weight' but config.json says num_hidden_layers \(c.numHiddenLayers); the weights do not belong to this config.json")
+            throw MaskstreamError(
+                .malformedModel,
+                "\(file.name): has tensor 'layers.\(c.numHiddenLayers).norm1.weight' but config.json says "
+                    + "num_hidden_layers \(c.numHiddenLayers); the weights do not belong to this config.json"
+            )
         }
         self.layers = layers
         finalNorm = try norm("layernorm")

@@ -1,4 +1,5 @@
-/// One detected object in a frame.
+/// One detected object in a frame, as the post-processing finds it (a byte mask);
+/// `EomtModel.collect` turns it into a `Segment`.
 public struct InstancePrediction: Sendable, Equatable {
     /// Index into the model's `id2label`.
     public var classId: Int
@@ -10,15 +11,6 @@ public struct InstancePrediction: Sendable, Equatable {
     public var mask: [UInt8]
     /// The query token after the final LayerNorm, `[hidden]`, for the tracker.
     public var embedding: [Float]
-    /// The query slot that produced the instance.
+    /// The query that produced the instance.
     public var queryIndex: Int
-
-    public init(classId: Int, label: String, score: Float, mask: [UInt8], embedding: [Float], queryIndex: Int) {
-        self.classId = classId
-        self.label = label
-        self.score = score
-        self.mask = mask
-        self.embedding = embedding
-        self.queryIndex = queryIndex
-    }
 }

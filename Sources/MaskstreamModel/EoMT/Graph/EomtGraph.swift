@@ -10,34 +10,29 @@ import MaskstreamGPU
 /// after them, which is transformers' concatenation without a copy. The upscale block runs
 /// channel-first (`[hidden, h, w]`) as PyTorch does.
 ///
-/// Not thread-safe by itself: `EomtModel` serializes `forward(pixels:)` and hands each frame
-/// slot to one caller at a time.
-final class EomtGPUForward {
-    /// How attention is computed.
-    enum AttentionMode: Sendable, CaseIterable {
-        /// Per head: `Q·Kᵀ` and `P·V` as `linear` matmuls around a row softmax; fastest on
-        /// CPU devices (lavapipe), O(seq²) scratch memory.
-        case matmul
-        /// One fused kernel with keys split across a workgroup; no O(seq²) scratch.
-        case fused
-
-        /// The faster mode for a device.
-        static func preferred(for device: VulkanDevice) -> AttentionMode {
-            device.info.kind == .cpu ? .matmul : .fused
-        }
-    }
-
+/// Each lane (its own buffers and recorded command sequence) holds one frame in flight:
+/// `submit(lane:…)` runs device preprocessing, the forward pass and mask post-processing in
+/// one command buffer, `collect(lane:)` reads the results back. `forward(pixels:)` runs the
+/// pass alone on host-prepared pixels, in a lane of its own (parity tests, benchmarks).
+///
+/// ```swift
+/// let graph = try EomtGraph(config: model.config, weights: model.weights, device: device)
+/// let raw = try graph.forward(pixels: pixels)   // logits, as transformers' forward
+/// ```
+///
+/// Not thread-safe by itself: one thread at a time may call `forward(pixels:)`, and each lane
+/// is used by one caller at a time (`EomtModel` hands lanes out).
+public final class EomtGraph {
     let config: EomtConfig
     let device: VulkanDevice
-    private let attentionMode: AttentionMode
+    private let attention: AttentionVariant
     private let w: WeightSlices
-    /// The `forward(pixels:)` path: host im2col, no pre/post-processing on the device.
-    private var pixelSlot: Slot?
-    /// Frame slots: device preprocessing + forward + post-processing, one frame each. A slot
-    /// is used by one thread at a time (the caller hands slots out).
-    private let frameSlots: [Slot]
+    /// The `forward(pixels:)` lane: host im2col, no pre/post-processing on the device.
+    private var pixelLane: Lane?
+    /// Frame lanes: device preprocessing + forward + post-processing, one frame each.
+    private let lanes: [Lane]
 
-    /// Weights on the device, uploaded once and shared by every slot.
+    /// Weights on the device, uploaded once and shared by every lane.
     private struct WeightSlices {
         struct Layer {
             var n1g, n1b, qkvW, qkvB, outW, outB, ls1, n2g, n2b, ls2: BufferSlice
@@ -51,14 +46,14 @@ final class EomtGPUForward {
     }
 
     /// One frame's device buffers and its recorded command sequence.
-    private final class Slot {
+    private final class Lane {
         let sequence: CommandSequence
         let patches, x, normed, qkv, attn, hidden, mid, classLogits, qa, qb, featCL, upCL, chw, taps, masks: GPUBuffer
         let perHead: (q: GPUBuffer, k: GPUBuffer, v: GPUBuffer, o: GPUBuffer, scores: GPUBuffer)?
         /// Frame-size dependent buffers (frame path only) and the size they were recorded for.
-        var frame: FrameBuffers?
+        var sized: SizedBuffers?
 
-        init(config c: EomtConfig, device: VulkanDevice, mode: AttentionMode) throws {
+        init(config c: EomtConfig, device: VulkanDevice, attention: AttentionVariant) throws {
             let h = c.hiddenSize, q = c.numQueries, total = c.numQueries + c.numPrefixTokens + c.numPatches
             let mlp = c.mlpHiddenSize, m = c.maskSize
             func scratch(_ count: Int) throws -> GPUBuffer { try device.makeBuffer(count: max(count, 1)) }
@@ -78,7 +73,7 @@ final class EomtGPUForward {
             chw = try scratch(h * m * m)
             taps = try scratch(h * m * m / 2)
             let d = c.headDim
-            perHead = mode == .matmul
+            perHead = attention == .matmul
                 ? (q: try scratch(total * d), k: try scratch(total * d), v: try scratch(total * d),
                    o: try scratch(total * d), scores: try scratch(total * total))
                 : nil
@@ -88,24 +83,27 @@ final class EomtGPUForward {
 
     /// Buffers that depend on the frame size: the RGB8 frame, resampling tables and
     /// intermediate samples, the normalization LUT, and the post-processing outputs.
-    private struct FrameBuffers {
+    private struct SizedBuffers {
         var width, height: Int
         var rgb, samples, tables, lut, maskTaps, crop, bits, partials: GPUBuffer
-        var words: Int { CommandSequence.maskWords(height: height, width: width) }
-        var groups: Int { CommandSequence.maskGroups(height: height, width: width) }
+        var words: Int { MaskBits.words(height: height, width: width) }
+        var groups: Int { MaskBits.groups(height: height, width: width) }
     }
 
-    /// Uploads the weights and allocates `framesInFlight` frame slots (`EomtModel` checks the
-    /// count); sequences are recorded on first use.
-    init(config c: EomtConfig, weights w: EomtWeights, device: VulkanDevice, attention: AttentionMode? = nil,
-         framesInFlight: Int = 2) throws {
-        let mode = attention ?? .preferred(for: device)
-        self.attentionMode = mode
+    /// Uploads the weights and allocates `lanes` frame lanes (`EomtModel` checks the count);
+    /// sequences are recorded on first use. `attention` defaults to the device's
+    /// `kernelProfile`.
+    public init(config c: EomtConfig, weights w: EomtWeights, device: VulkanDevice, attention: AttentionVariant? = nil,
+                lanes: Int = 1) throws {
+        let mode = attention ?? device.kernelProfile.attention
+        self.attention = mode
         self.config = c
         self.device = device
         let h = c.hiddenSize
         // Slices hold their buffers, so the weights live as long as `w`.
-        func upload(_ values: [Float]) throws -> BufferSlice { try device.makeBuffer(values.isEmpty ? [0] : values).all }
+        func upload(_ values: [Float]) throws -> BufferSlice {
+            try device.makeBuffer(values.isEmpty ? [0] : values).all
+        }
 
         // Weights.
         let patchW = try upload(w.patchWeight), patchB = try upload(w.patchBias), pos = try upload(w.positionEmbeddings)
@@ -115,14 +113,17 @@ final class EomtGPUForward {
             let (up1W, up1B, downW, downB): (BufferSlice, BufferSlice, BufferSlice, BufferSlice)
             switch l.mlp {
             case let .gelu(fc1, fc2):
-                (up1W, up1B, downW, downB) = (try upload(fc1.weight), try upload(fc1.bias), try upload(fc2.weight), try upload(fc2.bias))
+                (up1W, up1B, downW, downB) = (
+                    try upload(fc1.weight), try upload(fc1.bias), try upload(fc2.weight), try upload(fc2.bias)
+                )
             case let .swiglu(gate, up, down):
                 (up1W, up1B, downW, downB) = (try upload(gate.weight + up.weight), try upload(gate.bias + up.bias),
                                               try upload(down.weight), try upload(down.bias))
             }
             layers.append(WeightSlices.Layer(
                 n1g: try upload(l.norm1.weight), n1b: try upload(l.norm1.bias),
-                qkvW: try upload(l.q.weight + l.k.weight + l.v.weight), qkvB: try upload(l.q.bias + l.k.bias + l.v.bias),
+                    qkvW: try upload(l.q.weight + l.k.weight + l.v.weight),
+                    qkvB: try upload(l.q.bias + l.k.bias + l.v.bias),
                 outW: try upload(l.out.weight), outB: try upload(l.out.bias), ls1: try upload(l.layerScale1),
                 n2g: try upload(l.norm2.weight), n2b: try upload(l.norm2.bias), ls2: try upload(l.layerScale2),
                 up1W: up1W, up1B: up1B, downW: downW, downB: downB))
@@ -136,7 +137,11 @@ final class EomtGPUForward {
         let ups = try w.upscale.map { b in
             let taps = try (0..<2).map { ky -> BufferSlice in
                 var m = [Float](repeating: 0, count: 2 * h * h)
-                for kx in 0..<2 { for o in 0..<h { for i in 0..<h { m[(kx * h + o) * h + i] = b.convTWeight[((i * h + o) * 2 + ky) * 2 + kx] } } }
+                for kx in 0..<2 {
+                    for o in 0..<h {
+                        for i in 0..<h { m[(kx * h + o) * h + i] = b.convTWeight[((i * h + o) * 2 + ky) * 2 + kx] }
+                    }
+                }
                 return try upload(m)
             }
             return (taps: taps, bias: try upload(b.convTBias + b.convTBias), dw: try upload(b.depthwiseWeight),
@@ -144,26 +149,31 @@ final class EomtGPUForward {
         }
         self.w = WeightSlices(patchW: patchW, patchB: patchB, pos: pos, initRows: initRows, layers: layers,
                               finalG: finalG, finalB: finalB, classW: classW, classB: classB, head: head, ups: ups)
-        self.frameSlots = try (0..<framesInFlight).map { _ in try Slot(config: c, device: device, mode: mode) }
+        self.lanes = try (0..<lanes).map { _ in try Lane(config: c, device: device, attention: mode) }
     }
 
-    /// Records the forward pass from `slot.patches` (im2col rows) to `slot.masks`,
-    /// `slot.classLogits` and the query embeddings (rows `0..<Q` of `slot.normed`).
-    private func recordForward(_ slot: Slot) throws {
+    /// Records the forward pass from `lane.patches` (im2col rows) to `lane.masks`,
+    /// `lane.classLogits` and the query embeddings (rows `0..<Q` of `lane.normed`).
+    private func recordForward(_ lane: Lane) throws {
         let c = config, w = self.w
         let h = c.hiddenSize, q = c.numQueries, pre = c.numPrefixTokens, p = c.numPatches
         let total = q + pre + p
         let mlp = c.mlpHiddenSize
         let headD = c.headDim
-        let seq = slot.sequence
-        let (patches, x, normed, qkv, attn, hidden, mid) = (slot.patches, slot.x, slot.normed, slot.qkv, slot.attn, slot.hidden, slot.mid)
-        let (classLogits, qa, qb, featCL, upCL, chw, taps, masks) = (slot.classLogits, slot.qa, slot.qb, slot.featCL, slot.upCL, slot.chw, slot.taps, slot.masks)
-        let perHead = slot.perHead
+        let seq = lane.sequence
+        let (patches, x, normed, qkv, attn, hidden, mid) = (
+            lane.patches, lane.x, lane.normed, lane.qkv, lane.attn, lane.hidden, lane.mid
+        )
+        let (classLogits, qa, qb, featCL, upCL, chw, taps, masks) = (
+            lane.classLogits, lane.qa, lane.qb, lane.featCL, lane.upCL, lane.chw, lane.taps, lane.masks
+        )
+        let perHead = lane.perHead
         let (patchW, patchB, pos, initRows, layers) = (w.patchW, w.patchB, w.pos, w.initRows, w.layers)
         let (finalG, finalB, classW, classB, head, ups) = (w.finalG, w.finalB, w.classW, w.classB, w.head, w.ups)
 
         try seq.copy(initRows, to: x.all.slice(offset: 0, count: (q + pre) * h), count: (q + pre) * h)
-        try seq.linear(x: patches.all, weight: patchW, bias: patchB, y: x.all.slice(offset: (q + pre) * h, count: p * h),
+        try seq.linear(
+            x: patches.all, weight: patchW, bias: patchB, y: x.all.slice(offset: (q + pre) * h, count: p * h),
                        m: p, n: h, k: 3 * c.patchSize * c.patchSize, residual: pos)
         for (idx, l) in layers.enumerated() {
             let first = idx < c.firstQueryLayer ? q : 0
@@ -194,7 +204,7 @@ final class EomtGPUForward {
             } else {
                 try seq.attentionSplit(q: qkvS, k: try qkvS.slice(offset: h, count: t * 3 * h - h),
                                        v: try qkvS.slice(offset: 2 * h, count: t * 3 * h - 2 * h), out: a,
-                                       seq: t, heads: c.numAttentionHeads, headDim: c.headDim, rowStride: (3 * h, 3 * h, 3 * h, h))
+                    seq: t, heads: c.numAttentionHeads, headDim: c.headDim, rowStride: (3 * h, 3 * h, 3 * h, h))
             }
             try seq.linear(x: a, weight: l.outW, bias: l.outB, y: xs, m: t, n: h, k: h, layerScale: l.ls1, residual: xs)
             try seq.layerNorm(x: xs, gamma: l.n2g, beta: l.n2b, y: ns, rows: t, dim: h, eps: c.layerNormEps)
@@ -203,16 +213,20 @@ final class EomtGPUForward {
                 let ms = try mid.all.slice(offset: 0, count: t * mlp)
                 try seq.linear(x: ns, weight: l.up1W, bias: l.up1B, y: hs, m: t, n: 2 * mlp, k: h)
                 try seq.swiglu(hidden: hs, out: ms, rows: t, half: mlp)
-                try seq.linear(x: ms, weight: l.downW, bias: l.downB, y: xs, m: t, n: h, k: mlp, layerScale: l.ls2, residual: xs)
+                try seq.linear(
+                    x: ms, weight: l.downW, bias: l.downB, y: xs, m: t, n: h, k: mlp, layerScale: l.ls2, residual: xs)
             } else {
                 let hs = try hidden.all.slice(offset: 0, count: t * mlp)
                 try seq.linear(x: ns, weight: l.up1W, bias: l.up1B, y: hs, m: t, n: mlp, k: h, gelu: true)
-                try seq.linear(x: hs, weight: l.downW, bias: l.downB, y: xs, m: t, n: h, k: mlp, layerScale: l.ls2, residual: xs)
+                try seq.linear(
+                    x: hs, weight: l.downW, bias: l.downB, y: xs, m: t, n: h, k: mlp, layerScale: l.ls2, residual: xs)
             }
         }
-        try seq.layerNorm(x: x.all, gamma: finalG, beta: finalB, y: normed.all, rows: total, dim: h, eps: c.layerNormEps)
+        try seq.layerNorm(
+            x: x.all, gamma: finalG, beta: finalB, y: normed.all, rows: total, dim: h, eps: c.layerNormEps)
         let queryTokens = try normed.all.slice(offset: 0, count: q * h)
-        try seq.linear(x: queryTokens, weight: classW, bias: classB, y: classLogits.all, m: q, n: c.labels.count + 1, k: h)
+        try seq.linear(
+            x: queryTokens, weight: classW, bias: classB, y: classLogits.all, m: q, n: c.labels.count + 1, k: h)
         try seq.linear(x: queryTokens, weight: head[0].0, bias: head[0].1, y: qa.all, m: q, n: h, k: h, gelu: true)
         try seq.linear(x: qa.all, weight: head[1].0, bias: head[1].1, y: qb.all, m: q, n: h, k: h, gelu: true)
         try seq.linear(x: qb.all, weight: head[2].0, bias: head[2].1, y: qa.all, m: q, n: h, k: h)
@@ -227,7 +241,9 @@ final class EomtGPUForward {
             let tmp = try taps.all.slice(offset: 0, count: inPixels * 2 * h)
             for ky in 0..<2 {
                 try seq.linear(x: feat, weight: tapW[ky], bias: tapB, y: tmp, m: inPixels, n: 2 * h, k: h, gelu: true)
-                try seq.copyRows(tmp, sourceStride: side * 2 * h, to: try up.slice(offset: ky * out * h, count: h * out * out - ky * out * h),
+                try seq.copyRows(
+                    tmp, sourceStride: side * 2 * h,
+                    to: try up.slice(offset: ky * out * h, count: h * out * out - ky * out * h),
                                  destinationStride: 2 * out * h, rows: side, cols: side * 2 * h)
             }
             let planes = try chw.all.slice(offset: 0, count: h * out * out)
@@ -244,83 +260,66 @@ final class EomtGPUForward {
     }
 }
 
-extension EomtGPUForward {
+extension EomtGraph {
     /// Runs the recorded pass on channel-first pixels `[3, imageSize, imageSize]` (host
-    /// im2col; the parity-test path), in its own slot.
-    func forward(pixels: [Float]) throws -> EomtRawOutput {
+    /// im2col; the parity-test path), in its own lane.
+    public func forward(pixels: [Float]) throws -> EomtRawOutput {
         let c = config
-        let s = c.imageSize, p = c.patchSize, g = c.gridSize
-        guard pixels.count == 3 * s * s else {
-            throw MaskstreamError(.invalidInput, "pixel values hold \(pixels.count) floats but the model needs 3x\(s)x\(s)")
-        }
-        // im2col: one row of 3·p·p values (channel, row, column) per patch.
-        var rows = [Float](repeating: 0, count: c.numPatches * 3 * p * p)
-        for py in 0..<g {
-            for px in 0..<g {
-                let row = (py * g + px) * 3 * p * p
-                for ch in 0..<3 {
-                    for ky in 0..<p {
-                        let src = (ch * s + py * p + ky) * s + px * p
-                        let dst = row + (ch * p + ky) * p
-                        for kx in 0..<p { rows[dst + kx] = pixels[src + kx] }
-                    }
-                }
-            }
-        }
-        let slot: Slot
-        if let existing = pixelSlot {
-            slot = existing
+        let rows = try EomtPreprocessor.patchRows(pixels, config: c)
+        let lane: Lane
+        if let existing = pixelLane {
+            lane = existing
         } else {
-            slot = try Slot(config: c, device: device, mode: attentionMode)
-            try recordForward(slot)
-            pixelSlot = slot
+            lane = try Lane(config: c, device: device, attention: attention)
+            try recordForward(lane)
+            pixelLane = lane
         }
-        try slot.sequence.wait()
-        try slot.patches.upload(rows)
-        try slot.sequence.submit()
-        try slot.sequence.wait()
-        return EomtRawOutput(classLogits: try slot.classLogits.download(),
-                             maskLogits: try slot.masks.download(),
-                             queryEmbeddings: try slot.normed.download(offset: 0, count: c.numQueries * c.hiddenSize))
+        try lane.sequence.wait()
+        try lane.patches.upload(rows)
+        try lane.sequence.submit()
+        try lane.sequence.wait()
+        return EomtRawOutput(classLogits: try lane.classLogits.download(),
+                             maskLogits: try lane.masks.download(),
+                             queryEmbeddings: try lane.normed.download(offset: 0, count: c.numQueries * c.hiddenSize))
     }
 
-    /// Number of frame slots (frames that can be in flight at once).
-    var framesInFlight: Int { frameSlots.count }
+    /// Number of frame lanes (frames that can be in flight at once).
+    var laneCount: Int { lanes.count }
 
-    /// Uploads an RGB8 frame into slot `index` and submits preprocessing, the forward pass
-    /// and mask post-processing for it; returns without waiting. The slot must be idle
-    /// (collected). Re-records the slot when the frame size changes.
-    func submitFrame(slot index: Int, rgb: [UInt8], width: Int, height: Int, resized: (height: Int, width: Int),
-                     lut: [Float]) throws {
-        let slot = frameSlots[index]
-        try slot.sequence.wait()
-        if slot.frame.map({ $0.width != width || $0.height != height }) ?? true {
+    /// Uploads an RGB8 frame into lane `index` and submits preprocessing, the forward pass
+    /// and mask post-processing for it; returns without waiting. The lane must be idle
+    /// (collected). Re-records the lane when the frame size changes.
+    func submit(lane index: Int, rgb: [UInt8], width: Int, height: Int, resized: (height: Int, width: Int),
+                lut: [Float]) throws {
+        let lane = lanes[index]
+        try lane.sequence.wait()
+        if lane.sized.map({ $0.width != width || $0.height != height }) ?? true {
             // Cleared first: a recording that fails half-way must not be submitted later.
-            slot.frame = nil
-            try slot.sequence.reset()
-            slot.frame = try recordFrame(slot, width: width, height: height, resized: resized, lut: lut)
+            lane.sized = nil
+            try lane.sequence.reset()
+            lane.sized = try recordFrame(lane, width: width, height: height, resized: resized, lut: lut)
         }
-        guard let fb = slot.frame else { throw MaskstreamError(.internal, "frame slot \(index) has no recording") }
+        guard let fb = lane.sized else { throw MaskstreamError(.internal, "lane \(index) has no recording") }
         try fb.rgb.upload(bytes: rgb)
-        try slot.sequence.submit()
+        try lane.sequence.submit()
     }
 
-    /// The patch rows the device preprocessing wrote for slot `index`'s last frame (tests).
-    func framePatches(slot index: Int) throws -> [Float] {
-        try frameSlots[index].sequence.wait()
-        return try frameSlots[index].patches.download()
+    /// The patch rows the device preprocessing wrote for lane `index`'s last frame (tests).
+    func patches(lane index: Int) throws -> [Float] {
+        try lanes[index].sequence.wait()
+        return try lanes[index].patches.download()
     }
 
-    /// Dispatches recorded in slot `index` (tests: re-recording happens on size changes only).
-    func frameDispatchCount(slot index: Int) -> Int { frameSlots[index].sequence.dispatchCount }
+    /// Dispatches recorded in lane `index` (tests: re-recording happens on size changes only).
+    func dispatchCount(lane index: Int) -> Int { lanes[index].sequence.dispatchCount }
 
-    /// Waits for slot `index` and reads its results back.
-    func collectFrame(slot index: Int) throws -> GPUFrameOutput {
-        let slot = frameSlots[index]
-        guard let fb = slot.frame else {
-            throw MaskstreamError(.internal, "frame slot \(index) was never submitted")
+    /// Waits for lane `index` and reads its results back.
+    func collect(lane index: Int) throws -> EomtDeviceOutput {
+        let lane = lanes[index]
+        guard let fb = lane.sized else {
+            throw MaskstreamError(.internal, "lane \(index) was never submitted")
         }
-        try slot.sequence.wait()
+        try lane.sequence.wait()
         let c = config
         let partials = try fb.partials.download(offset: 0, count: c.numQueries * fb.groups * 2)
         var sums = [Double](repeating: 0, count: c.numQueries), counts = [Int](repeating: 0, count: c.numQueries)
@@ -334,22 +333,24 @@ extension EomtGPUForward {
             counts[q] = Int(n)
         }
         let bits = try fb.bits.downloadWords(offset: 0, count: c.numQueries * fb.words)
-        return GPUFrameOutput(
-            classLogits: try slot.classLogits.download(),
-            queryEmbeddings: try slot.normed.download(offset: 0, count: c.numQueries * c.hiddenSize),
+        return EomtDeviceOutput(
+            classLogits: try lane.classLogits.download(),
+            queryEmbeddings: try lane.normed.download(offset: 0, count: c.numQueries * c.hiddenSize),
             maskProbabilitySums: sums, maskAreas: counts,
             maskBits: bits, wordsPerQuery: fb.words, width: fb.width, height: fb.height)
     }
 
 
     /// Allocates the frame-size buffers and records preprocessing → forward → post-processing.
-    private func recordFrame(_ slot: Slot, width: Int, height: Int, resized: (height: Int, width: Int),
-                             lut: [Float]) throws -> FrameBuffers {
+    private func recordFrame(_ lane: Lane, width: Int, height: Int, resized: (height: Int, width: Int),
+                             lut: [Float]) throws -> SizedBuffers {
         let c = config
         let s = c.imageSize, m = c.maskSize, q = c.numQueries
         let (rh, rw) = (resized.height, resized.width)
-        let hTable = width == rw ? FixedPointResampleTable.identity(rw) : BilinearResampler.table(inSize: width, outSize: rw)
-        let vTable = height == rh ? FixedPointResampleTable.identity(rh) : BilinearResampler.table(inSize: height, outSize: rh)
+        let hTable =
+            width == rw ? FixedPointResampleTable.identity(rw) : BilinearResampler.table(inSize: width, outSize: rw)
+        let vTable =
+            height == rh ? FixedPointResampleTable.identity(rh) : BilinearResampler.table(inSize: height, outSize: rh)
         let yFirst = (0..<rh).map { vTable.span($0).first }.min() ?? 0
         let yLast = (0..<rh).map { vTable.span($0).first + vTable.span($0).count }.max() ?? height
         let rows = yLast - yFirst
@@ -368,22 +369,22 @@ extension EomtGPUForward {
         // (a 640-pixel, 200-query model would need 245 MB at once).
         let chunk = max(1, min(q, (16 << 20) / max(rh * rw, 1)))
         let crop = try buffer(chunk * rh * rw)
-        let words = CommandSequence.maskWords(height: height, width: width)
-        let groups = CommandSequence.maskGroups(height: height, width: width)
+        let words = MaskBits.words(height: height, width: width)
+        let groups = MaskBits.groups(height: height, width: width)
         let bits = try buffer(q * words)
         let partials = try buffer(q * groups * 2)
 
-        let seq = slot.sequence
+        let seq = lane.sequence
         try seq.resampleRows(frame: rgb.all, width: width, rowStride: width * 3, yFirst: yFirst, rows: rows,
                              table: hTable, tableSlice: try tables.slice(offset: 0, count: hTable.words.count),
                              out: samples.all)
         try seq.resampleColumnsToPatches(samples: samples.all, width: rw, rows: rows, rowOffset: yFirst, table: vTable,
-                                         tableSlice: try tables.slice(offset: hTable.words.count, count: vTable.words.count),
-                                         lut: lutBuffer.all, size: s, patch: c.patchSize, out: slot.patches.all)
-        try recordForward(slot)
+            tableSlice: try tables.slice(offset: hTable.words.count, count: vTable.words.count),
+                                         lut: lutBuffer.all, size: s, patch: c.patchSize, out: lane.patches.all)
+        try recordForward(lane)
         for q0 in stride(from: 0, to: q, by: chunk) {
             let n = min(chunk, q - q0)
-            try seq.maskCrop(logits: try slot.masks.slice(offset: q0 * m * m, count: n * m * m),
+            try seq.maskCrop(logits: try lane.masks.slice(offset: q0 * m * m, count: n * m * m),
                              taps: try maskTaps.slice(offset: 0, count: taps1.count), crop: crop.all,
                              queries: n, m: m, rh: rh, rw: rw)
             try seq.maskBinarize(crop: crop.all, taps: try maskTaps.slice(offset: taps1.count, count: taps2.count),
@@ -391,40 +392,7 @@ extension EomtGPUForward {
                                  partials: try partials.slice(offset: q0 * groups * 2, count: n * groups * 2),
                                  queries: n, rh: rh, rw: rw, height: height, width: width)
         }
-        return FrameBuffers(width: width, height: height, rgb: rgb, samples: samples, tables: tables,
+        return SizedBuffers(width: width, height: height, rgb: rgb, samples: samples, tables: tables,
                             lut: lutBuffer, maskTaps: maskTaps, crop: crop, bits: bits, partials: partials)
-    }
-}
-
-/// What the device returns for one frame: class logits, query embeddings and the frame-size
-/// bit masks with their sigmoid sums (HF's mask score numerator) and areas.
-struct GPUFrameOutput: Sendable {
-    var classLogits: [Float]
-    var queryEmbeddings: [Float]
-    var maskProbabilitySums: [Double]
-    var maskAreas: [Int]
-    /// `[queries, wordsPerQuery]`: pixel `y·width + x` is bit `i % 32` of word `i / 32`.
-    var maskBits: [UInt32]
-    var wordsPerQuery: Int
-    var width: Int
-    var height: Int
-
-    /// Query `q`'s mask as 0/1 bytes, row-major.
-    func mask(query q: Int) -> [UInt8] {
-        let n = width * height
-        var out = [UInt8](repeating: 0, count: n)
-        let base = q * wordsPerQuery
-        out.withUnsafeMutableBufferPointer { o in
-            for wIndex in 0..<wordsPerQuery {
-                var word = maskBits[base + wIndex]
-                while word != 0 {
-                    let b = word.trailingZeroBitCount
-                    let i = wIndex * 32 + b
-                    if i < n { o[i] = 1 }
-                    word &= word - 1
-                }
-            }
-        }
-        return out
     }
 }

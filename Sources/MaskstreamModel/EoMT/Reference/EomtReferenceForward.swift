@@ -12,13 +12,10 @@ public struct EomtRawOutput: Sendable {
 /// attention masking). It exists as the oracle the GPU path is tested against; it is exact but
 /// slow.
 public struct EomtReferenceForward: Sendable {
+    /// The architecture.
     public let config: EomtConfig
+    /// The weights, as `Float`.
     public let weights: EomtWeights
-
-    public init(config: EomtConfig, weights: EomtWeights) {
-        self.config = config
-        self.weights = weights
-    }
 
     /// Runs the model on channel-first pixels `[3, imageSize, imageSize]`.
     ///
@@ -26,26 +23,12 @@ public struct EomtReferenceForward: Sendable {
     ///   block and the O(Q·H·maskSize²) mask projection.
     public func forward(pixels: [Float]) throws -> EomtRawOutput {
         let c = config, w = weights, h = c.hiddenSize
-        let s = c.imageSize, p = c.patchSize, g = c.gridSize
-        guard pixels.count == 3 * s * s else {
-            throw MaskstreamError(.invalidInput, "pixel values hold \(pixels.count) floats but the model needs 3x\(s)x\(s)")
-        }
+        let p = c.patchSize, g = c.gridSize
         // Patch embedding: im2col then a linear layer.
-        var patches = [Float](repeating: 0, count: c.numPatches * 3 * p * p)
-        for py in 0..<g {
-            for px in 0..<g {
-                let row = (py * g + px) * 3 * p * p
-                for ch in 0..<3 {
-                    for ky in 0..<p {
-                        for kx in 0..<p {
-                            patches[row + (ch * p + ky) * p + kx] = pixels[(ch * s + py * p + ky) * s + px * p + kx]
-                        }
-                    }
-                }
-            }
-        }
-        let embed = CPUOps.linear(patches, rows: c.numPatches,
-                                  EomtWeights.Linear(weight: w.patchWeight, bias: w.patchBias, inFeatures: 3 * p * p, outFeatures: h))
+        let patches = try EomtPreprocessor.patchRows(pixels, config: c)
+        let patchEmbedding = EomtWeights.Linear(weight: w.patchWeight, bias: w.patchBias, inFeatures: 3 * p * p,
+                                                outFeatures: h)
+        let embed = CPUOps.linear(patches, rows: c.numPatches, patchEmbedding)
         var x: [Float] = w.clsToken + w.registerTokens
         x.reserveCapacity((c.numQueries + c.numPrefixTokens + c.numPatches) * h)
         for i in 0..<(c.numPatches * h) { x.append(embed[i] + w.positionEmbeddings[i]) }
@@ -131,7 +114,9 @@ public struct EomtReferenceForward: Sendable {
             for kx in 0..<2 {
                 var tap = [Float](repeating: 0, count: h * h)
                 for o in 0..<h { for i in 0..<h { tap[o * h + i] = b.convTWeight[((i * h + o) * 2 + ky) * 2 + kx] } }
-                let y = CPUOps.linear(x, rows: side * side, EomtWeights.Linear(weight: tap, bias: b.convTBias, inFeatures: h, outFeatures: h))
+                let y = CPUOps.linear(
+                    x, rows: side * side,
+                    EomtWeights.Linear(weight: tap, bias: b.convTBias, inFeatures: h, outFeatures: h))
                 y.withUnsafeBufferPointer { yp in
                     up.withUnsafeMutableBufferPointer { upp in
                         for sy in 0..<side {

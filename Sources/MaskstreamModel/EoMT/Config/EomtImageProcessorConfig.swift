@@ -21,20 +21,9 @@ public struct EomtImageProcessorConfig: Sendable, Equatable {
                                  rescaleFactor: 1.0 / 255.0, doNormalize: true, imageMean: [0.485, 0.456, 0.406],
                                  imageStd: [0.229, 0.224, 0.225], doPad: true)
     }
+}
 
-    public init(shortestEdge: Int, longestEdge: Int, doResize: Bool, doRescale: Bool, rescaleFactor: Double,
-                doNormalize: Bool, imageMean: [Double], imageStd: [Double], doPad: Bool) {
-        self.shortestEdge = shortestEdge
-        self.longestEdge = longestEdge
-        self.doResize = doResize
-        self.doRescale = doRescale
-        self.rescaleFactor = rescaleFactor
-        self.doNormalize = doNormalize
-        self.imageMean = imageMean
-        self.imageStd = imageStd
-        self.doPad = doPad
-    }
-
+extension EomtImageProcessorConfig {
     /// Reads and validates `preprocessor_config.json`.
     public init(contentsOf url: URL, imageSize: Int) throws {
         let data: Data
@@ -47,9 +36,12 @@ public struct EomtImageProcessorConfig: Sendable, Equatable {
     /// Parses a `preprocessor_config.json` body.
     public init(json data: Data, imageSize: Int, name: String = "preprocessor_config.json") throws {
         func bad(_ why: String) -> MaskstreamError {
-            MaskstreamError(.malformedModel, "\(name): \(why); use the preprocessor_config.json saved with the EoMT checkpoint")
+            MaskstreamError(
+                .malformedModel, "\(name): \(why); use the preprocessor_config.json saved with the EoMT checkpoint")
         }
-        guard let obj = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else { throw bad("not a JSON object") }
+        guard let obj = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+            throw bad("not a JSON object")
+        }
         var c = EomtImageProcessorConfig.defaults(imageSize: imageSize)
         c.doPad = false  // transformers' EomtImageProcessor default
         func bool(_ key: String, _ def: Bool) throws -> Bool {
@@ -86,15 +78,23 @@ public struct EomtImageProcessorConfig: Sendable, Equatable {
         c.imageStd = try numbers("image_std", c.imageStd)
         c.doPad = try bool("do_pad", false)
         if try bool("do_split_image", false) {
-            throw MaskstreamError(.unsupported, "\(name): do_split_image (sliding-window semantic inference) is not supported for instance segmentation; set it to false")
+            throw MaskstreamError(
+                .unsupported,
+                "\(name): do_split_image (sliding-window semantic inference) is not supported for instance "
+                    + "segmentation; set it to false"
+            )
         }
         if let r = obj["resample"] {
             guard let n = r as? Int, n == 2 else {
                 throw MaskstreamError(.unsupported, "\(name): resample \(r) is not supported; EoMT uses 2 (bilinear)")
             }
         }
-        guard c.shortestEdge > 0, c.longestEdge > 0, c.shortestEdge <= 8192, c.longestEdge <= 8192 else { throw bad("size edges must be positive") }
-        guard c.imageStd.allSatisfy({ $0 != 0 && $0.isFinite }), c.imageMean.allSatisfy(\.isFinite) else { throw bad("image_std must be non-zero") }
+        guard c.shortestEdge > 0, c.longestEdge > 0, c.shortestEdge <= 8192, c.longestEdge <= 8192 else {
+            throw bad("size edges must be positive")
+        }
+        guard c.imageStd.allSatisfy({ $0 != 0 && $0.isFinite }), c.imageMean.allSatisfy(\.isFinite) else {
+            throw bad("image_std must be non-zero")
+        }
         self = c
     }
 
@@ -114,10 +114,14 @@ public struct EomtImageProcessorConfig: Sendable, Equatable {
         if (height <= width && height == s) || (width <= height && width == s) {
             return (height, width)
         } else if width < height {
-            let oh = rawSize.map { Int($0 * Double(height) / Double(width)) } ?? Int(Double(s) * Double(height) / Double(width))
+            let oh =
+                rawSize.map { Int($0 * Double(height) / Double(width)) }
+                ?? Int(Double(s) * Double(height) / Double(width))
             return (oh, s)
         } else {
-            let ow = rawSize.map { Int($0 * Double(width) / Double(height)) } ?? Int(Double(s) * Double(width) / Double(height))
+            let ow =
+                rawSize.map { Int($0 * Double(width) / Double(height)) }
+                ?? Int(Double(s) * Double(width) / Double(height))
             return (s, ow)
         }
     }

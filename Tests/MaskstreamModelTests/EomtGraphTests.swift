@@ -10,19 +10,20 @@ enum ModelTestDevice {
 }
 
 /// The Vulkan forward pass against transformers' outputs.
-@Suite(.serialized) struct EomtGPUForwardTests {
+@Suite(.serialized) struct EomtGraphTests {
     @Test(arguments: GoldenFixture.names)
     func matchesTransformers(_ name: String) throws {
         let fx = try GoldenFixture(name)
         let device = try ModelTestDevice.get()
-        let model = try EomtModel(folder: fx.modelFolder, device: device)
-        #expect(model.usesGPU)
-        let (pixels, resized) = try model.pixelValues(rgb: try fx.frame, width: fx.meta.frame_width, height: fx.meta.frame_height)
-        let out = try model.forward(pixels: pixels)
+        let model = try EomtModel(folder: fx.modelFolder, device: nil)
+        let graph = try EomtGraph(config: model.config, weights: model.weights, device: device)
+        let (pixels, resized) = try model.preprocessor.pixelValues(rgb: try fx.frame, width: fx.meta.frame_width,
+                                                                   height: fx.meta.frame_height)
+        let out = try graph.forward(pixels: pixels)
         try expectMatchesGolden(model, fx, out, resized: resized)
         // A second submit of the recorded pass gives the same result.
         if model.config.numPatches < 1000 {
-            #expect(try model.forward(pixels: pixels).classLogits == out.classLogits)
+            #expect(try graph.forward(pixels: pixels).classLogits == out.classLogits)
         }
         if let monitor = device.validation { #expect(monitor.errorCount == 0, "\(monitor.recentErrors)") }
     }
@@ -30,19 +31,22 @@ enum ModelTestDevice {
 
 /// Both attention formulations give transformers' logits; the long-sequence COCO-shaped model
 /// runs the one the main tests do not use on this device.
-@Suite(.serialized) struct EomtGPUAttentionModeTests {
-    static let cases: [(String, EomtGPUForward.AttentionMode)] = {
-        let modes = EomtGPUForward.AttentionMode.allCases
-        let preferred = (try? ModelTestDevice.get()).map { EomtGPUForward.AttentionMode.preferred(for: $0) }
-        return modes.map { ("tiny_gelu", $0) } + modes.filter { $0 != preferred }.map { ("coco_small_shaped_f16", $0) }
+@Suite(.serialized) struct EomtGraphAttentionVariantTests {
+    static let cases: [(String, AttentionVariant)] = {
+        let variants = AttentionVariant.allCases
+        let preferred = (try? ModelTestDevice.get())?.kernelProfile.attention
+        return variants.map { ("tiny_gelu", $0) }
+            + variants.filter { $0 != preferred }.map { ("coco_small_shaped_f16", $0) }
     }()
 
     @Test(arguments: cases)
-    func attentionModeMatchesTransformers(_ name: String, _ mode: EomtGPUForward.AttentionMode) throws {
+    func attentionVariantMatchesTransformers(_ name: String, _ variant: AttentionVariant) throws {
         let fx = try GoldenFixture(name)
-        let model = try EomtModel(folder: fx.modelFolder)
-        let gpu = try EomtGPUForward(config: model.config, weights: model.weights, device: try ModelTestDevice.get(), attention: mode)
-        let (pixels, _) = try model.pixelValues(rgb: try fx.frame, width: fx.meta.frame_width, height: fx.meta.frame_height)
+        let model = try EomtModel(folder: fx.modelFolder, device: nil)
+        let gpu = try EomtGraph(config: model.config, weights: model.weights, device: try ModelTestDevice.get(),
+                                attention: variant)
+        let (pixels, _) = try model.preprocessor.pixelValues(rgb: try fx.frame, width: fx.meta.frame_width,
+                                                             height: fx.meta.frame_height)
         let out = try gpu.forward(pixels: pixels)
         #expect(maxAbsDiff(out.classLogits, try fx.floats("class_logits.f32")) <= 1e-3)
         let m = model.config.maskSize

@@ -1,0 +1,204 @@
+import Foundation
+import MaskstreamGPU
+import MaskstreamMasks
+
+/// An EoMT instance segmentation model loaded from a Hugging Face
+/// `EomtForUniversalSegmentation` folder (`config.json`, `model.safetensors`,
+/// `preprocessor_config.json`), as-is, without conversion.
+///
+/// ```swift
+/// let model = try EomtModel(folder: URL(filePath: "models/eomt"), device: try VulkanDevice(),
+///                           options: SegmenterOptions(threshold: 0.8, topK: 20))
+/// let frame = try model.collect(try model.submit(rgb: rgb, width: 640, height: 480))
+/// ```
+///
+/// On a device, preprocessing (Pillow-exact resize, normalization, padding, patch
+/// extraction), the forward pass (`EomtGraph`) and mask post-processing run in one command
+/// buffer per frame; without one (`device: nil`) `submit` runs the CPU reference
+/// (`EomtReferenceForward`, slow) at once.
+public final class EomtModel: Segmenter {
+    /// The architecture and class names.
+    public let config: EomtConfig
+    /// How frames are turned into model input.
+    public let processorConfig: EomtImageProcessorConfig
+    /// The weights, as `Float`.
+    public let weights: EomtWeights
+    /// What segments `collect` keeps and how many frames run at once.
+    public let options: SegmenterOptions
+    /// Frames → model input on the host (the device computes the same values).
+    public let preprocessor: EomtPreprocessor
+    /// Raw outputs → instances on the host.
+    public let postprocessor: InstancePostprocessor
+    /// The CPU forward pass, the oracle the device is tested against.
+    public let reference: EomtReferenceForward
+    /// `preprocessor.lookupTable()`, for the device preprocessing.
+    private let inputLookupTable: [Float]
+    /// The Vulkan graph (nil: CPU reference).
+    private let graph: GraphBox?
+    /// Lanes handed out by `submit` and returned by `collect`.
+    private let lanes: LanePool
+
+    /// Whether frames run on the Vulkan device.
+    public var usesGPU: Bool { graph != nil }
+
+    /// Class names by class id (`id2label`).
+    public var labels: [Int: String] { config.id2label }
+
+    /// How many frames `submit` can have on the device at once.
+    public var framesInFlight: Int { lanes.count }
+
+    /// The one check that a model folder is there before it is read (the pipeline's config
+    /// runs it too, to point at the key).
+    ///
+    /// - Throws: `MaskstreamError.notFound` when `path` is not a folder.
+    public static func checkFolder(_ path: String) throws {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue else {
+            throw MaskstreamError(.notFound, "model folder '\(path)' does not exist: pass a folder written by "
+                                  + "EomtForUniversalSegmentation.save_pretrained")
+        }
+    }
+
+    /// Loads and validates the model folder, uploads the weights to `device` and prepares
+    /// `options.framesInFlight` lanes there; `device: nil` runs the (slow) CPU reference
+    /// instead. A missing `preprocessor_config.json` means transformers' defaults with
+    /// padding on.
+    public init(folder: URL, device: VulkanDevice?, options: SegmenterOptions = SegmenterOptions()) throws {
+        let framesInFlight = device == nil ? 1 : options.framesInFlight
+        let range = SegmenterOptions.framesInFlightRange
+        guard range.contains(options.framesInFlight) else {
+            throw MaskstreamError(.invalidInput, "frames in flight must be in \(range.lowerBound)...\(range.upperBound), "
+                                  + "got \(options.framesInFlight)")
+        }
+        try InstancePostprocessor.checkArguments(threshold: options.threshold, topK: options.topK)
+        try Self.checkFolder(folder.path)
+        let config = try EomtConfig(contentsOf: folder.appendingPathComponent("config.json"))
+        let procURL = folder.appendingPathComponent("preprocessor_config.json")
+        let processor = FileManager.default.fileExists(atPath: procURL.path)
+            ? try EomtImageProcessorConfig(contentsOf: procURL, imageSize: config.imageSize)
+            : EomtImageProcessorConfig.defaults(imageSize: config.imageSize)
+        guard processor.paddedSize.height == config.imageSize, processor.paddedSize.width == config.imageSize else {
+            throw MaskstreamError(
+                .malformedModel,
+                "preprocessor_config.json size \(processor.shortestEdge)/\(processor.longestEdge) does not match "
+                    + "config.json image_size \(config.imageSize): set size.shortest_edge and size.longest_edge to "
+                    + "\(config.imageSize)"
+            )
+        }
+        let file = try SafeTensorsFile(contentsOf: folder.appendingPathComponent("model.safetensors"))
+        let weights = try EomtWeights(file: file, config: config)
+        self.config = config
+        self.processorConfig = processor
+        self.weights = weights
+        self.options = options
+        self.preprocessor = EomtPreprocessor(config: processor, imageSize: config.imageSize)
+        self.inputLookupTable = preprocessor.lookupTable()
+        self.postprocessor = InstancePostprocessor(config: config, processor: processor)
+        self.reference = EomtReferenceForward(config: config, weights: weights)
+        self.graph = try device.map {
+            GraphBox(try EomtGraph(config: config, weights: weights, device: $0, lanes: framesInFlight))
+        }
+        self.lanes = LanePool(count: framesInFlight)
+    }
+
+    /// Starts the model on one RGB8 frame (row-major, `height · width · 3` bytes) and returns
+    /// without waiting for the device. Blocks only while `framesInFlight` frames are already
+    /// submitted and not yet collected. Without a device it computes the CPU reference at once.
+    public func submit(rgb: [UInt8], width: Int, height: Int) throws -> SegmentTicket {
+        let resized = try preprocessor.validate(rgbCount: rgb.count, width: width, height: height)
+        guard let graph else {
+            let start = Date()
+            let (pixels, _) = try preprocessor.pixelValues(rgb: rgb, width: width, height: height)
+            let out = try reference.forward(pixels: pixels)
+            return SegmentTicket(lane: -1, width: width, height: height, resized: resized, hostOutput: out,
+                                 submitSeconds: Date().timeIntervalSince(start))
+        }
+        let lane = lanes.acquire()
+        let start = Date()
+        do {
+            try graph.submit(
+                lane: lane, rgb: rgb, width: width, height: height, resized: resized, lut: inputLookupTable)
+        } catch {
+            lanes.release(lane)
+            throw error
+        }
+        return SegmentTicket(lane: lane, width: width, height: height, resized: resized, hostOutput: nil,
+                             submitSeconds: Date().timeIntervalSince(start))
+    }
+
+    /// Waits for a submitted frame's device work, reads it back, frees its lane and returns
+    /// the segments with score ≥ `options.threshold`, in query order (only the
+    /// `options.topK` best when set), masks as COCO RLE at frame size.
+    public func collect(_ ticket: SegmentTicket) throws -> SegmentedFrame {
+        let (threshold, topK) = (options.threshold, options.topK)
+        let instances: [InstancePrediction]
+        var deviceSeconds = 0.0
+        let hostStart: Date
+        if let out = ticket.hostOutput {
+            hostStart = Date()
+            instances = try postprocessor.instances(out, frameHeight: ticket.height, frameWidth: ticket.width,
+                                                    resized: ticket.resized, threshold: threshold, topK: topK)
+        } else {
+            guard let graph, (0..<lanes.count).contains(ticket.lane) else {
+                throw MaskstreamError(.invalidInput, "segment ticket does not belong to this model")
+            }
+            let deviceStart = Date()
+            let out: EomtDeviceOutput
+            do {
+                defer { lanes.release(ticket.lane) }
+                out = try graph.collect(lane: ticket.lane)
+            }
+            hostStart = Date()
+            deviceSeconds = hostStart.timeIntervalSince(deviceStart)
+            instances = try postprocessor.instances(out, threshold: threshold, topK: topK)
+        }
+        let segments = instances.map { p in
+            Segment(rle: RLE(mask: p.mask, height: ticket.height, width: ticket.width), classId: p.classId,
+                    label: p.label, score: p.score, embedding: p.embedding, queryIndex: p.queryIndex)
+        }
+        let timings = SegmentTimings(submit: ticket.submitSeconds, device: deviceSeconds,
+                                     host: Date().timeIntervalSince(hostStart))
+        return SegmentedFrame(width: ticket.width, height: ticket.height, segments: segments, timings: timings)
+    }
+}
+
+/// Owns the graph for `EomtModel`: each lane is used without a lock by the one caller
+/// `LanePool` handed it to (the device locks queue submission).
+final class GraphBox: @unchecked Sendable {
+    private let graph: EomtGraph
+
+    init(_ graph: EomtGraph) { self.graph = graph }
+
+    func submit(lane: Int, rgb: [UInt8], width: Int, height: Int, resized: (height: Int, width: Int),
+                lut: [Float]) throws {
+        try graph.submit(lane: lane, rgb: rgb, width: width, height: height, resized: resized, lut: lut)
+    }
+
+    func collect(lane: Int) throws -> EomtDeviceOutput { try graph.collect(lane: lane) }
+}
+
+/// Free lane indices; `acquire` blocks while every lane is in flight.
+final class LanePool: @unchecked Sendable {
+    let count: Int
+    private let condition = NSCondition()
+    private var free: [Int]
+
+    init(count: Int) {
+        self.count = count
+        self.free = Array((0..<count).reversed())
+    }
+
+    func acquire() -> Int {
+        condition.lock()
+        defer { condition.unlock() }
+        while free.isEmpty { condition.wait() }
+        return free.removeLast()
+    }
+
+    func release(_ index: Int) {
+        condition.lock()
+        free.append(index)
+        condition.signal()
+        condition.unlock()
+    }
+}
