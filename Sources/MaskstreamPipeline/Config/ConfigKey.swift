@@ -48,7 +48,8 @@ struct ConfigKey<Section>: Sendable {
     }
 
     static func choice<V: RawRepresentable & CaseIterable & Sendable>(
-        _ name: String, _ path: any WritableKeyPath<Section, V> & Sendable, required: Bool = false, _ doc: String
+        _ name: String, _ path: any WritableKeyPath<Section, V> & Sendable, required: Bool = false, noun: String? = nil,
+        _ doc: String
     ) -> ConfigKey where V.RawValue == String {
         let words = V.allCases.map(\.rawValue)
         return ConfigKey(
@@ -57,7 +58,7 @@ struct ConfigKey<Section>: Sendable {
             assign: { section, node in
                 let word = try node.string()
                 guard let v = V(rawValue: word) else {
-                    throw node.error("unknown \(name) '\(word)' (one of \(words.joined(separator: ", ")))")
+                    throw node.error("unknown \(noun ?? name) '\(word)' (one of \(words.joined(separator: ", ")))")
                 }
                 section[keyPath: path] = v
             })

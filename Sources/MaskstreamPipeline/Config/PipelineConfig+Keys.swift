@@ -34,7 +34,7 @@ extension PipelineConfig {
     ]
 
     static let sinkKeys: [ConfigKey<Sink>] = [
-        .choice("type", \.kind, required: true,
+        .choice("type", \.kind, required: true, noun: "sink type",
                 "jsonl: JSON Lines; mots: MOTS txt; ytvis: YouTube-VIS JSON; ts: MPEG-TS + KLV track; "
                 + "video: annotated H.264; websocket: records on the server's /ws."),
         .string("path", \.path, "Output file; `-` is standard output (jsonl). Every sink but websocket needs one."),
