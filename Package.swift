@@ -8,6 +8,12 @@ let swiftSettings: [SwiftSetting] = [
     .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
 ]
 
+/// A test target whose `Fixtures/` folder is copied into its bundle (read through
+/// MaskstreamTestSupport's `FixtureFolder`).
+func testTargetWithFixtures(_ name: String, dependencies: [Target.Dependency]) -> Target {
+    .testTarget(name: name, dependencies: dependencies, resources: [.copy("Fixtures")], swiftSettings: swiftSettings)
+}
+
 let package = Package(
     name: "maskstream",
     platforms: [.macOS(.v14)],
@@ -34,19 +40,22 @@ let package = Package(
         .target(name: "MaskstreamMedia", dependencies: ["MaskstreamCore", "CFFmpeg"], swiftSettings: swiftSettings),
         .target(name: "MaskstreamMasks", dependencies: ["MaskstreamCore"], swiftSettings: swiftSettings),
         .target(
+            name: "MaskstreamEvaluation", dependencies: ["MaskstreamCore", "MaskstreamMasks"],
+            swiftSettings: swiftSettings),
+        .target(
             name: "MaskstreamGPU",
             dependencies: ["MaskstreamCore", "CVulkan"],
             swiftSettings: swiftSettings,
             plugins: ["ShaderCompiler"]
         ),
         .target(
-            name: "MaskstreamModel",
-            dependencies: ["MaskstreamCore", "MaskstreamGPU", "MaskstreamMasks"],
-            swiftSettings: swiftSettings,
-            plugins: ["ShaderCompiler"]
-        ),
-        .target(name: "MaskstreamTracking", dependencies: ["MaskstreamCore", "MaskstreamMasks"], swiftSettings: swiftSettings),
-        .executableTarget(name: "MaskstreamTrackEval", dependencies: ["MaskstreamTracking"], swiftSettings: swiftSettings),
+            name: "MaskstreamModel", dependencies: ["MaskstreamCore", "MaskstreamGPU", "MaskstreamMasks"],
+            swiftSettings: swiftSettings, plugins: ["ShaderCompiler"]),
+        .target(
+            name: "MaskstreamTracking", dependencies: ["MaskstreamCore", "MaskstreamMasks"],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "MaskstreamTrackEval", dependencies: ["MaskstreamTracking"], swiftSettings: swiftSettings),
         .target(
             name: "MaskstreamPipeline",
             dependencies: [
@@ -71,7 +80,7 @@ let package = Package(
         .executableTarget(
             name: "MaskstreamCLI",
             dependencies: [
-                "MaskstreamPipeline", "MaskstreamMedia", "MaskstreamGPU", "MaskstreamMasks",
+                "MaskstreamPipeline", "MaskstreamMedia", "MaskstreamGPU", "MaskstreamEvaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -79,24 +88,32 @@ let package = Package(
 
         // RLE throughput benchmark (benchmarks/rle_benchmark.py runs it).
         .executableTarget(
-            name: "RLEBenchmark", dependencies: ["MaskstreamMasks"], path: "benchmarks/RLEBenchmark",
+            name: "RLEBenchmark", dependencies: ["MaskstreamMasks", "MaskstreamEvaluation"],
+            path: "benchmarks/RLEBenchmark",
             swiftSettings: swiftSettings),
         // Model forward benchmark driven by benchmarks/model_forward.py.
-        .executableTarget(name: "EomtBench", dependencies: ["MaskstreamGPU", "MaskstreamModel"], path: "benchmarks/EomtBench", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "EomtBench", dependencies: ["MaskstreamGPU", "MaskstreamModel"], path: "benchmarks/EomtBench",
+            swiftSettings: swiftSettings),
 
         // Compiles Shaders/<target>/*.comp to SPIR-V with glslc at build time.
         .plugin(name: "ShaderCompiler", capability: .buildTool(), path: "Plugins/ShaderCompiler"),
 
         // GPU kernel benchmarks (benchmarks/RESULTS.md, GPU kernels).
-        .executableTarget(name: "GPUBench", dependencies: ["MaskstreamGPU"], path: "benchmarks/GPUBench", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "GPUBench", dependencies: ["MaskstreamGPU"], path: "benchmarks/GPUBench",
+            swiftSettings: swiftSettings),
 
         .target(name: "MaskstreamTestSupport", path: "Tests/MaskstreamTestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "MaskstreamCoreTests", dependencies: ["MaskstreamCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "MaskstreamMediaTests", dependencies: ["MaskstreamMedia", "MaskstreamTestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
-        .testTarget(name: "MaskstreamMasksTests", dependencies: ["MaskstreamMasks", "MaskstreamTestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
-        .testTarget(name: "MaskstreamGPUTests", dependencies: ["MaskstreamGPU", "MaskstreamTestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
-        .testTarget(name: "MaskstreamModelTests", dependencies: ["MaskstreamModel"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
-        .testTarget(name: "MaskstreamTrackingTests", dependencies: ["MaskstreamTracking", "MaskstreamTestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        testTargetWithFixtures("MaskstreamMediaTests", dependencies: ["MaskstreamMedia", "MaskstreamTestSupport"]),
+        testTargetWithFixtures("MaskstreamMasksTests", dependencies: ["MaskstreamMasks", "MaskstreamTestSupport"]),
+        testTargetWithFixtures(
+            "MaskstreamEvaluationTests", dependencies: ["MaskstreamEvaluation", "MaskstreamTestSupport"]),
+        testTargetWithFixtures("MaskstreamGPUTests", dependencies: ["MaskstreamGPU", "MaskstreamTestSupport"]),
+        testTargetWithFixtures("MaskstreamModelTests", dependencies: ["MaskstreamModel"]),
+        testTargetWithFixtures(
+            "MaskstreamTrackingTests", dependencies: ["MaskstreamTracking", "MaskstreamTestSupport"]),
         .testTarget(
             name: "MaskstreamServerTests",
             dependencies: [
@@ -107,6 +124,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "MaskstreamPipelineTests", dependencies: ["MaskstreamPipeline", "MaskstreamTestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        testTargetWithFixtures(
+            "MaskstreamPipelineTests",
+            dependencies: ["MaskstreamPipeline", "MaskstreamEvaluation", "MaskstreamTestSupport"]),
     ]
 )

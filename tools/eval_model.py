@@ -19,8 +19,6 @@ Inference is the reference path the Swift port must match:
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import json
 import os
 import sys
@@ -30,6 +28,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import coco_ap  # noqa: E402
 import synth_video as sv  # noqa: E402
 
 HELDOUT_SEEDS = list(range(9100, 9108))
@@ -68,13 +67,33 @@ def decode_rgb(path: str) -> list[np.ndarray]:
         return [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
 
 
-def predict(model, processor, frames, threshold: float, batch: int = 8):
-    """Yields per-frame lists of (category_id, score, mask bool HxW)."""
+def add_reference_args(ap: argparse.ArgumentParser, threshold: float) -> None:
+    """--model, --threshold and --threads of a tool that runs the reference forward."""
+    ap.add_argument("--model", default="models/default")
+    ap.add_argument("--threshold", type=float, default=threshold)
+    ap.add_argument("--threads", type=int, default=1)
+
+
+def load_reference(folder: str):
+    """The transformers EoMT of a model folder (float32, eval mode) and its image processor."""
+    from transformers import EomtForUniversalSegmentation, EomtImageProcessor
+    model = EomtForUniversalSegmentation.from_pretrained(folder, dtype=torch.float32).eval()
+    return model, EomtImageProcessor.from_pretrained(folder)
+
+
+def forward(model, processor, frames, batch: int = 8):
+    """Yields (frames, model outputs) of the reference forward, `batch` frames at a time."""
     for i in range(0, len(frames), batch):
         chunk = frames[i:i + batch]
         inputs = processor(images=chunk, return_tensors="pt")
         with torch.no_grad():
             out = model(pixel_values=inputs["pixel_values"])
+        yield chunk, out
+
+
+def predict(model, processor, frames, threshold: float, batch: int = 8):
+    """Yields per-frame lists of (category_id, score, mask bool HxW)."""
+    for chunk, out in forward(model, processor, frames, batch):
         res = processor.post_process_instance_segmentation(
             out, target_sizes=[f.shape[:2] for f in chunk], threshold=threshold)
         for r in res:
@@ -89,19 +108,14 @@ def predict(model, processor, frames, threshold: float, batch: int = 8):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--model", default="models/default")
+    add_reference_args(ap, threshold=0.5)
     ap.add_argument("--gt", default="models/default/eval/heldout.coco.json")
     ap.add_argument("--cache", default="/tmp/maskstream-heldout")
-    ap.add_argument("--threshold", type=float, default=0.5)
-    ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--write-gt", action="store_true", help="(re)write --gt from the held-out seeds")
     ap.add_argument("--report", default="", help="write metrics JSON here")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     from pycocotools import mask as mask_util
-    from pycocotools.coco import COCO
-    from pycocotools.cocoeval import COCOeval
-    from transformers import EomtForUniversalSegmentation, EomtImageProcessor
 
     videos = ensure_videos(a.cache)
     gt_now = merged_gt(videos)
@@ -114,10 +128,9 @@ def main():
     if gt_committed["annotations"] != gt_now["annotations"]:
         sys.exit(f"regenerated held-out GT differs from {a.gt}: generator changed? rerun with --write-gt")
 
-    model = EomtForUniversalSegmentation.from_pretrained(a.model, dtype=torch.float32).eval()
+    model, processor = load_reference(a.model)
     if float(model.attn_mask_probs.abs().max()) != 0.0:
         print("warning: attn_mask_probs != 0: inference uses masked attention", file=sys.stderr)
-    processor = EomtImageProcessor.from_pretrained(a.model)
 
     results = []
     t0 = time.time()
@@ -133,25 +146,15 @@ def main():
             nframes += 1
     infer_s = time.time() - t0
 
-    with contextlib.redirect_stdout(io.StringIO()):
-        coco_gt = COCO()
-        coco_gt.dataset = gt_committed
-        coco_gt.createIndex()
+    coco_gt = coco_ap.load_gt(gt_committed)
     if not results:
         print(json.dumps({"model": a.model, "AP": 0.0, "detections": 0}))
         return
     coco_dt = coco_gt.loadRes(results)
-    ev = COCOeval(coco_gt, coco_dt, "segm")
-    ev.evaluate()
-    ev.accumulate()
-    ev.summarize()
+    ev = coco_ap.segm_eval(coco_gt, coco_dt)
     # Class-agnostic AP separates finding and outlining objects from naming their shape.
-    ev_any = COCOeval(coco_gt, coco_dt, "segm")
-    ev_any.params.useCats = 0
-    with contextlib.redirect_stdout(io.StringIO()):
-        ev_any.evaluate()
-        ev_any.accumulate()
-        ev_any.summarize()
+    with coco_ap.quiet():
+        ev_any = coco_ap.segm_eval(coco_gt, coco_dt, use_cats=False)
     per_class = {}
     prec = ev.eval["precision"]  # [T, R, K, A, M]
     for k, cat in enumerate(ev.params.catIds):
@@ -167,10 +170,7 @@ def main():
                "class_agnostic_AP": round(float(ev_any.stats[0]), 4),
                "class_agnostic_AP50": round(float(ev_any.stats[1]), 4),
                "per_class_AP": per_class, "inference_seconds": round(infer_s, 1)}
-    print(json.dumps(metrics))
-    if a.report:
-        with open(a.report, "w") as f:
-            json.dump(metrics, f, indent=1)
+    coco_ap.write_metrics(metrics, a.report)
 
 
 if __name__ == "__main__":

@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
-"""Generate the MaskstreamMasks golden fixtures with pycocotools.
+"""Generate the MaskstreamMasks and MaskstreamEvaluation golden fixtures with pycocotools.
 
 Run from the repository root:
 
     /work/venvs/tools/bin/python tools/make_mask_fixtures.py
 
 Writes Tests/MaskstreamMasksTests/Fixtures/{rle_cases,polygon_cases}.json and the
-evaluation scenarios under Fixtures/eval/. Deterministic (fixed seeds).
+evaluation scenarios under Tests/MaskstreamEvaluationTests/Fixtures/eval/. Deterministic
+(fixed seeds).
 """
 import base64
 import copy
@@ -22,6 +23,7 @@ from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 
 OUT = os.path.join("Tests", "MaskstreamMasksTests", "Fixtures")
+EVAL_OUT = os.path.join("Tests", "MaskstreamEvaluationTests", "Fixtures", "eval")
 
 
 def b64_mask(m):
@@ -181,7 +183,8 @@ def perturb(rng, m):
 def coco_scenario(seed, with_bbox, many_dets, image_ids=(3, 1, 7, 4, 10)):
     rng = np.random.default_rng(seed)
     images, anns, preds = [], [], []
-    cats = [{"id": 1, "name": "person"}, {"id": 2, "name": "car"}, {"id": 5, "name": "dog"}, {"id": 9, "name": "unused"}]
+    cats = [{"id": 1, "name": "person"}, {"id": 2, "name": "car"}, {"id": 5, "name": "dog"},
+            {"id": 9, "name": "unused"}]
     aid = 1
     for img_id in image_ids:
         h, w = int(rng.integers(80, 220)), int(rng.integers(80, 260))
@@ -320,7 +323,8 @@ def ytvis_scenario(seed):
                     else:
                         r = enc(perturb(rng, m))
                         psegs.append({"size": [h, w], "counts": s(r)})
-                preds.append({"video_id": vid, "category_id": cat if rng.random() < 0.85 else int(rng.choice([1, 2, 3])),
+                preds.append({"video_id": vid,
+                              "category_id": cat if rng.random() < 0.85 else int(rng.choice([1, 2, 3])),
                               "segmentations": psegs, "score": float(round(rng.uniform(0.05, 1.0), 3))})
         for _ in range(int(rng.integers(1, 3))):
             psegs = [{"size": [h, w], "counts": s(enc(random_mask(rng, h, w, "blobs")))} for _ in range(n)]
@@ -344,16 +348,19 @@ def ytvis_scenario(seed):
     g_anns = []
     for a in anns:
         v = vinfo[a["video_id"]]
-        g_anns.append({"id": a["id"], "image_id": a["video_id"], "category_id": a["category_id"], "iscrowd": a["iscrowd"],
-                       "area": avg(a["areas"]), "rles": [to_rle(sg, v["height"], v["width"]) for sg in a["segmentations"]]})
+        g_anns.append({"id": a["id"], "image_id": a["video_id"], "category_id": a["category_id"],
+                       "iscrowd": a["iscrowd"], "area": avg(a["areas"]),
+                       "rles": [to_rle(sg, v["height"], v["width"]) for sg in a["segmentations"]]})
     d_anns = []
     for i, p in enumerate(preds):
         rl = [to_rle(sg, 0, 0) for sg in p["segmentations"]]
         d_anns.append({"id": i + 1, "image_id": p["video_id"], "category_id": p["category_id"], "iscrowd": 0,
                        "score": p["score"], "area": avg([mu.area(r) if r else None for r in rl]), "rles": rl})
     with contextlib.redirect_stdout(io.StringIO()):
-        cg = COCO(); cg.dataset = {"images": [{"id": v["id"]} for v in videos], "annotations": g_anns, "categories": cats}; cg.createIndex()
-        cd = COCO(); cd.dataset = {"images": [{"id": v["id"]} for v in videos], "annotations": d_anns, "categories": cats}; cd.createIndex()
+        cg, cd = COCO(), COCO()
+        for c, anns in ((cg, g_anns), (cd, d_anns)):
+            c.dataset = {"images": [{"id": v["id"]} for v in videos], "annotations": anns, "categories": cats}
+            c.createIndex()
         ev = VideoEval(cg, cd, "segm")
         ev.evaluate(); ev.accumulate(); ev.summarize()
     return gt, preds, [float(v) for v in ev.stats]
@@ -365,21 +372,22 @@ def write(path, obj):
 
 
 def main():
-    os.makedirs(os.path.join(OUT, "eval"), exist_ok=True)
+    os.makedirs(EVAL_OUT, exist_ok=True)
     write(os.path.join(OUT, "rle_cases.json"), rle_cases())
     write(os.path.join(OUT, "polygon_cases.json"), polygon_cases())
-    for name, seed, with_bbox, many in [("coco_a", 7, False, False), ("coco_b", 8, True, True), ("coco_c", 9, False, True)]:
+    for name, seed, with_bbox, many in [("coco_a", 7, False, False), ("coco_b", 8, True, True),
+                                        ("coco_c", 9, False, True)]:
         gt, preds = coco_scenario(seed, with_bbox, many)
         stats = run_cocoeval(gt, preds)
-        write(os.path.join(OUT, "eval", f"{name}_gt.json"), gt)
-        write(os.path.join(OUT, "eval", f"{name}_pred.json"), preds)
-        write(os.path.join(OUT, "eval", f"{name}_stats.json"), stats)
+        write(os.path.join(EVAL_OUT, f"{name}_gt.json"), gt)
+        write(os.path.join(EVAL_OUT, f"{name}_pred.json"), preds)
+        write(os.path.join(EVAL_OUT, f"{name}_stats.json"), stats)
         print(name, len(gt["annotations"]), "gt", len(preds), "pred", [round(x, 4) for x in stats])
     for name, seed in [("ytvis_a", 21), ("ytvis_b", 22)]:
         gt, preds, stats = ytvis_scenario(seed)
-        write(os.path.join(OUT, "eval", f"{name}_gt.json"), gt)
-        write(os.path.join(OUT, "eval", f"{name}_pred.json"), preds)
-        write(os.path.join(OUT, "eval", f"{name}_stats.json"), stats)
+        write(os.path.join(EVAL_OUT, f"{name}_gt.json"), gt)
+        write(os.path.join(EVAL_OUT, f"{name}_pred.json"), preds)
+        write(os.path.join(EVAL_OUT, f"{name}_stats.json"), stats)
         print(name, len(gt["annotations"]), "gt", len(preds), "pred", [round(x, 4) for x in stats])
 
 

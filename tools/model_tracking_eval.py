@@ -35,26 +35,19 @@ from pycocotools import mask as mask_utils
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
+import eval_model as em  # noqa: E402
 from tracking_eval import evaluate, print_table, tracker_runs  # noqa: E402
 
 
 def detections(model_dir, video, threshold):
-    import av
-    from transformers import EomtForUniversalSegmentation, EomtImageProcessor
-    model = EomtForUniversalSegmentation.from_pretrained(model_dir, dtype=torch.float32).eval()
-    proc = EomtImageProcessor.from_pretrained(model_dir)
-    with av.open(video) as c:
-        frames = [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
+    model, proc = em.load_reference(model_dir)
+    frames = em.decode_rgb(video)
     h, w = frames[0].shape[:2]
     size = proc.size["longest_edge"]
     scale = size / max(h, w)
     rh, rw = int(round(h * scale)), int(round(w * scale))
     out_frames = []
-    for i in range(0, len(frames), 8):
-        chunk = frames[i:i + 8]
-        inputs = proc(images=chunk, return_tensors="pt")
-        with torch.no_grad():
-            out = model(pixel_values=inputs["pixel_values"])
+    for chunk, out in em.forward(model, proc, frames):
         # HF post_process_instance_segmentation, kept per query (to know each one's embedding).
         ml = F.interpolate(out.masks_queries_logits, size=(size, size), mode="bilinear")[:, :, :rh, :rw]
         ml = F.interpolate(ml, size=(h, w), mode="bilinear", align_corners=False)
@@ -95,14 +88,12 @@ def write_gt(gt_path, work, seq, frames, h, w):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--model", default="models/default")
+    em.add_reference_args(ap, threshold=0.1)
     ap.add_argument("--video", default="examples/sample.mp4")
     ap.add_argument("--gt", default="examples/sample.mots.txt")
-    ap.add_argument("--threshold", type=float, default=0.1)
     ap.add_argument("--work", default="/tmp/model_trk_eval")
     ap.add_argument("--bin", default=os.path.join(ROOT, ".build/release/maskstream-track-eval"))
     ap.add_argument("--boxmot-python", default="")
-    ap.add_argument("--threads", type=int, default=1)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     h, w, frames = detections(a.model, a.video, a.threshold)

@@ -15,8 +15,6 @@ YouTube-VIS ground truth (maskstream's evaluator, the YouTube-VIS API's IoU over
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import json
 import os
 import subprocess
@@ -24,6 +22,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import coco_ap  # noqa: E402
 import eval_model as em  # noqa: E402
 
 PIPELINE = """sources:
@@ -53,8 +52,6 @@ def main():
     ap.add_argument("--threshold", type=float, default=0.5)
     ap.add_argument("--report", default="", help="write metrics JSON here")
     a = ap.parse_args()
-    from pycocotools.coco import COCO
-    from pycocotools.cocoeval import COCOeval
 
     videos = em.ensure_videos(a.cache)
     with open(a.gt) as f:
@@ -95,25 +92,16 @@ def main():
         ours = maskstream_ap(a.binary, a.gt, files["results.json"])
         video = maskstream_ap(a.binary, files["ytvis_gt.json"], files["ytvis_pred.json"])
 
-    with contextlib.redirect_stdout(io.StringIO()):
-        coco_gt = COCO()
-        coco_gt.dataset = gt
-        coco_gt.createIndex()
-        ev = COCOeval(coco_gt, coco_gt.loadRes(results), "segm") if results else None
-        if ev:
-            ev.evaluate()
-            ev.accumulate()
-            ev.summarize()
+    coco_gt = coco_ap.load_gt(gt)
+    with coco_ap.quiet():
+        ev = coco_ap.segm_eval(coco_gt, coco_gt.loadRes(results)) if results else None
     metrics = {"model": a.model, "threshold": a.threshold, "detections": len(results),
                "pycocotools_AP": round(float(ev.stats[0]), 4) if ev else 0.0,
                "pycocotools_AP50": round(float(ev.stats[1]), 4) if ev else 0.0,
                "maskstream_AP": round(float(ours["ap"]), 4), "maskstream_AP50": round(float(ours["ap50"]), 4),
                "tracked_video_AP": round(float(video["ap"]), 4),
                "tracked_video_AP50": round(float(video["ap50"]), 4)}
-    print(json.dumps(metrics))
-    if a.report:
-        with open(a.report, "w") as f:
-            json.dump(metrics, f, indent=1)
+    coco_ap.write_metrics(metrics, a.report)
 
 
 if __name__ == "__main__":

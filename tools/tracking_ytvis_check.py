@@ -18,8 +18,8 @@ import numpy as np
 import trackeval
 from pycocotools import mask as mask_utils
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tracking_eval import add_synth_args, evaluator, synthesize  # noqa: E402
 
 
 def uncompressed(rle):
@@ -32,15 +32,10 @@ def uncompressed(rle):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--work", default="/tmp/trk_ytvis")
-    ap.add_argument("--sequences", type=int, default=4)
-    ap.add_argument("--frames", type=int, default=150)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--bin", default=os.path.join(ROOT, ".build/release/maskstream-track-eval"))
+    add_synth_args(ap, work="/tmp/trk_ytvis")
     args = ap.parse_args()
     w = args.work
-    subprocess.run([sys.executable, os.path.join(HERE, "tracking_synth.py"), w, "--sequences", str(args.sequences),
-                    "--frames", str(args.frames), "--seed", str(args.seed)], check=True)
+    synthesize(args)
     videos, annotations = [], []
     for s in range(args.sequences):
         name = f"synth{s:02d}"
@@ -65,13 +60,10 @@ def main():
     os.makedirs(out_dir, exist_ok=True)
     subprocess.run([args.bin, "run", os.path.join(w, "detections.json"), os.path.join(w, "mots"), "--class-id", "1",
                     "--youtube-vis", os.path.join(out_dir, "results.json")], check=True)
-    ev_cfg = trackeval.Evaluator.get_default_eval_config()
-    ev_cfg.update(PRINT_RESULTS=False, PRINT_CONFIG=False, TIME_PROGRESS=False, OUTPUT_SUMMARY=False,
-                  OUTPUT_DETAILED=False, PLOT_CURVES=False, USE_PARALLEL=False)
     ds_cfg = trackeval.datasets.YouTubeVIS.get_default_dataset_config()
     ds_cfg.update(GT_FOLDER=os.path.join(w, "gt_ytvis") + "/", TRACKERS_FOLDER=os.path.join(w, "trackers") + "/",
                   SPLIT_TO_EVAL="train", PRINT_CONFIG=False)
-    res, _ = trackeval.Evaluator(ev_cfg).evaluate(
+    res, _ = evaluator().evaluate(
         [trackeval.datasets.YouTubeVIS(ds_cfg)],
         [trackeval.metrics.HOTA(), trackeval.metrics.CLEAR(), trackeval.metrics.Identity()])
     r = res["YouTubeVIS"]["maskstream"]["COMBINED_SEQ"]["object"]

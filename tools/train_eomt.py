@@ -45,15 +45,29 @@ MEAN = np.array([0.485, 0.456, 0.406], np.float32)
 STD = np.array([0.229, 0.224, 0.225], np.float32)
 
 
+# The integer EomtConfig fields set from the command line: option, EomtConfig field, default
+# (and help where the option's name does not say it all).
+ARCHITECTURE = [
+    ("--image-size", "image_size", 256, None),
+    ("--patch", "patch_size", 16, None),
+    ("--hidden", "hidden_size", 128, None),
+    ("--layers", "num_hidden_layers", 6, None),
+    ("--heads", "num_attention_heads", 4, None),
+    ("--blocks", "num_blocks", 2, None),
+    ("--queries", "num_queries", 24, None),
+    ("--registers", "num_register_tokens", 0, None),
+    ("--upscale-blocks", "num_upscale_blocks", 2,
+     "upscale blocks after the encoder: mask logits at (image/patch) * 2^N"),
+    ("--train-points", "train_num_points", 3136, None),
+]
+
+
 def build_config(a):
     from transformers import EomtConfig
     id2label = {i: n for i, n in enumerate(sv.CLASSES)}
+    fields = {field: getattr(a, option[2:].replace("-", "_")) for option, field, _, _ in ARCHITECTURE}
     return EomtConfig(
-        hidden_size=a.hidden, num_hidden_layers=a.layers, num_attention_heads=a.heads,
-        mlp_ratio=4, image_size=a.image_size, patch_size=a.patch, num_register_tokens=a.registers,
-        num_queries=a.queries, num_blocks=a.blocks, num_upscale_blocks=a.upscale_blocks,
-        train_num_points=a.train_points, id2label=id2label,
-        label2id={n: i for i, n in id2label.items()},
+        **fields, mlp_ratio=4, id2label=id2label, label2id={n: i for i, n in id2label.items()},
     )
 
 
@@ -211,17 +225,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", required=True)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--image-size", type=int, default=256)
-    ap.add_argument("--patch", type=int, default=16)
-    ap.add_argument("--hidden", type=int, default=128)
-    ap.add_argument("--layers", type=int, default=6)
-    ap.add_argument("--heads", type=int, default=4)
-    ap.add_argument("--blocks", type=int, default=2)
-    ap.add_argument("--queries", type=int, default=24)
-    ap.add_argument("--registers", type=int, default=0)
-    ap.add_argument("--upscale-blocks", type=int, default=2,
-                    help="upscale blocks after the encoder: mask logits at (image/patch) * 2^N")
-    ap.add_argument("--train-points", type=int, default=3136)
+    for option, _, default, text in ARCHITECTURE:
+        ap.add_argument(option, type=int, default=default, help=text)
     ap.add_argument("--videos", type=int, default=300)
     ap.add_argument("--frames-per-video", type=int, default=12)
     ap.add_argument("--stride", type=int, default=3)

@@ -1,11 +1,12 @@
 import ArgumentParser
 import Foundation
-import MaskstreamMasks
+import MaskstreamEvaluation
 
 extension Maskstream {
     struct Eval: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Score predicted masks against ground truth (COCO segm AP/AR, per-class IoU, recall, FP/image, Dice).",
+            abstract: "Score predicted masks against ground truth "
+                + "(COCO segm AP/AR, per-class IoU, recall, FP/image, Dice).",
             discussion: """
             Reads COCO instances files and YouTube-VIS files (ground truth with 'videos', results as a list).
             Examples:

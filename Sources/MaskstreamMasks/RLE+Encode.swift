@@ -19,12 +19,15 @@ extension RLE {
         } else if n <= mask.count {
             self.init(uncheckedHeight: h, width: w, counts: RLE.encodeRowMajor(mask, height: h, width: w))
         } else {
-            self.init(uncheckedHeight: h, width: w, counts: RLE.encodeShort(mask, height: h, width: w))
+            self.init(uncheckedHeight: h, width: w, counts: RLE.encodeColumnWalk(mask, height: h, width: w))
         }
     }
 
-    /// A plain column walk for buffers shorter than the mask (missing pixels are background).
-    private static func encodeShort(_ mask: [UInt8], height h: Int, width w: Int) -> [UInt32] {
+    /// A plain column walk, for buffers shorter than the mask (missing pixels are
+    /// background) and as the reference ``encodeRowMajor(_:height:width:)`` is tested against.
+    ///
+    /// - Complexity: O(height * width).
+    static func encodeColumnWalk(_ mask: [UInt8], height h: Int, width w: Int) -> [UInt32] {
         var counts: [UInt32] = []
         var current = false
         var run: UInt32 = 0

@@ -67,34 +67,19 @@ extension RLE {
         }
     }
 
-    /// Walks two run lists together and returns intersection and union areas.
-    static func runOverlap(_ a: [UInt32], _ b: [UInt32]) -> (intersection: Int, union: Int) {
-        let ka = a.count
-        let kb = b.count
-        if ka == 0 || kb == 0 { return (0, 0) }
-        var ca = Int(a[0])
-        var cb = Int(b[0])
-        var va = false
-        var vb = false
-        var ia = 1
-        var ib = 1
-        var inter = 0
+    /// The intersection and union areas of two masks, computed on the runs
+    /// without decoding (YouTube-VIS sums them over a track's frames); (0, 0) when
+    /// their sizes differ.
+    ///
+    /// - Complexity: O(counts.count + other.counts.count).
+    public func overlap(_ other: RLE) -> (intersection: Int, union: Int) {
+        guard height == other.height, width == other.width else { return (0, 0) }
+        var intersection = 0
         var union = 0
-        var ct = 1
-        while ct > 0 {
-            let c = Swift.min(ca, cb)
-            if va || vb {
-                union += c
-                if va && vb { inter += c }
-            }
-            ct = 0
-            ca -= c
-            if ca == 0 && ia < ka { ca = Int(a[ia]); ia += 1; va.toggle() }
-            ct += ca
-            cb -= c
-            if cb == 0 && ib < kb { cb = Int(b[ib]); ib += 1; vb.toggle() }
-            ct += cb
+        RLE.forEachStretch(counts, other.counts) { length, inA, inB, _ in
+            if inA || inB { union += length }
+            if inA && inB { intersection += length }
         }
-        return (inter, union)
+        return (intersection, union)
     }
 }

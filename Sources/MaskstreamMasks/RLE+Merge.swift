@@ -20,37 +20,24 @@ extension RLE {
         return RLE(uncheckedHeight: h, width: w, counts: acc)
     }
 
+    /// The runs of the union (or intersection) of two run lists of the same size;
+    /// empty when either is.
+    ///
+    /// - Complexity: O(a.count + b.count).
     static func mergeRuns(_ a: [UInt32], _ b: [UInt32], intersect: Bool) -> [UInt32] {
-        let ka = a.count
-        let kb = b.count
-        if ka == 0 || kb == 0 { return [] }
         var out: [UInt32] = []
-        out.reserveCapacity(ka + kb)
-        var ca = Int(a[0])
-        var cb = Int(b[0])
-        var v = false
-        var va = false
-        var vb = false
-        var ia = 1
-        var ib = 1
-        var cc = 0
-        var ct = 1
-        while ct > 0 {
-            let c = Swift.min(ca, cb)
-            cc += c
-            ct = 0
-            ca -= c
-            if ca == 0 && ia < ka { ca = Int(a[ia]); ia += 1; va.toggle() }
-            ct += ca
-            cb -= c
-            if cb == 0 && ib < kb { cb = Int(b[ib]); ib += 1; vb.toggle() }
-            ct += cb
-            let vp = v
-            v = intersect ? (va && vb) : (va || vb)
-            if v != vp || ct == 0 {
-                out.append(UInt32(truncatingIfNeeded: cc))
-                cc = 0
+        out.reserveCapacity(a.count + b.count)
+        var value = false  // the merged mask over the run being counted
+        var run = 0
+        forEachStretch(a, b) { length, inA, inB, isLast in
+            let v = intersect ? (inA && inB) : (inA || inB)
+            if v != value {
+                out.append(UInt32(truncatingIfNeeded: run))
+                run = 0
+                value = v
             }
+            run += length
+            if isLast { out.append(UInt32(truncatingIfNeeded: run)) }
         }
         return out
     }

@@ -50,56 +50,38 @@ public struct TrackLifecycle: Sendable, Hashable {
     /// The track was matched in this frame.
     @discardableResult
     public mutating func hit() -> Transition {
-        switch state {
-        case .removed:
-            return .none
-        case .tentative:
-            hitStreak += 1
-            framesSinceSeen = 0
-            if hitStreak >= confirmHits {
-                state = .confirmed
-                return .confirmed
-            }
-            return .none
-        case .confirmed:
-            hitStreak += 1
-            framesSinceSeen = 0
-            return .none
-        case .lost:
-            hitStreak = 1
-            framesSinceSeen = 0
+        guard state != .removed else { return .none }
+        let wasLost = state == .lost
+        hitStreak = wasLost ? 1 : hitStreak + 1
+        framesSinceSeen = 0
+        if wasLost {
             state = .confirmed
             return .recovered
         }
+        if state == .tentative && hitStreak >= confirmHits {
+            state = .confirmed
+            return .confirmed
+        }
+        return .none
     }
 
     /// The track was not matched in this frame.
+    ///
+    /// A confirmed track was seen in the previous frame (`framesSinceSeen` is 0),
+    /// so one miss makes it lost, or removed when `maxLostFrames` is 0.
     @discardableResult
     public mutating func miss() -> Transition {
-        switch state {
-        case .removed:
-            return .none
-        case .tentative:
+        guard state != .removed else { return .none }
+        hitStreak = 0
+        framesSinceSeen += 1
+        if state == .tentative || framesSinceSeen > maxLostFrames {
             state = .removed
-            hitStreak = 0
-            framesSinceSeen += 1
             return .removed
-        case .confirmed:
-            hitStreak = 0
-            framesSinceSeen = 1
-            if maxLostFrames == 0 {
-                state = .removed
-                return .removed
-            }
+        }
+        if state == .confirmed {
             state = .lost
             return .lost
-        case .lost:
-            framesSinceSeen += 1
-            if framesSinceSeen > maxLostFrames {
-                state = .removed
-                return .removed
-            }
-            return .none
         }
+        return .none
     }
 }

@@ -120,10 +120,11 @@ public struct Tracker: Sendable {
 
     /// The track's box moved on by its velocity over the frames since it was seen.
     private func predictedBox(_ track: Track) -> BoundingBox {
-        guard config.predictMotion else { return track.box }
+        let box = track.mask.box
+        guard config.predictMotion else { return box }
         let gap = Double(min(track.life.framesSinceSeen + 1, 10))
-        return BoundingBox(x: track.box.x + track.velocityX * gap, y: track.box.y + track.velocityY * gap,
-                           width: track.box.width, height: track.box.height)
+        return BoundingBox(x: box.x + track.velocityX * gap, y: box.y + track.velocityY * gap,
+                           width: box.width, height: box.height)
     }
 
     /// Builds the cost matrix of `trackIndices × detIndices` and solves it.
@@ -139,11 +140,11 @@ public struct Tracker: Sendable {
             for (c, d) in detIndices.enumerated() {
                 let det = dets[d]
                 var iou = 0.0
-                if track.box.intersects(det.box) {
-                    iou = track.maskIoU(det)
+                if track.mask.box.intersects(det.mask.box) {
+                    iou = track.mask.iou(det.mask)
                 }
                 if config.predictMotion {
-                    iou = max(iou, predicted[t].iou(det.box))
+                    iou = max(iou, predicted[t].iou(det.mask.box))
                 }
                 let spatialOK = iou >= minIoU && iou > 0
                 if !spatialOK && !reid { continue }
@@ -173,20 +174,37 @@ public struct Tracker: Sendable {
     }
 }
 
-/// A detection with its derived quantities computed once per frame.
-struct PreparedDetection: Sendable {
+/// A mask with its box and area computed once: a detection's, or the last one a track matched.
+struct PreparedMask: Sendable {
     var rle: RLE
     var box: BoundingBox
     var area: Int
+
+    init(rle: RLE, box: BoundingBox) {
+        self.rle = rle
+        self.box = box
+        area = rle.area
+    }
+
+    /// Mask IoU (0 for different mask sizes).
+    func iou(_ other: PreparedMask) -> Double {
+        guard rle.height == other.rle.height, rle.width == other.rle.width else { return 0 }
+        let inter = rle.intersectionArea(other.rle)
+        let union = area + other.area - inter
+        return union > 0 ? Double(inter) / Double(union) : 0
+    }
+}
+
+/// A detection with its derived quantities computed once per frame.
+struct PreparedDetection: Sendable {
+    var mask: PreparedMask
     var classId: Int
     var score: Float
     /// Unit-length embedding, or empty when missing or degenerate.
     var embedding: [Float]
 
     init(_ d: Detection) {
-        rle = d.rle
-        box = d.box.isFinite ? d.box : d.rle.boundingBox
-        area = d.rle.area
+        mask = PreparedMask(rle: d.rle, box: d.box.isFinite ? d.box : d.rle.boundingBox)
         classId = d.classId
         score = d.score.isFinite ? d.score : 0
         embedding = PreparedDetection.normalized(d.embedding)
@@ -205,9 +223,8 @@ struct PreparedDetection: Sendable {
 struct Track: Sendable {
     let id: Int
     var life: TrackLifecycle
-    var rle: RLE
-    var area: Int
-    var box: BoundingBox
+    /// The mask of the last matched detection.
+    var mask: PreparedMask
     var velocityX = 0.0
     var velocityY = 0.0
     var embedding: [Float]
@@ -217,19 +234,9 @@ struct Track: Sendable {
     init(id: Int, detection d: PreparedDetection, config: TrackerConfig) {
         self.id = id
         life = TrackLifecycle(confirmHits: config.confirmHits, maxLostFrames: config.maxLostFrames)
-        rle = d.rle
-        area = d.area
-        box = d.box
+        mask = d.mask
         embedding = d.embedding
         classVotes = [(d.classId, Double(max(d.score, 1e-3)))]
-    }
-
-    /// Mask IoU with the track's last mask (0 for different mask sizes).
-    func maskIoU(_ d: PreparedDetection) -> Double {
-        guard rle.height == d.rle.height, rle.width == d.rle.width else { return 0 }
-        let inter = rle.intersectionArea(d.rle)
-        let union = area + d.area - inter
-        return union > 0 ? Double(inter) / Double(union) : 0
     }
 
     /// The share of the track's class votes that agree with `classId`.
@@ -246,8 +253,9 @@ struct Track: Sendable {
     /// Takes over a matched detection: mask, box, velocity, embedding, class vote.
     mutating func absorb(_ d: PreparedDetection, highScore: Bool, config: TrackerConfig) {
         let gap = Double(max(1, life.framesSinceSeen + 1))
-        let dx = (d.box.x + d.box.width / 2 - box.x - box.width / 2) / gap
-        let dy = (d.box.y + d.box.height / 2 - box.y - box.height / 2) / gap
+        let (new, old) = (d.mask.box, mask.box)
+        let dx = (new.x + new.width / 2 - old.x - old.width / 2) / gap
+        let dy = (new.y + new.height / 2 - old.y - old.height / 2) / gap
         if life.hitStreak > 0 || life.state == .tentative {
             velocityX = 0.5 * velocityX + 0.5 * dx
             velocityY = 0.5 * velocityY + 0.5 * dy
@@ -256,9 +264,7 @@ struct Track: Sendable {
             velocityY = dy
         }
         life.hit()
-        rle = d.rle
-        area = d.area
-        box = d.box
+        mask = d.mask
         if highScore, !d.embedding.isEmpty {
             if embedding.count == d.embedding.count {
                 let m = Float(config.embeddingMomentum)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import MaskstreamTestSupport
 @testable import MaskstreamMasks
 
 /// Byte-identity with pycocotools on the masks of `tools/make_mask_fixtures.py`.

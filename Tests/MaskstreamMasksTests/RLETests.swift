@@ -58,25 +58,6 @@ import MaskstreamTestSupport
 
 /// The word-at-a-time encoder against a plain column-major walk.
 @Suite struct RLEEncoderReferenceTests {
-    static func reference(_ mask: [UInt8], _ h: Int, _ w: Int) -> [UInt32] {
-        var counts: [UInt32] = []
-        var current = false
-        var run: UInt32 = 0
-        for x in 0..<w {
-            for y in 0..<h {
-                let v = mask[y * w + x] != 0
-                if v != current {
-                    counts.append(run)
-                    run = 0
-                    current = v
-                }
-                run += 1
-            }
-        }
-        counts.append(run)
-        return counts
-    }
-
     @Test(arguments: [(1, 1), (1, 17), (17, 1), (3, 8), (8, 3), (9, 16), (13, 29), (40, 33)])
     func matchesColumnWalk(h: Int, w: Int) {
         var rng = SeededRandom(seed: UInt64(h * 1000 + w))
@@ -86,7 +67,7 @@ import MaskstreamTestSupport
             var mask = (0..<(h * w)).map { _ in rng.next() % 5 < density ? UInt8(1 + rng.next() % 255) : 0 }
             if trial % 7 == 0 { mask = mask.map { _ in 200 } }
             let rle = RLE(mask: mask, height: h, width: w)
-            #expect(rle.counts == Self.reference(mask, h, w))
+            #expect(rle.counts == RLE.encodeColumnWalk(mask, height: h, width: w))
             #expect(rle.decode() == mask.map { $0 != 0 ? 1 : 0 })
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import MaskstreamEvaluation
 import MaskstreamTestSupport
 @testable import MaskstreamPipeline
 
@@ -40,7 +41,9 @@ import MaskstreamTestSupport
         }
         let results = records.flatMap { r in
             r.instances.map {
-                Result(image_id: 100_000 + r.frame, category_id: $0.categoryId, score: $0.score, segmentation: $0.segmentation)
+                Result(
+                    image_id: 100_000 + r.frame, category_id: $0.categoryId, score: $0.score,
+                    segmentation: $0.segmentation)
             }
         }
         let report = try MaskEvaluation.evaluate(

@@ -5,6 +5,7 @@
 // Prints one JSON line: {"encode_s", "decode_s", "iou_s" (100x100 IoU matrix), "masks", "checksum"}
 // Run through benchmarks/rle_benchmark.sh, which also times pycocotools.
 import Foundation
+import MaskstreamEvaluation
 import MaskstreamMasks
 
 let args = CommandLine.arguments
@@ -72,4 +73,6 @@ for _ in 0..<repeats {
     bestIoU = min(bestIoU, now() - t0)
     iouSum = m.reduce(0) { $0 + $1.reduce(0, +) }
 }
-print(#"{"encode_s": \#(bestEncode), "decode_s": \#(bestDecode), "iou_s": \#(bestIoU), "iou_sum": \#(iouSum), "masks": \#(n), "checksum": \#(checksum)}"#)
+print(
+    #"{"encode_s": \#(bestEncode), "decode_s": \#(bestDecode), "iou_s": \#(bestIoU), "iou_sum": \#(iouSum), "#
+        + #""masks": \#(n), "checksum": \#(checksum)}"#)

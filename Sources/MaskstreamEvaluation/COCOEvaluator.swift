@@ -47,15 +47,10 @@ struct COCOEvaluator {
         let M = Self.maxDetections.count
         let maxDet = Self.maxDetections[M - 1]
 
-        var gts: [Pair: [EvalInstance]] = [:]
-        var dts: [Pair: [EvalInstance]] = [:]
         let sampleSet = Set(dataset.sampleIDs)
-        for g in dataset.groundTruth where catSet.contains(g.categoryID) && sampleSet.contains(g.sampleID) {
-            gts[Pair(sample: g.sampleID, category: g.categoryID), default: []].append(g)
-        }
-        for d in dataset.predictions where catSet.contains(d.categoryID) && sampleSet.contains(d.sampleID) {
-            dts[Pair(sample: d.sampleID, category: d.categoryID), default: []].append(d)
-        }
+        let evaluated = { (i: EvalInstance) in catSet.contains(i.key.category) && sampleSet.contains(i.key.sample) }
+        let gts = Dictionary(grouping: dataset.groundTruth.filter(evaluated), by: \.key)
+        let dts = Dictionary(grouping: dataset.predictions.filter(evaluated), by: \.key)
         let isVideo = dataset.format == .youtubeVIS
 
         var precision = [[[[[Double]]]]](
@@ -73,7 +68,7 @@ struct COCOEvaluator {
             // Per image: sorted detections, ground truth and their IoUs (shared by area ranges).
             var perArea = [[ImageResult]](repeating: [], count: A)
             for sample in dataset.sampleIDs {
-                let key = Pair(sample: sample, category: cat)
+                let key = SampleCategory(sample: sample, category: cat)
                 let g = gts[key] ?? []
                 var d = dts[key] ?? []
                 if g.isEmpty && d.isEmpty { continue }
@@ -81,7 +76,8 @@ struct COCOEvaluator {
                 if d.count > maxDet { d = Array(d[0..<maxDet]) }
                 let ious = Self.ious(detections: d, groundTruth: g, video: isVideo)
                 for a in 0..<A {
-                    perArea[a].append(Self.evaluateImage(detections: d, groundTruth: g, ious: ious, range: Self.areaRanges[a]))
+                    perArea[a].append(
+                        Self.evaluateImage(detections: d, groundTruth: g, ious: ious, range: Self.areaRanges[a]))
                 }
             }
             for a in 0..<A {
@@ -98,11 +94,6 @@ struct COCOEvaluator {
         self.precision = precision
         self.recall = recall
         _ = (T, R)
-    }
-
-    struct Pair: Hashable {
-        var sample: Int
-        var category: Int
     }
 
     /// Stable sort by descending score (numpy mergesort on `-score`).
@@ -133,11 +124,9 @@ struct COCOEvaluator {
         for (dm, gm) in zip(d, g) {
             switch (dm, gm) {
             case let (a?, b?):
-                if a.height == b.height && a.width == b.width {
-                    let o = RLE.runOverlap(a.counts, b.counts)
-                    inter += o.intersection
-                    union += o.union
-                }
+                let o = a.overlap(b)  // (0, 0) for different sizes
+                inter += o.intersection
+                union += o.union
             case let (nil, b?):
                 union += b.area
             case let (a?, nil):

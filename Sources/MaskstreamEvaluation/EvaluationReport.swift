@@ -101,25 +101,17 @@ public struct EvaluationReport: Codable, Sendable, Equatable {
         lines.append(
             "\(format == .coco ? "COCO" : "YouTube-VIS") mask evaluation: \(sampleCount) \(unit)s, "
                 + "\(groundTruthCount) ground-truth instances, \(predictionCount) predictions")
-        let rows: [(String, String, String, Int, Double)] = [
-            ("Average Precision", "(AP)", "0.50:0.95", 100, summary.ap),
-            ("Average Precision", "(AP)", "0.50", 100, summary.ap50),
-            ("Average Precision", "(AP)", "0.75", 100, summary.ap75),
-            ("Average Precision", "(AP)", "0.50:0.95", 100, summary.apSmall),
-            ("Average Precision", "(AP)", "0.50:0.95", 100, summary.apMedium),
-            ("Average Precision", "(AP)", "0.50:0.95", 100, summary.apLarge),
-            ("Average Recall", "(AR)", "0.50:0.95", 1, summary.ar1),
-            ("Average Recall", "(AR)", "0.50:0.95", 10, summary.ar10),
-            ("Average Recall", "(AR)", "0.50:0.95", 100, summary.ar100),
-            ("Average Recall", "(AR)", "0.50:0.95", 100, summary.arSmall),
-            ("Average Recall", "(AR)", "0.50:0.95", 100, summary.arMedium),
-            ("Average Recall", "(AR)", "0.50:0.95", 100, summary.arLarge),
-        ]
-        let areas = ["all", "all", "all", "small", "medium", "large", "all", "all", "all", "small", "medium", "large"]
-        for (i, r) in rows.enumerated() {
+        // pycocotools `summarize` lines in `stats` order: AP at three IoU ranges, then AR at
+        // three detection limits, each followed by the three area ranges.
+        let byArea = ["small", "medium", "large"].map { (iou: "0.50:0.95", area: $0, maxDets: 100) }
+        let ap = ["0.50:0.95", "0.50", "0.75"].map { (iou: $0, area: "all", maxDets: 100) } + byArea
+        let ar = [1, 10, 100].map { (iou: "0.50:0.95", area: "all", maxDets: $0) } + byArea
+        let measures = ap.map { (name: "Average Precision", short: "(AP)", line: $0) }
+            + ar.map { (name: "Average Recall", short: "(AR)", line: $0) }
+        for (m, value) in zip(measures, summary.stats) {
             lines.append(
-                " \(pad(r.0, 18)) \(r.1) @[ IoU=\(pad(r.2, 9)) | area=\(padLeft(areas[i], 6)) | maxDets=\(padLeft(String(r.3), 3)) ] = \(fmt(r.4))"
-            )
+                " \(pad(m.name, 18)) \(m.short) @[ IoU=\(pad(m.line.iou, 9)) | area=\(padLeft(m.line.area, 6)) "
+                    + "| maxDets=\(padLeft(String(m.line.maxDets), 3)) ] = \(fmt(value))")
         }
         lines.append("")
         lines.append(

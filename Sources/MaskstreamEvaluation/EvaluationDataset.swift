@@ -5,15 +5,20 @@ import Foundation
 struct EvalInstance: Sendable {
     /// Annotation id (ground truth, from the file) or 1-based index (predictions).
     var id: Int
-    /// Image or video id.
-    var sampleID: Int
-    var categoryID: Int
+    /// The image or video and the category, which COCO evaluation matches within.
+    var key: SampleCategory
     var score: Double
     /// The area used for COCO's small/medium/large ranges.
     var area: Double
     var isCrowd: Bool
     /// One mask for images; one per frame (nil where absent) for videos.
     var masks: [RLE?]
+}
+
+/// An image or video id with a category id: the unit of COCO matching.
+struct SampleCategory: Hashable, Sendable {
+    var sample: Int
+    var category: Int
 }
 
 /// Ground truth and predictions in one shape for both COCO and YouTube-VIS.
@@ -122,7 +127,8 @@ extension EvaluationDataset {
             throw MaskstreamError(
                 .invalidInput,
                 "predictions are not a COCO/YouTube-VIS results list (\(describe(error))): expected "
-                    + "[{\"image_id\"|\"video_id\", \"category_id\", \"score\", \"segmentation\"|\"segmentations\"}, ...]",
+                    + "[{\"image_id\"|\"video_id\", \"category_id\", \"score\", "
+                    + "\"segmentation\"|\"segmentations\"}, ...]",
                 cause: error)
         }
         let isVideo: Bool
@@ -179,7 +185,7 @@ extension EvaluationDataset {
             }
             gtInstances.append(
                 EvalInstance(
-                    id: a.id, sampleID: sid, categoryID: a.category_id, score: 0, area: area,
+                    id: a.id, key: SampleCategory(sample: sid, category: a.category_id), score: 0, area: area,
                     isCrowd: a.iscrowd?.value ?? false, masks: masks))
         }
 
@@ -224,8 +230,8 @@ extension EvaluationDataset {
             }
             dtInstances.append(
                 EvalInstance(
-                    id: index + 1, sampleID: sid, categoryID: p.category_id, score: p.score, area: area,
-                    isCrowd: false, masks: masks))
+                    id: index + 1, key: SampleCategory(sample: sid, category: p.category_id), score: p.score,
+                    area: area, isCrowd: false, masks: masks))
         }
         return EvaluationDataset(
             format: isVideo ? .youtubeVIS : .coco, sampleIDs: sampleIDs, categories: categories,

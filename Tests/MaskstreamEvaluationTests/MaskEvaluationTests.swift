@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import MaskstreamTestSupport
-@testable import MaskstreamMasks
+@testable import MaskstreamEvaluation
 
 @Suite struct MaskEvaluationTests {
     /// AP/AR equal pycocotools COCOeval (and its YouTube-VIS variant) on the

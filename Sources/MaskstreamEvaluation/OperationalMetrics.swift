@@ -29,14 +29,8 @@ struct OperationalMetrics {
 
     /// - Complexity: O(Σ over image×category of D·G IoUs).
     init(dataset: EvaluationDataset, scoreThreshold: Double, matchIoUThreshold: Double) {
-        var gts: [COCOEvaluator.Pair: [EvalInstance]] = [:]
-        var dts: [COCOEvaluator.Pair: [EvalInstance]] = [:]
-        for g in dataset.groundTruth {
-            gts[COCOEvaluator.Pair(sample: g.sampleID, category: g.categoryID), default: []].append(g)
-        }
-        for d in dataset.predictions where d.score >= scoreThreshold {
-            dts[COCOEvaluator.Pair(sample: d.sampleID, category: d.categoryID), default: []].append(d)
-        }
+        let gts = Dictionary(grouping: dataset.groundTruth, by: \.key)
+        let dts = Dictionary(grouping: dataset.predictions.filter { $0.score >= scoreThreshold }, by: \.key)
         let video = dataset.format == .youtubeVIS
         for key in Set(gts.keys).union(dts.keys) {
             let g = gts[key] ?? []

@@ -1,0 +1,2 @@
+@_exported import MaskstreamCore
+@_exported import MaskstreamMasks
