@@ -27,39 +27,31 @@ import MaskstreamTestSupport
 
     struct BadCase: Sendable, CustomStringConvertible {
         var text: String, expected: String, line: Int?
+        init(_ text: String, _ expected: String, _ line: Int?) { (self.text, self.expected, self.line) = (text, expected, line) }
         var description: String { expected }
     }
 
+    /// The start of most cases: a valid source and model.
+    static let head = "sources:\n  - url: ROOT/examples/sample.mp4\nmodel:\n  path: ROOT/models/default\n"
+
+    /// Bad pipelines: YAML, the message it must give, the line it must name.
     static let bad: [BadCase] = [
-        BadCase(text: "sources:\n  - url: ROOT/examples/sample.mp4\nmodel:\n  path: ROOT/models/default\n  treshold: 0.5\nsinks: []\n",
-                expected: "unknown key 'model.treshold'", line: 5),
-        BadCase(text: "sources:\n  - url: ROOT/examples/sample.mp4\nmodel:\n  path: ROOT/models/default\n  threshold: high\nsinks: []\n",
-                expected: "'model.threshold': expected a number", line: 5),
-        BadCase(text: "sources:\n  - url: /no/such/clip.mp4\nmodel:\n  path: ROOT/models/default\nsinks: []\n",
-                expected: "input '/no/such/clip.mp4' does not exist", line: 2),
-        BadCase(text: "sources:\n  - url: ROOT/examples/sample.mp4\nmodel:\n  path: /no/model\nsinks: []\n",
-                expected: "model folder '/no/model' does not exist", line: 4),
-        BadCase(text: "sources:\n  - url: ROOT/examples/sample.mp4\nmodel:\n  path: ROOT/models/default\nsinks:\n  - type: jsonx\n    path: a\n",
-                expected: "unknown sink type 'jsonx'", line: 6),
-        BadCase(text: "sources:\n  - url: ROOT/examples/sample.mp4\nmodel:\n  path: ROOT/models/default\nsinks:\n  - type: ts\n",
-                expected: "sink 'ts' needs 'path'", line: 6),
-        BadCase(text: "model:\n  path: ROOT/models/default\nsinks: []\n", expected: "missing required key 'sources'", line: nil),
-        BadCase(text: "sources: [\n", expected: "not valid YAML", line: nil),
-        BadCase(text: "", expected: "the pipeline is empty", line: nil),
-        BadCase(text: "sources:\n  - url: ROOT/examples/sample.mp4\nmodel:\n  path: ROOT/models/default\ntracker:\n  no_such_param: 3\nsinks: []\n",
-                expected: "unknown key 'tracker.no_such_param'", line: 6),
-        BadCase(text: "sources:\n  - url: ROOT/examples/sample.mp4\nmodel:\n  path: ROOT/models/default\n  top_k: 0\nsinks: []\n",
-                expected: "'model.top_k': must be in 1...10000", line: 5),
-        BadCase(text: "sources:\n  - url: ROOT/examples/sample.mp4\nmodel:\n  path: ROOT/models/default\nmetrics_port: 9464\nsinks: []\n",
-                expected: "unknown key 'metrics_port'", line: 5),
-        BadCase(text: "sources:\n  - url: ROOT/examples/sample.mp4\nmodel:\n  path: ROOT/models/default\n  frames_in_flight: 9\nsinks: []\n",
-                expected: "'model.frames_in_flight': must be in 1...8", line: 5),
-        BadCase(text: "sources:\n  - url: ROOT/examples/sample.mp4\nmodel:\n  path: ROOT/models/default\ntracker:\n  low_score_threshold: 0.2\n  high_score_threshold: 0.1\nsinks: []\n",
-                expected: "tracker.highScoreThreshold is 0.1", line: 7),
-        BadCase(text: "sources:\n  - url: ROOT/examples/sample.mp4\nmodel:\n  path: ROOT/models/default\ntracker:\n  confirm_hits: 1.5\nsinks: []\n",
-                expected: "'tracker.confirm_hits': expected an integer", line: 6),
-        BadCase(text: "sources:\n  - url: ROOT/examples/sample.mp4\nmodel:\n  path: ROOT/models/default\nserver:\n  port: 70000\nsinks: []\n",
-                expected: "'server.port': must be in 0...65535", line: 6),
+        BadCase(head + "  treshold: 0.5\nsinks: []\n", "unknown key 'model.treshold'", 5),
+        BadCase(head + "  threshold: high\nsinks: []\n", "'model.threshold': expected a number", 5),
+        BadCase("sources:\n  - url: /no/such/clip.mp4\nmodel:\n  path: ROOT/models/default\nsinks: []\n", "input '/no/such/clip.mp4' does not exist", 2),
+        BadCase("sources:\n  - url: ROOT/examples/sample.mp4\nmodel:\n  path: /no/model\nsinks: []\n", "model folder '/no/model' does not exist", 4),
+        BadCase(head + "sinks:\n  - type: jsonx\n    path: a\n", "unknown sink type 'jsonx'", 6),
+        BadCase(head + "sinks:\n  - type: ts\n", "sink 'ts' needs 'path'", 6),
+        BadCase("model:\n  path: ROOT/models/default\nsinks: []\n", "missing required key 'sources'", nil),
+        BadCase("sources: [\n", "not valid YAML", nil),
+        BadCase("", "the pipeline is empty", nil),
+        BadCase(head + "tracker:\n  no_such_param: 3\nsinks: []\n", "unknown key 'tracker.no_such_param'", 6),
+        BadCase(head + "  top_k: 0\nsinks: []\n", "'model.top_k': must be in 1...10000", 5),
+        BadCase(head + "metrics_port: 9464\nsinks: []\n", "unknown key 'metrics_port'", 5),
+        BadCase(head + "  frames_in_flight: 9\nsinks: []\n", "'model.frames_in_flight': must be in 1...8", 5),
+        BadCase(head + "tracker:\n  low_score_threshold: 0.2\n  high_score_threshold: 0.1\nsinks: []\n", "tracker.highScoreThreshold is 0.1", 7),
+        BadCase(head + "tracker:\n  confirm_hits: 1.5\nsinks: []\n", "'tracker.confirm_hits': expected an integer", 6),
+        BadCase(head + "server:\n  port: 70000\nsinks: []\n", "'server.port': must be in 0...65535", 6),
     ]
 
     @Test(arguments: bad)

@@ -50,17 +50,10 @@ extension Stage {
 
 /// A frame's identity and size as it travels the stages (its pixels stay behind after Segment).
 struct FrameInfo: Sendable {
-    var source: Int
-    var index: Int
+    var source: Int, index: Int, width: Int, height: Int
     var timestamp: Timestamp
-    var width: Int
-    var height: Int
 
-    init(_ frame: VideoFrame) {
-        source = frame.sourceId
-        index = frame.index
-        timestamp = frame.timestamp
-        width = frame.width
-        height = frame.height
+    init(_ f: VideoFrame) {
+        (source, index, timestamp, width, height) = (f.sourceId, f.index, f.timestamp, f.width, f.height)
     }
 }
