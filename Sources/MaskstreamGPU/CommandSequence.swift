@@ -36,6 +36,11 @@ public final class CommandSequence {
     private var readSinceBarrier = Set<ObjectIdentifier>()
     private var retained: [ObjectIdentifier: GPUBuffer] = [:]
     private static let setsPerPool = 256
+    /// Timestamps around every dispatch when the device profiles kernels (`kernelTimes()`).
+    private var timestamps: (pool: VkQueryPool, capacity: Int)?
+    private var timedKernels: [String] = []
+    /// Texel-buffer views made for texel bindings, freed on `reset()` and `deinit`.
+    private var views: [VkBufferView] = []
 
     init(device: VulkanDevice) throws {
         self.device = device
@@ -58,6 +63,16 @@ public final class CommandSequence {
         self.pool = pool
         self.commandBuffer = cb
         self.fence = fence
+        if device.profilesKernels {
+            var info = VkQueryPoolCreateInfo()
+            info.sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO
+            info.queryType = VK_QUERY_TYPE_TIMESTAMP
+            info.queryCount = UInt32(Self.timestampCapacity)
+            var queryPool: VkQueryPool?
+            if vkCreateQueryPool(vk, &info, nil, &queryPool) == VK_SUCCESS, let queryPool {
+                timestamps = (queryPool, Self.timestampCapacity)
+            }
+        }
         do {
             try begin()
         } catch {
@@ -74,6 +89,8 @@ public final class CommandSequence {
             _ = vkWaitForFences(vk, 1, &f, VkBool32(VK_TRUE), UInt64.max)
         }
         for p in descriptorPools { vkDestroyDescriptorPool(vk, p, nil) }
+        for v in views { vkDestroyBufferView(vk, v, nil) }
+        if let timestamps { vkDestroyQueryPool(vk, timestamps.pool, nil) }
         vkDestroyFence(vk, fence, nil)
         vkDestroyCommandPool(vk, pool, nil)
     }
@@ -126,10 +143,13 @@ public final class CommandSequence {
         for p in descriptorPools { try vkCheck(vkResetDescriptorPool(device.device, p, 0), "vkResetDescriptorPool") }
         setsLeftInPool = 0
         retained.removeAll()
+        for v in views { vkDestroyBufferView(device.device, v, nil) }
+        views.removeAll()
         writtenSinceBarrier.removeAll()
         readSinceBarrier.removeAll()
         dispatchCount = 0
         barrierCount = 0
+        timedKernels.removeAll()
         try begin()
     }
 
@@ -152,6 +172,30 @@ public final class CommandSequence {
             | VK_PIPELINE_STAGE_TRANSFER_BIT.rawValue
         vkCmdPipelineBarrier(
             commandBuffer, source, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue, 0, 1, &barrier, 0, nil, 0, nil)
+        if let timestamps {
+            vkCmdResetQueryPool(commandBuffer, timestamps.pool, 0, UInt32(timestamps.capacity))
+            vkCmdWriteTimestamp(commandBuffer, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, timestamps.pool, 0)
+        }
+    }
+
+    private static let timestampCapacity = 4096
+
+    /// Device time of each dispatch of the last submitted run, in recording order, when the
+    /// device profiles kernels (`VulkanDevice.profilesKernels` set before the sequence was
+    /// made); empty otherwise. Call after `wait()`.
+    public func kernelTimes() throws -> [(kernel: String, seconds: Double)] {
+        guard let timestamps, !timedKernels.isEmpty, state != .pending else { return [] }
+        let stamps = timedKernels.count + 1
+        var values = [UInt64](repeating: 0, count: stamps)
+        try values.withUnsafeMutableBytes { raw in
+            try vkCheck(vkGetQueryPoolResults(
+                device.device, timestamps.pool, 0, UInt32(stamps), raw.count, raw.baseAddress, 8,
+                VK_QUERY_RESULT_64_BIT.rawValue | VK_QUERY_RESULT_WAIT_BIT.rawValue), "vkGetQueryPoolResults")
+        }
+        let period = Double(device.limits.timestampPeriod) * 1e-9
+        return timedKernels.indices.map { i in
+            (timedKernels[i], Double(values[i + 1] &- values[i]) * period)
+        }
     }
 
     /// How a kernel uses one binding (what the automatic barriers are placed by).
@@ -163,8 +207,24 @@ public final class CommandSequence {
     ///   - params: kernel parameters, pushed after the per-binding element offsets.
     ///   - groups: workgroup counts (each ≤ the device limit, 65535 is always allowed).
     public func dispatch(
-        _ kernel: Kernel, _ bindings: [(BufferSlice, Access)], params: [UInt32], groups: (Int, Int, Int)
+        _ kernel: Kernel, _ bindings: [(BufferSlice, Access)], params: [UInt32], groups: (Int, Int, Int),
+        addresses: Bool = false
     ) throws {
+        var params = params
+        if addresses {
+            // Kernels reading through `buffer_reference`: after the offsets and parameters, one
+            // 8-byte-aligned device address per binding, in binding order.
+            guard device.info.supportsBufferDeviceAddress else {
+                throw MaskstreamError(.unsupported,
+                    "kernel \(kernel.name) reads buffers by device address, which '\(device.info.name)' lacks: "
+                        + "its op falls back to another variant on such devices")
+            }
+            if (bindings.count + params.count) % 2 == 1 { params.append(0) }
+            for (slice, _) in bindings {
+                let address = slice.deviceAddress
+                params += [UInt32(truncatingIfNeeded: address), UInt32(truncatingIfNeeded: address >> 32)]
+            }
+        }
         guard state == .recording else {
             throw MaskstreamError(
                 .invalidInput, "this command sequence was already submitted: call reset() before recording new ops")
@@ -192,8 +252,18 @@ public final class CommandSequence {
         let align = max(Int(limits.minStorageBufferOffsetAlignment), 4)
         let maxRange = Int(limits.maxStorageBufferRange)
         var infos: [VkDescriptorBufferInfo] = []
+        var texelViews: [VkBufferView?] = []
         var offsets: [UInt32] = []
-        for (slice, _) in bindings {
+        for (index, (slice, _)) in bindings.enumerated() {
+            if kernel.texelBindings.contains(index) {
+                let (view, texelOffset) = try texelView(kernel, slice)
+                texelViews.append(view)
+                infos.append(VkDescriptorBufferInfo())
+                offsets.append(texelOffset)
+                retained[ObjectIdentifier(slice.buffer)] = slice.buffer
+                continue
+            }
+            texelViews.append(nil)
             let byteOffset = slice.offset * 4
             let aligned = byteOffset / align * align
             let remainder = (byteOffset - aligned) / 4
@@ -211,17 +281,24 @@ public final class CommandSequence {
             retained[ObjectIdentifier(slice.buffer)] = slice.buffer
         }
         infos.withUnsafeBufferPointer { ip in
-            var writes = (0 ..< infos.count).map { i in
-                var w = VkWriteDescriptorSet()
-                w.sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET
-                w.dstSet = set
-                w.dstBinding = UInt32(i)
-                w.descriptorCount = 1
-                w.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER
-                w.pBufferInfo = ip.baseAddress.map { $0 + i }
-                return w
+            texelViews.withUnsafeBufferPointer { vp in
+                var writes = (0 ..< infos.count).map { i in
+                    var w = VkWriteDescriptorSet()
+                    w.sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET
+                    w.dstSet = set
+                    w.dstBinding = UInt32(i)
+                    w.descriptorCount = 1
+                    if texelViews[i] != nil {
+                        w.descriptorType = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER
+                        w.pTexelBufferView = vp.baseAddress.map { $0 + i }
+                    } else {
+                        w.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER
+                        w.pBufferInfo = ip.baseAddress.map { $0 + i }
+                    }
+                    return w
+                }
+                vkUpdateDescriptorSets(device.device, UInt32(writes.count), &writes, 0, nil)
             }
-            vkUpdateDescriptorSets(device.device, UInt32(writes.count), &writes, 0, nil)
         }
 
         let reads = Set(bindings.filter { $0.1 != .write }.map { ObjectIdentifier($0.0.buffer) })
@@ -252,20 +329,61 @@ public final class CommandSequence {
             &push)
         vkCmdDispatch(commandBuffer, UInt32(groups.0), UInt32(groups.1), UInt32(groups.2))
         dispatchCount += 1
+        if let timestamps, timedKernels.count + 1 < timestamps.capacity {
+            timedKernels.append(kernel.name)
+            vkCmdWriteTimestamp(
+                commandBuffer, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, timestamps.pool, UInt32(timedKernels.count))
+        }
+    }
+
+    /// An RGBA32F texel view of `slice` starting at or before its first float, and the slice's
+    /// first texel in it. The slice must start on a whole texel (4 floats).
+    private func texelView(_ kernel: Kernel, _ slice: BufferSlice) throws -> (VkBufferView, UInt32) {
+        guard slice.offset % 4 == 0 else {
+            throw MaskstreamError(.internal,
+                "kernel \(kernel.name) reads a slice at float \(slice.offset) as RGBA32F texels: it must start on a "
+                    + "multiple of 4 floats")
+        }
+        let limits = device.limits
+        let align = max(Int(limits.minTexelBufferOffsetAlignment), 16)
+        let byteOffset = slice.offset * 4
+        let aligned = byteOffset / align * align
+        let allocated = (slice.buffer.byteSize + 15) / 16 * 16
+        let range = min((byteOffset - aligned + slice.count * 4 + 15) / 16 * 16, allocated - aligned)
+        guard range / 16 <= Int(limits.maxTexelBufferElements) else {
+            throw MaskstreamError(.unsupported,
+                "kernel \(kernel.name) reads \(range / 16) texels, more than the \(limits.maxTexelBufferElements) of "
+                    + "'\(device.info.name)': split the tensor")
+        }
+        var info = VkBufferViewCreateInfo()
+        info.sType = VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO
+        info.buffer = slice.buffer.buffer
+        info.format = VK_FORMAT_R32G32B32A32_SFLOAT
+        info.offset = VkDeviceSize(aligned)
+        info.range = VkDeviceSize(range)
+        var view: VkBufferView?
+        try vkCheck(vkCreateBufferView(device.device, &info, nil, &view), "vkCreateBufferView")
+        guard let view else { throw MaskstreamError(.vulkan, "vkCreateBufferView returned nothing") }
+        views.append(view)
+        return (view, UInt32((byteOffset - aligned) / 16))
     }
 
     private func allocateSet(_ layout: VkDescriptorSetLayout) throws -> VkDescriptorSet {
         if setsLeftInPool == 0 {
             if descriptorPools.count * Self.setsPerPool <= dispatchCount || descriptorPools.isEmpty {
-                var size = VkDescriptorPoolSize(
-                    type: VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, descriptorCount: UInt32(Self.setsPerPool * 8))
+                var sizes = [
+                    VkDescriptorPoolSize(
+                        type: VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, descriptorCount: UInt32(Self.setsPerPool * 8)),
+                    VkDescriptorPoolSize(
+                        type: VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, descriptorCount: UInt32(Self.setsPerPool * 4)),
+                ]
                 var info = VkDescriptorPoolCreateInfo()
                 info.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO
                 info.maxSets = UInt32(Self.setsPerPool)
-                info.poolSizeCount = 1
+                info.poolSizeCount = UInt32(sizes.count)
                 var pool: VkDescriptorPool?
-                try withUnsafePointer(to: &size) { sp in
-                    info.pPoolSizes = sp
+                try sizes.withUnsafeMutableBufferPointer { sp in
+                    info.pPoolSizes = UnsafePointer(sp.baseAddress)
                     try vkCheck(vkCreateDescriptorPool(device.device, &info, nil, &pool), "vkCreateDescriptorPool")
                 }
                 guard let pool else { throw MaskstreamError(.vulkan, "vkCreateDescriptorPool returned nothing") }

@@ -27,7 +27,8 @@ final class ComputePipeline: @unchecked Sendable {
         var bindings = (0 ..< kernel.bindings).map { i in
             var b = VkDescriptorSetLayoutBinding()
             b.binding = UInt32(i)
-            b.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER
+            b.descriptorType = kernel.texelBindings.contains(i)
+                ? VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER : VK_DESCRIPTOR_TYPE_STORAGE_BUFFER
             b.descriptorCount = 1
             b.stageFlags = VK_SHADER_STAGE_COMPUTE_BIT.rawValue
             return b
@@ -67,17 +68,31 @@ final class ComputePipeline: @unchecked Sendable {
         guard let layout else { throw MaskstreamError(.vulkan, "vkCreatePipelineLayout returned nothing") }
 
         var pipeline: VkPipeline?
+        var entries = kernel.constants.indices.map { i in
+            VkSpecializationMapEntry(constantID: UInt32(i), offset: UInt32(i * 4), size: 4)
+        }
+        var values = kernel.constants
         let result: VkResult = withCStrings(["main"]) { names in
-            var stage = VkPipelineShaderStageCreateInfo()
-            stage.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO
-            stage.stage = VK_SHADER_STAGE_COMPUTE_BIT
-            stage.module = module
-            stage.pName = names[0]
-            var info = VkComputePipelineCreateInfo()
-            info.sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO
-            info.stage = stage
-            info.layout = layout
-            return vkCreateComputePipelines(vk, device.pipelineCache, 1, &info, nil, &pipeline)
+            entries.withUnsafeMutableBufferPointer { entryPointer in
+                values.withUnsafeMutableBytes { valueBytes in
+                    var specialization = VkSpecializationInfo(
+                        mapEntryCount: UInt32(entryPointer.count), pMapEntries: UnsafePointer(entryPointer.baseAddress),
+                        dataSize: valueBytes.count, pData: UnsafeRawPointer(valueBytes.baseAddress))
+                    return withUnsafePointer(to: &specialization) { specializationPointer in
+                        var stage = VkPipelineShaderStageCreateInfo()
+                        stage.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO
+                        stage.stage = VK_SHADER_STAGE_COMPUTE_BIT
+                        stage.module = module
+                        stage.pName = names[0]
+                        stage.pSpecializationInfo = kernel.constants.isEmpty ? nil : specializationPointer
+                        var info = VkComputePipelineCreateInfo()
+                        info.sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO
+                        info.stage = stage
+                        info.layout = layout
+                        return vkCreateComputePipelines(vk, device.pipelineCache, 1, &info, nil, &pipeline)
+                    }
+                }
+            }
         }
         guard result == VK_SUCCESS, let pipeline else {
             vkDestroyPipelineLayout(vk, layout, nil)

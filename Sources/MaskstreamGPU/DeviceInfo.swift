@@ -52,6 +52,9 @@ public struct DeviceInfo: Sendable, Equatable, CustomStringConvertible {
     public var maxStorageBufferRange: UInt64
     /// Shared (workgroup) memory per workgroup, in bytes.
     public var maxSharedMemoryBytes: Int
+    /// Whether shaders can read buffers through device addresses (`bufferDeviceAddress`, Vulkan
+    /// 1.2): the `lanes` linear kernel needs it.
+    public var supportsBufferDeviceAddress: Bool = false
 
     public var description: String {
         let mib = memoryBytes / (1 << 20)

@@ -16,6 +16,8 @@ public final class GPUBuffer: @unchecked Sendable {
     let byteSize: Int
     let buffer: VkBuffer
     let memory: VkDeviceMemory
+    /// The buffer's device address (0 where the device has no `bufferDeviceAddress`).
+    let address: UInt64
     private let mapped: UnsafeMutableRawPointer?
     /// Kept alive while the buffer exists: its memory belongs to this device.
     private let owner: VulkanDevice
@@ -39,8 +41,12 @@ public final class GPUBuffer: @unchecked Sendable {
 
         var info = VkBufferCreateInfo()
         info.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO
-        info.size = VkDeviceSize(bytes)
-        info.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT.rawValue | VK_BUFFER_USAGE_TRANSFER_SRC_BIT.rawValue | VK_BUFFER_USAGE_TRANSFER_DST_BIT.rawValue
+        // Whole 16-byte texels, so a texel-buffer view can cover the last floats.
+        info.size = VkDeviceSize((bytes + 15) / 16 * 16)
+        let addressable = device.info.supportsBufferDeviceAddress
+        info.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT.rawValue | VK_BUFFER_USAGE_TRANSFER_SRC_BIT.rawValue
+            | VK_BUFFER_USAGE_TRANSFER_DST_BIT.rawValue | VK_BUFFER_USAGE_UNIFORM_TEXEL_BUFFER_BIT.rawValue
+            | (addressable ? VK_BUFFER_USAGE_SHADER_DEVICE_ADDRESS_BIT.rawValue : 0)
         info.sharingMode = VK_SHARING_MODE_EXCLUSIVE
         var buffer: VkBuffer?
         try vkCheck(vkCreateBuffer(vk, &info, nil, &buffer), "vkCreateBuffer(\(bytes) bytes)")
@@ -63,7 +69,13 @@ public final class GPUBuffer: @unchecked Sendable {
         alloc.allocationSize = requirements.size
         alloc.memoryTypeIndex = typeIndex
         var memory: VkDeviceMemory?
-        let allocResult = vkAllocateMemory(vk, &alloc, nil, &memory)
+        var allocFlags = VkMemoryAllocateFlagsInfo()
+        allocFlags.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_FLAGS_INFO
+        allocFlags.flags = VK_MEMORY_ALLOCATE_DEVICE_ADDRESS_BIT.rawValue
+        let allocResult = withUnsafePointer(to: &allocFlags) { fp in
+            if addressable { alloc.pNext = UnsafeRawPointer(fp) }
+            return vkAllocateMemory(vk, &alloc, nil, &memory)
+        }
         guard allocResult == VK_SUCCESS, let memory else {
             vkDestroyBuffer(vk, buffer, nil)
             try vkCheck(allocResult == VK_SUCCESS ? VK_ERROR_OUT_OF_DEVICE_MEMORY : allocResult, "vkAllocateMemory(\(bytes) bytes)")
@@ -87,6 +99,14 @@ public final class GPUBuffer: @unchecked Sendable {
         }
         self.buffer = buffer
         self.memory = memory
+        if addressable {
+            var addressInfo = VkBufferDeviceAddressInfo()
+            addressInfo.sType = VK_STRUCTURE_TYPE_BUFFER_DEVICE_ADDRESS_INFO
+            addressInfo.buffer = buffer
+            self.address = vkGetBufferDeviceAddress(vk, &addressInfo)
+        } else {
+            self.address = 0
+        }
         self.mapped = pointer
     }
 
@@ -189,6 +209,10 @@ public struct BufferSlice: Sendable {
     public let offset: Int
     /// Number of floats in the slice.
     public let count: Int
+
+    /// The device address of the slice's first float (for kernels that read through
+    /// `buffer_reference`); 0 where the device has no `bufferDeviceAddress`.
+    var deviceAddress: UInt64 { buffer.address == 0 ? 0 : buffer.address + UInt64(offset) * 4 }
 
     /// A sub-slice `count` floats long starting `offset` floats into this slice.
     public func slice(offset: Int, count: Int) throws -> BufferSlice {

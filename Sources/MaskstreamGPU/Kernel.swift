@@ -23,12 +23,29 @@ public struct Kernel: Hashable, Sendable {
     public var bindings: Int
     /// The bundle holding `<name>.spv`.
     var bundleURL: URL
+    /// Values of the shader's specialization constants, `constant_id` 0, 1, … in order
+    /// (tile sizes and trip counts the compiler can unroll); empty keeps the shader's defaults.
+    public var constants: [UInt32]
+    /// Bindings read as uniform texel buffers of RGBA32F texels (`samplerBuffer`, 4 floats per
+    /// `texelFetch`) instead of storage buffers; their push-constant offsets count texels.
+    /// lavapipe fetches texels for all 8 lanes without branches, where it loads storage buffers
+    /// one lane at a time.
+    public var texelBindings: [Int]
 
     /// A kernel whose SPIR-V `<name>.spv` is a resource of `bundle`.
-    public init(name: String, bindings: Int, bundle: Bundle) {
+    public init(name: String, bindings: Int, bundle: Bundle, constants: [UInt32] = [], texelBindings: [Int] = []) {
         self.name = name
         self.bindings = bindings
         self.bundleURL = bundle.bundleURL
+        self.constants = constants
+        self.texelBindings = texelBindings
+    }
+
+    /// The same shader with these specialization constants (one pipeline per distinct set).
+    public func specialized(_ constants: [UInt32]) -> Kernel {
+        var copy = self
+        copy.constants = constants
+        return copy
     }
 
     /// The compiled SPIR-V of the kernel.
@@ -46,7 +63,11 @@ public struct Kernel: Hashable, Sendable {
     static let fill = Kernel(name: "fill", bindings: 1, bundle: .module)
     static let linearRegisterBlocked = Kernel(name: "linear_rb", bindings: 6, bundle: .module)
     static let linearSharedTiled = Kernel(name: "linear_tiled", bindings: 6, bundle: .module)
+    static let linearLanes = Kernel(name: "linear_lanes", bindings: 6, bundle: .module)
+    static let linearTexels = Kernel(name: "linear_texels", bindings: 6, bundle: .module, texelBindings: [0, 1])
     static let layerNorm = Kernel(name: "layernorm", bindings: 4, bundle: .module)
+    static let layerNormLanes = Kernel(name: "layernorm_lanes", bindings: 4, bundle: .module)
+    static let softmaxLanes = Kernel(name: "softmax_lanes", bindings: 1, bundle: .module)
     static let attention = Kernel(name: "attention", bindings: 4, bundle: .module)
     static let attentionSplit = Kernel(name: "attention_split", bindings: 4, bundle: .module)
     static let softmaxRows = Kernel(name: "softmax_rows", bindings: 1, bundle: .module)

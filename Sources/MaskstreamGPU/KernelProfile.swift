@@ -8,18 +8,35 @@ public enum AttentionVariant: String, Sendable, CaseIterable {
     case fused
 }
 
+/// How row reductions (LayerNorm, softmax) share a row among invocations.
+public enum RowReduction: String, Sendable, CaseIterable {
+    /// 64 invocations per row, reduced through shared memory with barriers: for GPUs.
+    case workgroup
+    /// 8 invocations (one lavapipe subgroup: the SIMD lanes of one thread) per row, reduced with
+    /// subgroup operations and read by device address; no barriers. For CPU devices.
+    case lanes
+}
+
 /// The kernel variants and limits of one device, chosen from its properties in one table
 /// (`init(device:)`); ops and models read their choices from `VulkanDevice.kernelProfile`.
 ///
-/// | device kind | linear | attention | loop iterations per invocation |
-/// | --- | --- | --- | --- |
-/// | CPU (lavapipe, llvmpipe) | `registerBlocked` | `matmul` | 65 000 |
-/// | GPUs and others | `sharedMemoryTiled` | `fused` | unlimited |
+/// | device kind | linear | row reductions | attention | loop iterations per invocation |
+/// | --- | --- | --- | --- | --- |
+/// | CPU (lavapipe, llvmpipe) with device addresses | `texels` (8×16 tile; `lanes` for `[k, n]` weights) | `lanes` | `matmul` | 65 000 |
+/// | CPU without device addresses | `texels` (`registerBlocked` for `[k, n]` weights) | `workgroup` | `matmul` | 65 000 |
+/// | GPUs and others | `sharedMemoryTiled` | `workgroup` | `fused` | unlimited |
 public struct KernelProfile: Sendable, Equatable {
     /// The matmul kernel `linear` runs when none is asked for.
     public var linear: LinearVariant
+    /// The register tile of the `lanes` and `texels` linear kernels.
+    public var laneTile = LaneTile(rows: 8, columnsPerLane: 2)
+    /// How LayerNorm and softmax reduce a row.
+    public var rowReduction = RowReduction.workgroup
     /// How a model should compute attention.
     public var attention: AttentionVariant
+    /// Whether models should store linear weights `[in, out]` (`weightTransposed`), the layout
+    /// whose rows the `lanes` kernel reads as vectors, instead of PyTorch's `[out, in]`.
+    public var linearWeightsInputMajor: Bool { linear == .lanes }
     /// Loop iterations one shader invocation may run. lavapipe's LLVM backend silently ends
     /// an invocation's loops after 65535 iterations in total, so ops whose per-invocation
     /// loops grow with a dimension check against it.
@@ -28,7 +45,10 @@ public struct KernelProfile: Sendable, Equatable {
     /// The profile of a device with these properties.
     public init(device: DeviceInfo) {
         switch device.kind {
-        case .cpu: self.init(linear: .registerBlocked, attention: .matmul, loopIterationBudget: 65_000)
+        case .cpu:
+            let addresses = device.supportsBufferDeviceAddress
+            self.init(linear: .texels, attention: .matmul, loopIterationBudget: 65_000)
+            rowReduction = addresses ? .lanes : .workgroup
         case .discreteGPU, .integratedGPU, .virtualGPU, .other:
             self.init(linear: .sharedMemoryTiled, attention: .fused, loopIterationBudget: .max)
         }
@@ -40,9 +60,4 @@ public struct KernelProfile: Sendable, Equatable {
         self.attention = attention
         self.loopIterationBudget = loopIterationBudget
     }
-}
-
-extension VulkanDevice {
-    /// The kernel variants this device runs.
-    public var kernelProfile: KernelProfile { KernelProfile(device: info) }
 }

@@ -8,9 +8,14 @@ extension CommandSequence {
     /// - Complexity: O(rows·dim).
     public func layerNorm(x: BufferSlice, gamma: BufferSlice, beta: BufferSlice, y: BufferSlice,
                           rows: Int, dim: Int, eps: Float) throws {
-        try recordNorm(.layerNorm, "layerNorm", x: x, gamma: gamma, beta: beta, y: y,
+        let lanes = device.kernelProfile.rowReduction == .lanes
+        if lanes, (dim + 7) / 8 * 3 * ((rows + 65534) / 65535) > loopIterationBudget {
+            throw MaskstreamError(.unsupported,
+                "layerNorm: rows of \(dim) values exceed the per-invocation loop limit of '\(device.info.name)'")
+        }
+        try recordNorm(lanes ? .layerNormLanes : .layerNorm, "layerNorm", x: x, gamma: gamma, beta: beta, y: y,
             shape: [("rows", rows), ("dim", dim)], channels: dim, params: [UInt32(rows), UInt32(dim), eps.bitPattern],
-                       groups: (min(rows, 65535), 1, 1))
+                       groups: (min(rows, 65535), 1, 1), addresses: lanes)
     }
 
     /// Records LayerNorm2d on CHW: at each pixel, normalize the `channels` values
@@ -29,7 +34,7 @@ extension CommandSequence {
     /// and `beta` one value per normalized channel.
     private func recordNorm(_ kernel: Kernel, _ op: String, x: BufferSlice, gamma: BufferSlice, beta: BufferSlice,
                             y: BufferSlice, shape: [(String, Int)], channels: Int, params: [UInt32],
-                            groups: (Int, Int, Int)) throws {
+                            groups: (Int, Int, Int), addresses: Bool = false) throws {
         try ShapeCheck.dims(op, shape)
         let total = shape.reduce(1) { $0 * $1.1 }
         try ShapeCheck.holds(op, "x", x, total)
@@ -37,6 +42,7 @@ extension CommandSequence {
         try ShapeCheck.holds(op, "gamma", gamma, channels)
         try ShapeCheck.holds(op, "beta", beta, channels)
         try dispatch(
-            kernel, [(x, .read), (gamma, .read), (beta, .read), (y, .readWrite)], params: params, groups: groups)
+            kernel, [(x, .read), (gamma, .read), (beta, .read), (y, .readWrite)], params: params, groups: groups,
+            addresses: addresses)
     }
 }

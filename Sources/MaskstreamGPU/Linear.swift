@@ -8,13 +8,32 @@ public enum LinearVariant: String, Sendable, CaseIterable {
     case registerBlocked
     /// 64×64 workgroup tiles staged through shared memory: the variant for real GPUs.
     case sharedMemoryTiled
+    /// One 8-invocation workgroup per `LaneTile`, its invocations the SIMD lanes of one CPU
+    /// thread: lanes read adjacent weight columns (weights stored `[k, n]`), share broadcast rows
+    /// of `x`, and keep the tile in registers. The variant for CPU devices (lavapipe, llvmpipe).
+    case lanes
+    /// The `lanes` layout with `x` and `weight` (`[n, k]`) read as RGBA32F texel buffers, 4 k per
+    /// fetch and no per-lane branches on lavapipe. Needs `k`, and the offsets of `x` and `weight`,
+    /// to be multiples of 4 and the weight in `[n, k]` layout; other calls run `lanes`.
+    case texels
+}
 
-    var kernel: Kernel {
-        switch self {
-        case .registerBlocked: .linearRegisterBlocked
-        case .sharedMemoryTiled: .linearSharedTiled
-        }
+/// The register tile of the `lanes` linear kernel: `rows` rows of `y` shared by the 8 lanes of a
+/// workgroup, `columnsPerLane` columns per lane (8 apart), so a workgroup computes
+/// `rows × 8·columnsPerLane` outputs. Both are specialization constants of the shader.
+public struct LaneTile: Sendable, Equatable, CustomStringConvertible {
+    public var rows: Int
+    public var columnsPerLane: Int
+
+    public init(rows: Int, columnsPerLane: Int) {
+        self.rows = rows
+        self.columnsPerLane = columnsPerLane
     }
+
+    /// Outputs per lane: the accumulators each invocation keeps in registers.
+    public var accumulators: Int { rows * columnsPerLane }
+
+    public var description: String { "\(rows)×\(8 * columnsPerLane)" }
 }
 
 extension CommandSequence {
@@ -32,7 +51,7 @@ extension CommandSequence {
         x: BufferSlice, weight: BufferSlice, bias: BufferSlice?, y: BufferSlice,
         m: Int, n: Int, k: Int,
         gelu: Bool = false, layerScale: BufferSlice? = nil, residual: BufferSlice? = nil,
-        weightTransposed: Bool = false, variant: LinearVariant? = nil
+        weightTransposed: Bool = false, variant: LinearVariant? = nil, laneTile: LaneTile? = nil
     ) throws {
         let op = "linear"
         try ShapeCheck.dims(op, [("m", m), ("k", k)])
@@ -47,8 +66,18 @@ extension CommandSequence {
         try ShapeCheck.disjoint(op, ("y", y), ("x", x))
         try ShapeCheck.disjoint(op, ("y", y), ("weight", weight))
 
-        let chosen = variant ?? device.kernelProfile.linear
-        let iterations = chosen == .registerBlocked ? k / 4 + 3 : (k + 15) / 16
+        let profile = device.kernelProfile
+        var chosen = variant ?? profile.linear
+        if chosen == .texels, weightTransposed || k % 4 != 0 || x.offset % 4 != 0 || weight.offset % 4 != 0 {
+            chosen = device.info.supportsBufferDeviceAddress ? .lanes : .registerBlocked
+        }
+        let tile = laneTile ?? profile.laneTile
+        let iterations: Int
+        switch chosen {
+        case .sharedMemoryTiled: iterations = (k + 15) / 16
+        case .texels: iterations = k / 32 + 8
+        case .registerBlocked, .lanes: iterations = k / 4 + 3
+        }
         guard iterations <= loopIterationBudget else {
             throw MaskstreamError(.unsupported,
                 "linear: k = \(k) needs \(iterations) loop iterations per invocation, more than "
@@ -63,14 +92,22 @@ extension CommandSequence {
         if residual != nil { flags |= 8 }
         if weightTransposed { flags |= 16 }
         let groups: (Int, Int, Int)
+        let kernel: Kernel
         switch chosen {
-        case .registerBlocked: groups = ((n + 31) / 32, (m + 31) / 32, 1)
-        case .sharedMemoryTiled: groups = ((n + 63) / 64, (m + 63) / 64, 1)
+        case .registerBlocked: (kernel, groups) = (.linearRegisterBlocked, ((n + 31) / 32, (m + 31) / 32, 1))
+        case .sharedMemoryTiled: (kernel, groups) = (.linearSharedTiled, ((n + 63) / 64, (m + 63) / 64, 1))
+        case .lanes, .texels:
+            let width = 8 * tile.columnsPerLane
+            let shader: Kernel = chosen == .lanes ? .linearLanes : .linearTexels
+            kernel = shader.specialized([UInt32(tile.rows), UInt32(tile.columnsPerLane)])
+            groups = ((n + width - 1) / width, (m + tile.rows - 1) / tile.rows, 1)
         }
-        try dispatch(chosen.kernel, [
+        let bindings: [(BufferSlice, Access)] = [
             (x, .read), (weight, .read), (bias ?? x, .read),
             (y, residual.map { $0.buffer === y.buffer } == true ? .readWrite : .write),
             (residual ?? x, .read), (layerScale ?? x, .read),
-        ], params: [UInt32(m), UInt32(n), UInt32(k), flags], groups: groups)
+        ]
+        try dispatch(kernel, bindings, params: [UInt32(m), UInt32(n), UInt32(k), flags], groups: groups,
+                     addresses: chosen == .lanes)
     }
 }

@@ -15,12 +15,14 @@ extension CommandSequence {
             throw MaskstreamError(
                 .unsupported, "\(op): \(rows) rows exceed the supported workgroup count: use a smaller input")
         }
-        guard (cols + 63) / 64 * 3 < 65535 else {
+        let lanes = device.kernelProfile.rowReduction == .lanes
+        guard (cols + (lanes ? 7 : 63)) / (lanes ? 8 : 64) * 3 < loopIterationBudget else {
             throw MaskstreamError(
                 .unsupported, "\(op): rows of \(cols) columns exceed the per-invocation loop limit: use a smaller input"
             )
         }
-        try dispatch(.softmaxRows, [(x, .readWrite)], params: [UInt32(rows), UInt32(cols), scale.bitPattern],
-                     groups: (min(rows, 65535), (rows + 65534) / 65535, 1))
+        try dispatch(lanes ? .softmaxLanes : .softmaxRows, [(x, .readWrite)],
+                     params: [UInt32(rows), UInt32(cols), scale.bitPattern],
+                     groups: (min(rows, 65535), (rows + 65534) / 65535, 1), addresses: lanes)
     }
 }

@@ -91,6 +91,7 @@ public final class VulkanDevice: @unchecked Sendable {
         let physical = devices[chosen]
         physicalDevice = physical
         info = infos[chosen]
+        profile = Locked(KernelProfile(device: infos[chosen]))
 
         var props = VkPhysicalDeviceProperties()
         vkGetPhysicalDeviceProperties(physicalDevice, &props)
@@ -122,7 +123,13 @@ public final class VulkanDevice: @unchecked Sendable {
                 deviceInfo.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO
                 deviceInfo.queueCreateInfoCount = 1
                 deviceInfo.pQueueCreateInfos = qi
-                try vkCheck(vkCreateDevice(physical, &deviceInfo, nil, &createdDevice), "vkCreateDevice")
+                var address = VkPhysicalDeviceBufferDeviceAddressFeatures()
+                address.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_BUFFER_DEVICE_ADDRESS_FEATURES
+                address.bufferDeviceAddress = 1
+                try withUnsafeMutablePointer(to: &address) { ap in
+                    if infos[chosen].supportsBufferDeviceAddress { deviceInfo.pNext = UnsafeRawPointer(ap) }
+                    try vkCheck(vkCreateDevice(physical, &deviceInfo, nil, &createdDevice), "vkCreateDevice")
+                }
             }
         }
         guard let createdDevice else {
@@ -173,6 +180,22 @@ public final class VulkanDevice: @unchecked Sendable {
         try buffer.upload(values)
         return buffer
     }
+
+    /// The kernel variants this device runs: `KernelProfile(device: info)` unless replaced
+    /// (tests and benchmarks compare variants on one device; set it before recording).
+    public var kernelProfile: KernelProfile {
+        get { profile.withLock { $0 } }
+        set { profile.withLock { $0 = newValue } }
+    }
+    private let profile: Locked<KernelProfile>
+
+    /// When true, sequences made from now on time every dispatch with timestamp queries
+    /// (`CommandSequence.kernelTimes()`): benchmarks only, it costs a query per dispatch.
+    public var profilesKernels: Bool {
+        get { profiling.withLock { $0 } }
+        set { profiling.withLock { $0 = newValue } }
+    }
+    private let profiling = Locked(false)
 
     /// Starts an empty command sequence (one command buffer, one fence).
     public func makeSequence() throws -> CommandSequence {
@@ -302,6 +325,14 @@ public final class VulkanDevice: @unchecked Sendable {
         }
     }
 
+    /// Whether the Vulkan loader offers API 1.2 (device addresses are core there); the instance
+    /// asks for 1.2 when it does, 1.1 otherwise.
+    static let instanceVersion12: Bool = {
+        var version: UInt32 = 0
+        guard vkEnumerateInstanceVersion(&version) == VK_SUCCESS else { return false }
+        return CVulkan_API_VERSION_MAJOR(version) > 1 || CVulkan_API_VERSION_MINOR(version) >= 2
+    }()
+
     private static func makeInstance(validation: Bool) throws -> (instance: VkInstance, validation: Bool) {
         let layers = validation ? ["VK_LAYER_KHRONOS_validation"] : []
         let extensions = validation ? ["VK_EXT_debug_utils"] : []
@@ -312,7 +343,7 @@ public final class VulkanDevice: @unchecked Sendable {
             app.applicationVersion = 1
             app.pEngineName = pointers[0]
             app.engineVersion = 1
-            app.apiVersion = CVulkan_MAKE_API_VERSION(0, 1, 1, 0)
+            app.apiVersion = instanceVersion12 ? CVulkan_MAKE_API_VERSION(0, 1, 2, 0) : CVulkan_MAKE_API_VERSION(0, 1, 1, 0)
             let layerPtrs = Array(pointers[1 ..< 1 + layers.count])
             let extPtrs = Array(pointers[(1 + layers.count)...])
             var instance: VkInstance?
@@ -399,16 +430,24 @@ public final class VulkanDevice: @unchecked Sendable {
         var float16 = VkPhysicalDeviceShaderFloat16Int8Features()
         float16.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES
         let is12 = CVulkan_API_VERSION_MINOR(props.apiVersion) >= 2 || CVulkan_API_VERSION_MAJOR(props.apiVersion) > 1
+        var address = VkPhysicalDeviceBufferDeviceAddressFeatures()
+        address.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_BUFFER_DEVICE_ADDRESS_FEATURES
         var features2 = VkPhysicalDeviceFeatures2()
         features2.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2
-        withUnsafeMutablePointer(to: &float16) { fp in
-            withUnsafeMutablePointer(to: &storage16) { sp in
-                if is12 { sp.pointee.pNext = UnsafeMutableRawPointer(fp) }
-                features2.pNext = UnsafeMutableRawPointer(sp)
-                vkGetPhysicalDeviceFeatures2(physical, &features2)
+        withUnsafeMutablePointer(to: &address) { ap in
+            withUnsafeMutablePointer(to: &float16) { fp in
+                withUnsafeMutablePointer(to: &storage16) { sp in
+                    if is12 {
+                        fp.pointee.pNext = UnsafeMutableRawPointer(ap)
+                        sp.pointee.pNext = UnsafeMutableRawPointer(fp)
+                    }
+                    features2.pNext = UnsafeMutableRawPointer(sp)
+                    vkGetPhysicalDeviceFeatures2(physical, &features2)
+                }
             }
         }
         let fp16 = is12 && float16.shaderFloat16 != 0 && storage16.storageBuffer16BitAccess != 0
+        let deviceAddress = is12 && Self.instanceVersion12 && address.bufferDeviceAddress != 0
 
         var mem = VkPhysicalDeviceMemoryProperties()
         vkGetPhysicalDeviceMemoryProperties(physical, &mem)
@@ -430,7 +469,8 @@ public final class VulkanDevice: @unchecked Sendable {
             supportsFP16: fp16,
             subgroupSize: Int(subgroup.subgroupSize),
             maxStorageBufferRange: UInt64(props.limits.maxStorageBufferRange),
-            maxSharedMemoryBytes: Int(props.limits.maxComputeSharedMemorySize)
+            maxSharedMemoryBytes: Int(props.limits.maxComputeSharedMemorySize),
+            supportsBufferDeviceAddress: deviceAddress
         )
     }
 

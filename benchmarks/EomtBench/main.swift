@@ -10,7 +10,10 @@ import MaskstreamModel
 /// loops). Used by benchmarks/model_forward.py. With `gpu` it also times the device frame
 /// path (`submit` → `collect`: preprocessing + forward + post-processing on the device) and
 /// the throughput with 1 and 2 frames in flight.
-let args = CommandLine.arguments
+// `--profile-kernels` anywhere: also print each kernel's total device time in the forward pass
+// (timestamp queries) to standard error, slowest first.
+let profileKernels = CommandLine.arguments.contains("--profile-kernels")
+let args = CommandLine.arguments.filter { $0 != "--profile-kernels" }
 guard args.count >= 5, let width = Int(args[3]), let height = Int(args[4]) else {
     let usage = "usage: eomt-bench <model-folder> <frame.rgb> <width> <height> [iterations] [backend]\n"
     FileHandle.standardError.write(Data(usage.utf8))
@@ -18,9 +21,26 @@ guard args.count >= 5, let width = Int(args[3]), let height = Int(args[4]) else 
 }
 let iterations = args.count > 5 ? Int(args[5]) ?? 3 : 3
 let backend = args.count > 6 ? args[6] : "gpu"
+/// Total device time per kernel, slowest first, as a Markdown table.
+func kernelTable(_ times: [(kernel: String, seconds: Double)]) -> String {
+    var totals: [String: (seconds: Double, calls: Int)] = [:]
+    for (kernel, seconds) in times {
+        totals[kernel, default: (0, 0)].seconds += seconds
+        totals[kernel, default: (0, 0)].calls += 1
+    }
+    let all = totals.values.map(\.seconds).reduce(0, +)
+    var lines = "| kernel | calls | ms | share |\n| --- | ---: | ---: | ---: |\n"
+    for (kernel, t) in totals.sorted(by: { $0.value.seconds > $1.value.seconds }) {
+        lines += "| \(kernel) | \(t.calls) | \(String(format: "%.2f", t.seconds * 1e3)) | "
+            + "\(String(format: "%.1f", 100 * t.seconds / max(all, 1e-12))) % |\n"
+    }
+    return lines + "| total | \(times.count) | \(String(format: "%.2f", all * 1e3)) | |\n"
+}
+
 do {
     let loadStart = Date()
     let device = backend == "gpu" ? try VulkanDevice() : nil
+    if profileKernels { device?.profilesKernels = true }
     let folder = URL(fileURLWithPath: args[1])
     let model = try EomtModel(folder: folder, device: device)
     let graph = try device.map { try EomtGraph(config: model.config, weights: model.weights, device: $0) }
@@ -67,6 +87,11 @@ do {
             for t in pending { _ = try m.collect(t) }
             inFlightFPS["\(inFlight)"] = Double(n) / Date().timeIntervalSince(t0)
         }
+    }
+    if profileKernels, let graph {
+        FileHandle.standardError.write(Data(("forward pass\n" + kernelTable(try graph.forwardKernelTimes())).utf8))
+        let frame = try model.kernelTimes(lane: 0)
+        FileHandle.standardError.write(Data(("\nframe path (preprocess, forward, postprocess)\n" + kernelTable(frame)).utf8))
     }
     let result: [String: Any] = [
         "backend": backend, "device": device.map { "\($0.info.name) (\($0.info.kind))" } ?? "cpu reference",

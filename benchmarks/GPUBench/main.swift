@@ -11,6 +11,7 @@ struct Options {
     var device = DeviceSelection.automatic
     var reps = 5
     var filter = ""
+    var tiles = [LaneTile(rows: 6, columnsPerLane: 2)]
 }
 
 func parseOptions() -> Options {
@@ -21,8 +22,14 @@ func parseOptions() -> Options {
         case "--device": options.device = DeviceSelection(parsing: args.next() ?? "")
         case "--reps": options.reps = max(1, Int(args.next() ?? "") ?? options.reps)
         case "--filter": options.filter = args.next() ?? ""
+        case "--tiles":
+            // "6x2,4x4": rows × columns-per-lane of the lanes kernel
+            options.tiles = (args.next() ?? "").split(separator: ",").compactMap { spec in
+                let parts = spec.split(separator: "x").compactMap { Int($0) }
+                return parts.count == 2 ? LaneTile(rows: parts[0], columnsPerLane: parts[1]) : nil
+            }
         default:
-            FileHandle.standardError.write(Data("usage: GPUBench [--device <index|name>] [--reps N] [--filter <kernel substring>]\n".utf8))
+            FileHandle.standardError.write(Data("usage: GPUBench [--device <index|name>] [--reps N] [--filter <kernel substring>] [--tiles RxC,…]\n".utf8))
             exit(2)
         }
     }
@@ -61,14 +68,20 @@ print("| --- | --- | --- | ---: | ---: |")
 for (m, n, k, label) in [(1024, 768, 768, "qkv/out proj"), (1024, 3072, 768, "MLP fc1")] where wanted("linear (\(label))") {
     let x = try device.makeBuffer(random(m * k)), w = try device.makeBuffer(random(n * k)), b = try device.makeBuffer(random(n))
     let y = try device.makeBuffer(count: m * n)
-    for variant in LinearVariant.allCases {
+    let runs = LinearVariant.allCases.flatMap { variant in
+        ([.lanes, .texels].contains(variant) ? options.tiles.map { Optional($0) } : [nil]).map { (variant, $0) }
+    }
+    for (variant, tile) in runs {
         for transposed in [false, true] {
             let t = try time(device, reps: options.reps) {
-                try $0.linear(x: x.all, weight: w.all, bias: b.all, y: y.all, m: m, n: n, k: k, weightTransposed: transposed, variant: variant)
+                try $0.linear(
+                    x: x.all, weight: w.all, bias: b.all, y: y.all, m: m, n: n, k: k,
+                    weightTransposed: transposed, variant: variant, laneTile: tile)
             }
             let gflops = 2 * Double(m) * Double(n) * Double(k) / t / 1e9
             let layout = transposed ? "W [K,N]" : "W [N,K]"
-            print("| linear (\(label)) | \(m)×\(n)×\(k) | \(variant), \(layout) | \(String(format: "%.1f", t * 1e3)) | \(String(format: "%.2f", gflops)) |")
+            let name = tile.map { "\(variant) \($0)" } ?? "\(variant)"
+            print("| linear (\(label)) | \(m)×\(n)×\(k) | \(name), \(layout) | \(String(format: "%.1f", t * 1e3)) | \(String(format: "%.2f", gflops)) |")
         }
     }
 }

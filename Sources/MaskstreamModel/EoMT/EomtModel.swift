@@ -41,6 +41,13 @@ public final class EomtModel: Segmenter {
     /// Whether frames run on the Vulkan device.
     public var usesGPU: Bool { graph != nil }
 
+    /// Device time of each kernel of the last frame collected from `lane` (preprocessing,
+    /// forward, post-processing), when the device profiled kernels before this model was made
+    /// (`VulkanDevice.profilesKernels`); empty otherwise. Benchmarks only.
+    public func kernelTimes(lane: Int = 0) throws -> [(kernel: String, seconds: Double)] {
+        try graph?.kernelTimes(lane: lane) ?? []
+    }
+
     /// Class names by class id (`id2label`).
     public var labels: [Int: String] { config.id2label }
 
@@ -175,6 +182,8 @@ final class GraphBox: @unchecked Sendable {
     }
 
     func collect(lane: Int) throws -> EomtDeviceOutput { try graph.collect(lane: lane) }
+
+    func kernelTimes(lane: Int) throws -> [(kernel: String, seconds: Double)] { try graph.kernelTimes(lane: lane) }
 }
 
 /// Free lane indices; `acquire` blocks while every lane is in flight.

@@ -26,6 +26,9 @@ public final class EomtGraph {
     let config: EomtConfig
     let device: VulkanDevice
     private let attention: AttentionVariant
+    /// Whether the linear weights are stored `[in, out]` (the device's linear kernel reads them
+    /// that way) instead of PyTorch's `[out, in]`.
+    private let weightsInputMajor: Bool
     private let w: WeightSlices
     /// The `forward(pixels:)` lane: host im2col, no pre/post-processing on the device.
     private var pixelLane: Lane?
@@ -104,9 +107,23 @@ public final class EomtGraph {
         func upload(_ values: [Float]) throws -> BufferSlice {
             try device.makeBuffer(values.isEmpty ? [0] : values).all
         }
+        // An `nn.Linear` weight `[out, in]`, stored the way this device's linear kernel reads it.
+        let inputMajor = device.kernelProfile.linearWeightsInputMajor
+        self.weightsInputMajor = inputMajor
+        func uploadLinear(_ values: [Float], out n: Int) throws -> BufferSlice {
+            guard inputMajor, n > 0, !values.isEmpty else { return try upload(values) }
+            let k = values.count / n
+            var t = [Float](repeating: 0, count: values.count)
+            values.withUnsafeBufferPointer { src in
+                t.withUnsafeMutableBufferPointer { dst in
+                    for o in 0..<n { for i in 0..<k { dst[i * n + o] = src[o * k + i] } }
+                }
+            }
+            return try upload(t)
+        }
 
         // Weights.
-        let patchW = try upload(w.patchWeight), patchB = try upload(w.patchBias), pos = try upload(w.positionEmbeddings)
+        let patchW = try uploadLinear(w.patchWeight, out: h), patchB = try upload(w.patchBias), pos = try upload(w.positionEmbeddings)
         let initRows = try upload(w.queries + w.clsToken + w.registerTokens)
         var layers: [WeightSlices.Layer] = []
         for l in w.layers {
@@ -114,23 +131,25 @@ public final class EomtGraph {
             switch l.mlp {
             case let .gelu(fc1, fc2):
                 (up1W, up1B, downW, downB) = (
-                    try upload(fc1.weight), try upload(fc1.bias), try upload(fc2.weight), try upload(fc2.bias)
+                    try uploadLinear(fc1.weight, out: c.mlpHiddenSize), try upload(fc1.bias),
+                    try uploadLinear(fc2.weight, out: h), try upload(fc2.bias)
                 )
             case let .swiglu(gate, up, down):
-                (up1W, up1B, downW, downB) = (try upload(gate.weight + up.weight), try upload(gate.bias + up.bias),
-                                              try upload(down.weight), try upload(down.bias))
+                (up1W, up1B, downW, downB) = (
+                    try uploadLinear(gate.weight + up.weight, out: 2 * c.mlpHiddenSize),
+                    try upload(gate.bias + up.bias), try uploadLinear(down.weight, out: h), try upload(down.bias))
             }
             layers.append(WeightSlices.Layer(
                 n1g: try upload(l.norm1.weight), n1b: try upload(l.norm1.bias),
-                    qkvW: try upload(l.q.weight + l.k.weight + l.v.weight),
+                    qkvW: try uploadLinear(l.q.weight + l.k.weight + l.v.weight, out: 3 * h),
                     qkvB: try upload(l.q.bias + l.k.bias + l.v.bias),
-                outW: try upload(l.out.weight), outB: try upload(l.out.bias), ls1: try upload(l.layerScale1),
+                outW: try uploadLinear(l.out.weight, out: h), outB: try upload(l.out.bias), ls1: try upload(l.layerScale1),
                 n2g: try upload(l.norm2.weight), n2b: try upload(l.norm2.bias), ls2: try upload(l.layerScale2),
                 up1W: up1W, up1B: up1B, downW: downW, downB: downB))
         }
         let finalG = try upload(w.finalNorm.weight), finalB = try upload(w.finalNorm.bias)
-        let classW = try upload(w.classPredictor.weight), classB = try upload(w.classPredictor.bias)
-        let head = try w.maskHead.map { (try upload($0.weight), try upload($0.bias)) }
+        let classW = try uploadLinear(w.classPredictor.weight, out: c.labels.count + 1), classB = try upload(w.classPredictor.bias)
+        let head = try w.maskHead.map { (try uploadLinear($0.weight, out: h), try upload($0.bias)) }
         // ConvTranspose2d 2×2 s2 as two linears, one per kernel row ky: W_ky[(kx·h + o), i] =
         // w[i, o, ky, kx], so one input pixel's output row is [kx = 0 | kx = 1], which is
         // exactly the channels-last layout of output row 2y + ky.
@@ -142,7 +161,7 @@ public final class EomtGraph {
                         for i in 0..<h { m[(kx * h + o) * h + i] = b.convTWeight[((i * h + o) * 2 + ky) * 2 + kx] }
                     }
                 }
-                return try upload(m)
+                return try uploadLinear(m, out: 2 * h)
             }
             return (taps: taps, bias: try upload(b.convTBias + b.convTBias), dw: try upload(b.depthwiseWeight),
                     lnG: try upload(b.norm.weight), lnB: try upload(b.norm.bias))
@@ -168,13 +187,14 @@ public final class EomtGraph {
             lane.classLogits, lane.qa, lane.qb, lane.featCL, lane.upCL, lane.chw, lane.taps, lane.masks
         )
         let perHead = lane.perHead
+        let wt = weightsInputMajor
         let (patchW, patchB, pos, initRows, layers) = (w.patchW, w.patchB, w.pos, w.initRows, w.layers)
         let (finalG, finalB, classW, classB, head, ups) = (w.finalG, w.finalB, w.classW, w.classB, w.head, w.ups)
 
         try seq.copy(initRows, to: x.all.slice(offset: 0, count: (q + pre) * h), count: (q + pre) * h)
         try seq.linear(
             x: patches.all, weight: patchW, bias: patchB, y: x.all.slice(offset: (q + pre) * h, count: p * h),
-                       m: p, n: h, k: 3 * c.patchSize * c.patchSize, residual: pos)
+                       m: p, n: h, k: 3 * c.patchSize * c.patchSize, residual: pos, weightTransposed: wt)
         for (idx, l) in layers.enumerated() {
             let first = idx < c.firstQueryLayer ? q : 0
             let t = total - first
@@ -182,7 +202,7 @@ public final class EomtGraph {
             let ns = try normed.all.slice(offset: 0, count: t * h)
             try seq.layerNorm(x: xs, gamma: l.n1g, beta: l.n1b, y: ns, rows: t, dim: h, eps: c.layerNormEps)
             let qkvS = try qkv.all.slice(offset: 0, count: t * 3 * h)
-            try seq.linear(x: ns, weight: l.qkvW, bias: l.qkvB, y: qkvS, m: t, n: 3 * h, k: h)
+            try seq.linear(x: ns, weight: l.qkvW, bias: l.qkvB, y: qkvS, m: t, n: 3 * h, k: h, weightTransposed: wt)
             let a = try attn.all.slice(offset: 0, count: t * h)
             if let ph = perHead {
                 let d = headD
@@ -206,30 +226,30 @@ public final class EomtGraph {
                                        v: try qkvS.slice(offset: 2 * h, count: t * 3 * h - 2 * h), out: a,
                     seq: t, heads: c.numAttentionHeads, headDim: c.headDim, rowStride: (3 * h, 3 * h, 3 * h, h))
             }
-            try seq.linear(x: a, weight: l.outW, bias: l.outB, y: xs, m: t, n: h, k: h, layerScale: l.ls1, residual: xs)
+            try seq.linear(x: a, weight: l.outW, bias: l.outB, y: xs, m: t, n: h, k: h, layerScale: l.ls1, residual: xs, weightTransposed: wt)
             try seq.layerNorm(x: xs, gamma: l.n2g, beta: l.n2b, y: ns, rows: t, dim: h, eps: c.layerNormEps)
             if c.useSwiGLU {
                 let hs = try hidden.all.slice(offset: 0, count: t * 2 * mlp)
                 let ms = try mid.all.slice(offset: 0, count: t * mlp)
-                try seq.linear(x: ns, weight: l.up1W, bias: l.up1B, y: hs, m: t, n: 2 * mlp, k: h)
+                try seq.linear(x: ns, weight: l.up1W, bias: l.up1B, y: hs, m: t, n: 2 * mlp, k: h, weightTransposed: wt)
                 try seq.swiglu(hidden: hs, out: ms, rows: t, half: mlp)
                 try seq.linear(
-                    x: ms, weight: l.downW, bias: l.downB, y: xs, m: t, n: h, k: mlp, layerScale: l.ls2, residual: xs)
+                    x: ms, weight: l.downW, bias: l.downB, y: xs, m: t, n: h, k: mlp, layerScale: l.ls2, residual: xs, weightTransposed: wt)
             } else {
                 let hs = try hidden.all.slice(offset: 0, count: t * mlp)
-                try seq.linear(x: ns, weight: l.up1W, bias: l.up1B, y: hs, m: t, n: mlp, k: h, gelu: true)
+                try seq.linear(x: ns, weight: l.up1W, bias: l.up1B, y: hs, m: t, n: mlp, k: h, gelu: true, weightTransposed: wt)
                 try seq.linear(
-                    x: hs, weight: l.downW, bias: l.downB, y: xs, m: t, n: h, k: mlp, layerScale: l.ls2, residual: xs)
+                    x: hs, weight: l.downW, bias: l.downB, y: xs, m: t, n: h, k: mlp, layerScale: l.ls2, residual: xs, weightTransposed: wt)
             }
         }
         try seq.layerNorm(
             x: x.all, gamma: finalG, beta: finalB, y: normed.all, rows: total, dim: h, eps: c.layerNormEps)
         let queryTokens = try normed.all.slice(offset: 0, count: q * h)
         try seq.linear(
-            x: queryTokens, weight: classW, bias: classB, y: classLogits.all, m: q, n: c.labels.count + 1, k: h)
-        try seq.linear(x: queryTokens, weight: head[0].0, bias: head[0].1, y: qa.all, m: q, n: h, k: h, gelu: true)
-        try seq.linear(x: qa.all, weight: head[1].0, bias: head[1].1, y: qb.all, m: q, n: h, k: h, gelu: true)
-        try seq.linear(x: qb.all, weight: head[2].0, bias: head[2].1, y: qa.all, m: q, n: h, k: h)
+            x: queryTokens, weight: classW, bias: classB, y: classLogits.all, m: q, n: c.labels.count + 1, k: h, weightTransposed: wt)
+        try seq.linear(x: queryTokens, weight: head[0].0, bias: head[0].1, y: qa.all, m: q, n: h, k: h, gelu: true, weightTransposed: wt)
+        try seq.linear(x: qa.all, weight: head[1].0, bias: head[1].1, y: qb.all, m: q, n: h, k: h, gelu: true, weightTransposed: wt)
+        try seq.linear(x: qb.all, weight: head[2].0, bias: head[2].1, y: qa.all, m: q, n: h, k: h, weightTransposed: wt)
 
         // Upscale blocks, channels-last [pixels, h] between blocks; the depthwise conv runs on
         // CHW. The first block reads the patch tokens in place.
@@ -240,7 +260,7 @@ public final class EomtGraph {
             let up = try upCL.all.slice(offset: 0, count: h * out * out)
             let tmp = try taps.all.slice(offset: 0, count: inPixels * 2 * h)
             for ky in 0..<2 {
-                try seq.linear(x: feat, weight: tapW[ky], bias: tapB, y: tmp, m: inPixels, n: 2 * h, k: h, gelu: true)
+                try seq.linear(x: feat, weight: tapW[ky], bias: tapB, y: tmp, m: inPixels, n: 2 * h, k: h, gelu: true, weightTransposed: wt)
                 try seq.copyRows(
                     tmp, sourceStride: side * 2 * h,
                     to: try up.slice(offset: ky * out * h, count: h * out * out - ky * out * h),
@@ -281,6 +301,18 @@ extension EomtGraph {
         return EomtRawOutput(classLogits: try lane.classLogits.download(),
                              maskLogits: try lane.masks.download(),
                              queryEmbeddings: try lane.normed.download(offset: 0, count: c.numQueries * c.hiddenSize))
+    }
+
+    /// Device time of each kernel of the last `forward(pixels:)`, in recording order, when the
+    /// device profiled kernels before this graph's first forward (`VulkanDevice.profilesKernels`).
+    public func forwardKernelTimes() throws -> [(kernel: String, seconds: Double)] {
+        try pixelLane?.sequence.kernelTimes() ?? []
+    }
+
+    /// Device time of each kernel of the last frame of frame lane `lane`; see `forwardKernelTimes()`.
+    func kernelTimes(lane: Int) throws -> [(kernel: String, seconds: Double)] {
+        guard lanes.indices.contains(lane) else { return [] }
+        return try lanes[lane].sequence.kernelTimes()
     }
 
     /// Number of frame lanes (frames that can be in flight at once).

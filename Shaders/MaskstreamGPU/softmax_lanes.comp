@@ -1,0 +1,32 @@
+#version 450
+// In-place row softmax of the inputs times a scale, written for CPU devices (lavapipe/llvmpipe):
+// one workgroup of 8 invocations (one subgroup) per row; lane l walks columns l, l+8, …; the max
+// and the sum are subgroup reductions (no shared memory, no barrier).
+#extension GL_EXT_buffer_reference : require
+#extension GL_KHR_shader_subgroup_arithmetic : require
+layout(local_size_x = 8) in;
+layout(buffer_reference, std430, buffer_reference_align = 4) buffer OutFloats { float v[]; };
+layout(push_constant) uniform Push {
+    uint offsets[1]; // the descriptor convention's offset, unused: the address includes it
+    uint rows, cols;
+    float scale;
+    OutFloats x;
+} pc;
+
+void main() {
+    uint r = gl_WorkGroupID.x + gl_WorkGroupID.y * 65535u;
+    if (r >= pc.rows) return;
+    uint lane = gl_LocalInvocationID.x;
+    uint base = r * pc.cols;
+    float m = -3.402823e38;
+    for (uint c = lane; c < pc.cols; c += 8u) m = max(m, pc.x.v[base + c] * pc.scale);
+    m = subgroupMax(m);
+    float sum = 0.0;
+    for (uint c = lane; c < pc.cols; c += 8u) {
+        float e = exp(pc.x.v[base + c] * pc.scale - m);
+        pc.x.v[base + c] = e;
+        sum += e;
+    }
+    float inv = 1.0 / subgroupAdd(sum);
+    for (uint c = lane; c < pc.cols; c += 8u) pc.x.v[base + c] *= inv;
+}
