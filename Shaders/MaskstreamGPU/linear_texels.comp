@@ -3,6 +3,9 @@
 // devices (lavapipe/llvmpipe), which run the 8 invocations of a workgroup as the SIMD lanes of one
 // thread. X and W are read as RGBA32F texel buffers: lavapipe fetches one texel (4 floats) for
 // all 8 lanes without branches, where it loads storage buffers one lane at a time.
+// Strided and batched: row m of X starts at texel xRow·m (+ xBatch·z for batch z = workgroup z),
+// row n of W at wRow·n (+ wBatch·z), and Y[m, n] sits at yRow·m + yCol·n (+ yBatch·z), so heads
+// of attention read Q, K and V in place and Y can be written transposed (yRow 1, yCol M).
 // - lane l owns columns nb + l + 8·j (j < NT) and fetches 4 k of its weight row per texel;
 // - the MT rows of X are shared: lane l fetches texel l of the next 32 k of each row, and the
 //   8 texels are broadcast from their lanes (subgroup broadcast: a register shuffle);
@@ -25,6 +28,8 @@ layout(push_constant) uniform Push {
     uint ox, ow, ob, oy, orr, os; // ox, ow in texels
     uint M, N, K;
     uint flags; // 1 bias, 2 gelu, 4 layer scale, 8 residual
+    uint xRow, wRow, xBatch, wBatch; // in texels
+    uint yRow, yCol, yBatch; // in floats
 } pc;
 
 // acc += a · b over the 4 k of one texel.
@@ -44,11 +49,12 @@ void main() {
     uint lane = gl_LocalInvocationID.x;
     uint nb = gl_WorkGroupID.x * 8u * NT;
     uint mb = gl_WorkGroupID.y * MT;
+    uint z = gl_WorkGroupID.z;
     uint M = pc.M, N = pc.N, K4 = pc.K / 4u;
     uint xrow[MT];
-    [[unroll]] for (uint i = 0u; i < MT; ++i) xrow[i] = pc.ox + min(mb + i, M - 1u) * K4;
+    [[unroll]] for (uint i = 0u; i < MT; ++i) xrow[i] = pc.ox + z * pc.xBatch + min(mb + i, M - 1u) * pc.xRow;
     uint wcol[NT];
-    [[unroll]] for (uint j = 0u; j < NT; ++j) wcol[j] = pc.ow + min(nb + 8u * j + lane, N - 1u) * K4;
+    [[unroll]] for (uint j = 0u; j < NT; ++j) wcol[j] = pc.ow + z * pc.wBatch + min(nb + 8u * j + lane, N - 1u) * pc.wRow;
     float acc[MT][NT];
     [[unroll]] for (uint i = 0u; i < MT; ++i) {
         [[unroll]] for (uint j = 0u; j < NT; ++j) acc[i][j] = 0.0;
@@ -78,7 +84,7 @@ void main() {
             float v = acc[i][j] + b;
             if ((pc.flags & 2u) != 0u) v = ms_gelu(v);
             v *= s;
-            uint idx = m * N + n;
+            uint idx = z * pc.yBatch + m * pc.yRow + n * pc.yCol;
             if ((pc.flags & 8u) != 0u) v += res[pc.orr + idx];
             y[pc.oy + idx] = v;
         }

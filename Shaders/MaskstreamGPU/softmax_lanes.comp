@@ -1,7 +1,8 @@
 #version 450
 // In-place row softmax of the inputs times a scale, written for CPU devices (lavapipe/llvmpipe):
 // one workgroup of 8 invocations (one subgroup) per row; lane l walks columns l, l+8, …; the max
-// and the sum are subgroup reductions (no shared memory, no barrier).
+// and the sum are subgroup reductions (no shared memory, no barrier). Rows are `stride` floats
+// apart; the columns from `cols` to `stride` are set to 0 (padding a matmul may read).
 #extension GL_EXT_buffer_reference : require
 #extension GL_KHR_shader_subgroup_arithmetic : require
 layout(local_size_x = 8) in;
@@ -10,6 +11,7 @@ layout(push_constant) uniform Push {
     uint offsets[1]; // the descriptor convention's offset, unused: the address includes it
     uint rows, cols;
     float scale;
+    uint stride;
     OutFloats x;
 } pc;
 
@@ -17,7 +19,7 @@ void main() {
     uint r = gl_WorkGroupID.x + gl_WorkGroupID.y * 65535u;
     if (r >= pc.rows) return;
     uint lane = gl_LocalInvocationID.x;
-    uint base = r * pc.cols;
+    uint base = r * pc.stride;
     float m = -3.402823e38;
     for (uint c = lane; c < pc.cols; c += 8u) m = max(m, pc.x.v[base + c] * pc.scale);
     m = subgroupMax(m);
@@ -29,4 +31,5 @@ void main() {
     }
     float inv = 1.0 / subgroupAdd(sum);
     for (uint c = lane; c < pc.cols; c += 8u) pc.x.v[base + c] *= inv;
+    for (uint c = pc.cols + lane; c < pc.stride; c += 8u) pc.x.v[base + c] = 0.0;
 }

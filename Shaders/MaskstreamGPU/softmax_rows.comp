@@ -1,10 +1,11 @@
 #version 450
 // In-place row softmax of a [rows, cols] matrix with a scale on the inputs:
 // x[r, c] = exp(s·x[r, c] − max_c s·x[r, ·]) / Σ. One workgroup of 64 invocations per row
-// (rows beyond 65535 wrap onto gl_WorkGroupID.y); each invocation strides the columns.
+// (rows beyond 65535 wrap onto gl_WorkGroupID.y); each invocation strides the columns. Rows are
+// `stride` floats apart; the columns from `cols` to `stride` are set to 0.
 layout(local_size_x = 64) in;
 layout(std430, binding = 0) buffer BX { float x[]; };
-layout(push_constant) uniform Push { uint ox; uint rows, cols; float scale; } pc;
+layout(push_constant) uniform Push { uint ox; uint rows, cols; float scale; uint stride; } pc;
 
 shared float red[64];
 
@@ -12,7 +13,7 @@ void main() {
     uint r = gl_WorkGroupID.x + gl_WorkGroupID.y * 65535u;
     if (r >= pc.rows) return;
     uint t = gl_LocalInvocationID.x;
-    uint base = pc.ox + r * pc.cols;
+    uint base = pc.ox + r * pc.stride;
     float m = -3.402823e38;
     for (uint c = t; c < pc.cols; c += 64u) m = max(m, x[base + c] * pc.scale);
     red[t] = m;
@@ -37,4 +38,5 @@ void main() {
     }
     float inv = 1.0 / red[0];
     for (uint c = t; c < pc.cols; c += 64u) x[base + c] *= inv;
+    for (uint c = pc.cols + t; c < pc.stride; c += 64u) x[base + c] = 0.0;
 }

@@ -3,12 +3,13 @@ import MaskstreamCore
 extension CommandSequence {
     /// Records a LayerNorm over the last dimension of a `[rows, dim]` tensor:
     /// `y = (x - mean) / sqrt(var + eps) * gamma + beta` (biased variance, as PyTorch).
-    /// `y` may be `x` (in place).
+    /// `y` may be `x` (in place). `reduction` overrides the device's
+    /// `KernelProfile.rowReduction` (tests, benchmarks).
     ///
     /// - Complexity: O(rows·dim).
     public func layerNorm(x: BufferSlice, gamma: BufferSlice, beta: BufferSlice, y: BufferSlice,
-                          rows: Int, dim: Int, eps: Float) throws {
-        let lanes = device.kernelProfile.rowReduction == .lanes
+                          rows: Int, dim: Int, eps: Float, reduction: RowReduction? = nil) throws {
+        let lanes = (reduction ?? device.kernelProfile.rowReduction) == .lanes
         if lanes, (dim + 7) / 8 * 3 * ((rows + 65534) / 65535) > loopIterationBudget {
             throw MaskstreamError(.unsupported,
                 "layerNorm: rows of \(dim) values exceed the per-invocation loop limit of '\(device.info.name)'")

@@ -91,6 +91,12 @@ extension CommandSequence {
         if layerScale != nil { flags |= 4 }
         if residual != nil { flags |= 8 }
         if weightTransposed { flags |= 16 }
+        if chosen == .texels {
+            try recordTexels(x: x, xRow: k, xBatch: 0, weight: weight, wRow: k, wBatch: 0, bias: bias, y: y,
+                             yStrides: (n, 1, 0), layerScale: layerScale, residual: residual,
+                             m: m, n: n, k: k, batches: 1, flags: flags, tile: tile)
+            return
+        }
         let groups: (Int, Int, Int)
         let kernel: Kernel
         switch chosen {
@@ -98,8 +104,7 @@ extension CommandSequence {
         case .sharedMemoryTiled: (kernel, groups) = (.linearSharedTiled, ((n + 63) / 64, (m + 63) / 64, 1))
         case .lanes, .texels:
             let width = 8 * tile.columnsPerLane
-            let shader: Kernel = chosen == .lanes ? .linearLanes : .linearTexels
-            kernel = shader.specialized([UInt32(tile.rows), UInt32(tile.columnsPerLane)])
+            kernel = Kernel.linearLanes.specialized([UInt32(tile.rows), UInt32(tile.columnsPerLane)])
             groups = ((n + width - 1) / width, (m + tile.rows - 1) / tile.rows, 1)
         }
         let bindings: [(BufferSlice, Access)] = [
@@ -109,5 +114,84 @@ extension CommandSequence {
         ]
         try dispatch(kernel, bindings, params: [UInt32(m), UInt32(n), UInt32(k), flags], groups: groups,
                      addresses: chosen == .lanes)
+    }
+}
+
+/// Where the rows of a matrix operand start, in floats: row `r` of batch `b` at
+/// `offset + b·batch + r·row`.
+public struct MatrixStrides: Sendable, Equatable {
+    public var row: Int
+    public var batch: Int
+
+    public init(row: Int, batch: Int = 0) {
+        self.row = row
+        self.batch = batch
+    }
+}
+
+extension CommandSequence {
+    /// Records `batches` strided products `Y_b = X_b · W_bᵀ (+ bias)` in one dispatch with the
+    /// `texels` kernel: `X_b` is `[m, k]`, `W_b` `[n, k]` (PyTorch layout), each read in place
+    /// with the given strides (e.g. one attention head's columns of a fused QKV buffer); `Y_b[i, j]`
+    /// is written at `b·y.batch + i·y.row + j`, or at `b·y.batch + j·y.row + i` when `yTransposed`.
+    /// Attention as matmuls uses it for `Q·Kᵀ` and `P·V` of all heads at once.
+    ///
+    /// `k`, the strides of `x` and `weight` and their offsets must be multiples of 4 (whole
+    /// RGBA32F texels): otherwise a `.unsupported` error says so. `y` must not overlap `x` or
+    /// `weight`.
+    ///
+    /// - Complexity: O(batches·m·n·k) multiply-adds on the device.
+    public func batchedLinear(
+        x: BufferSlice, _ xStrides: MatrixStrides, weight: BufferSlice, _ wStrides: MatrixStrides,
+        bias: BufferSlice? = nil, y: BufferSlice, _ yStrides: MatrixStrides, yTransposed: Bool = false,
+        m: Int, n: Int, k: Int, batches: Int = 1, laneTile: LaneTile? = nil
+    ) throws {
+        let op = "batchedLinear"
+        try ShapeCheck.dims(op, [("m", m), ("n", n), ("k", k), ("batches", batches)])
+        let whole = [k, x.offset, weight.offset, xStrides.row, xStrides.batch, wStrides.row, wStrides.batch]
+        guard whole.allSatisfy({ $0 % 4 == 0 }) else {
+            throw MaskstreamError(.unsupported,
+                "\(op): k \(k), the offsets (\(x.offset), \(weight.offset)) and strides of x \(xStrides) and weight "
+                    + "\(wStrides) must be multiples of 4 floats (RGBA32F texels): use linear")
+        }
+        let (yRow, yCol) = yTransposed ? (1, yStrides.row) : (yStrides.row, 1)
+        guard xStrides.row >= k, wStrides.row >= k, yStrides.row >= (yTransposed ? m : n) else {
+            throw MaskstreamError(.invalidInput, "\(op): a row stride is shorter than its row (x \(xStrides), "
+                + "weight \(wStrides), y \(yStrides) for m \(m), n \(n), k \(k))")
+        }
+        try ShapeCheck.holds(op, "x", x, (batches - 1) * xStrides.batch + (m - 1) * xStrides.row + k)
+        try ShapeCheck.holds(op, "weight", weight, (batches - 1) * wStrides.batch + (n - 1) * wStrides.row + k)
+        try ShapeCheck.holds(op, "y", y, (batches - 1) * yStrides.batch + (m - 1) * yRow + (n - 1) * yCol + 1)
+        if let bias { try ShapeCheck.holds(op, "bias", bias, n) }
+        try ShapeCheck.disjoint(op, ("y", y), ("x", x))
+        try ShapeCheck.disjoint(op, ("y", y), ("weight", weight))
+        try recordTexels(x: x, xRow: xStrides.row, xBatch: xStrides.batch, weight: weight, wRow: wStrides.row,
+                         wBatch: wStrides.batch, bias: bias, y: y, yStrides: (yRow, yCol, yStrides.batch),
+                         layerScale: nil, residual: nil, m: m, n: n, k: k, batches: batches,
+                         flags: bias == nil ? 0 : 1, tile: laneTile ?? device.kernelProfile.laneTile)
+    }
+
+    /// Dispatches `linear_texels` (strides in floats; `x` and `weight` ones multiples of 4).
+    private func recordTexels(
+        x: BufferSlice, xRow: Int, xBatch: Int, weight: BufferSlice, wRow: Int, wBatch: Int, bias: BufferSlice?,
+        y: BufferSlice, yStrides: (row: Int, col: Int, batch: Int), layerScale: BufferSlice?, residual: BufferSlice?,
+        m: Int, n: Int, k: Int, batches: Int, flags: UInt32, tile: LaneTile
+    ) throws {
+        let iterations = k / 32 + 8
+        guard iterations <= loopIterationBudget else {
+            throw MaskstreamError(.unsupported,
+                "linear: k = \(k) needs \(iterations) loop iterations per invocation, more than "
+                    + "'\(device.info.name)' runs (\(loopIterationBudget)): split the reduction")
+        }
+        let width = 8 * tile.columnsPerLane
+        let kernel = Kernel.linearTexels.specialized([UInt32(tile.rows), UInt32(tile.columnsPerLane)])
+        let bindings: [(BufferSlice, Access)] = [
+            (x, .read), (weight, .read), (bias ?? x, .read),
+            (y, residual.map { $0.buffer === y.buffer } == true ? .readWrite : .write),
+            (residual ?? x, .read), (layerScale ?? x, .read),
+        ]
+        let strides = [xRow / 4, wRow / 4, xBatch / 4, wBatch / 4, yStrides.row, yStrides.col, yStrides.batch]
+        try dispatch(kernel, bindings, params: [UInt32(m), UInt32(n), UInt32(k), flags] + strides.map { UInt32($0) },
+                     groups: ((n + width - 1) / width, (m + tile.rows - 1) / tile.rows, batches))
     }
 }

@@ -6,23 +6,32 @@ extension CommandSequence {
     /// calls it forms attention as matmuls (`Q·Kᵀ`, softmax, `P·V`), which CPU devices such
     /// as lavapipe run much faster than a fused attention kernel.
     ///
-    /// - Complexity: O(rows·cols).
-    public func softmaxRows(_ x: BufferSlice, rows: Int, cols: Int, scale: Float = 1) throws {
+    /// Rows start `rowStride` floats apart (default `cols`); the columns from `cols` up to
+    /// `rowStride` are set to 0, padding that a following matmul may read as part of its `k`.
+    /// `reduction` overrides the device's `KernelProfile.rowReduction` (tests, benchmarks).
+    ///
+    /// - Complexity: O(rows·rowStride).
+    public func softmaxRows(_ x: BufferSlice, rows: Int, cols: Int, scale: Float = 1, rowStride: Int? = nil,
+                            reduction: RowReduction? = nil) throws {
         let op = "softmaxRows"
+        let stride = rowStride ?? cols
         try ShapeCheck.dims(op, [("rows", rows), ("cols", cols)])
-        try ShapeCheck.holds(op, "x", x, rows * cols)
+        guard stride >= cols else {
+            throw MaskstreamError(.invalidInput, "\(op): rowStride \(stride) is shorter than a row of \(cols) columns")
+        }
+        try ShapeCheck.holds(op, "x", x, rows * stride)
         guard rows <= 65535 * 65535 else {
             throw MaskstreamError(
                 .unsupported, "\(op): \(rows) rows exceed the supported workgroup count: use a smaller input")
         }
-        let lanes = device.kernelProfile.rowReduction == .lanes
-        guard (cols + (lanes ? 7 : 63)) / (lanes ? 8 : 64) * 3 < loopIterationBudget else {
+        let lanes = (reduction ?? device.kernelProfile.rowReduction) == .lanes
+        guard (stride + (lanes ? 7 : 63)) / (lanes ? 8 : 64) * 3 < loopIterationBudget else {
             throw MaskstreamError(
                 .unsupported, "\(op): rows of \(cols) columns exceed the per-invocation loop limit: use a smaller input"
             )
         }
         try dispatch(lanes ? .softmaxLanes : .softmaxRows, [(x, .readWrite)],
-                     params: [UInt32(rows), UInt32(cols), scale.bitPattern],
+                     params: [UInt32(rows), UInt32(cols), scale.bitPattern, UInt32(stride)],
                      groups: (min(rows, 65535), (rows + 65534) / 65535, 1), addresses: lanes)
     }
 }

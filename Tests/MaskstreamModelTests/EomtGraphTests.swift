@@ -54,3 +54,31 @@ enum ModelTestDevice {
         #expect(maxAbsDiff(mine, try fx.floats("mask_logits.f32")) <= 1e-3)
     }
 }
+
+/// Every kernel profile gives transformers' logits: each linear variant (and with it the weight
+/// layout and the attention plan: batched heads for `texels`, per head otherwise) with each row
+/// reduction, on a device of its own whose profile the cases set in turn.
+@Suite(.serialized) struct EomtGraphKernelProfileTests {
+    private static let device = Result { try VulkanDevice(validation: .ifAvailable) }
+
+    @Test(arguments: LinearVariant.allCases, RowReduction.allCases)
+    func profileMatchesTransformers(_ linear: LinearVariant, _ reduction: RowReduction) throws {
+        let device = try Self.device.get()
+        var profile = KernelProfile(device: device.info)
+        profile.linear = linear
+        profile.rowReduction = reduction
+        if !device.info.supportsBufferDeviceAddress, linear == .lanes || reduction == .lanes { return }
+        device.kernelProfile = profile
+        let fx = try GoldenFixture("tiny_gelu")
+        let model = try EomtModel(folder: fx.modelFolder, device: nil)
+        let gpu = try EomtGraph(config: model.config, weights: model.weights, device: device, attention: .matmul)
+        let (pixels, _) = try model.preprocessor.pixelValues(rgb: try fx.frame, width: fx.meta.frame_width,
+                                                             height: fx.meta.frame_height)
+        let out = try gpu.forward(pixels: pixels)
+        #expect(maxAbsDiff(out.classLogits, try fx.floats("class_logits.f32")) <= 1e-3)
+        let m = model.config.maskSize
+        let mine = subsample(out.maskLogits, planes: model.config.numQueries, side: m, stride: fx.meta.mask_stride)
+        #expect(maxAbsDiff(mine, try fx.floats("mask_logits.f32")) <= 1e-3)
+        if let monitor = device.validation { #expect(monitor.errorCount == 0, "\(monitor.recentErrors)") }
+    }
+}

@@ -25,7 +25,7 @@ import MaskstreamGPU
 public final class EomtGraph {
     let config: EomtConfig
     let device: VulkanDevice
-    private let attention: AttentionVariant
+    private let attention: AttentionPlan
     /// Whether the linear weights are stored `[in, out]` (the device's linear kernel reads them
     /// that way) instead of PyTorch's `[out, in]`.
     private let weightsInputMajor: Bool
@@ -52,11 +52,11 @@ public final class EomtGraph {
     private final class Lane {
         let sequence: CommandSequence
         let patches, x, normed, qkv, attn, hidden, mid, classLogits, qa, qb, featCL, upCL, chw, taps, masks: GPUBuffer
-        let perHead: (q: GPUBuffer, k: GPUBuffer, v: GPUBuffer, o: GPUBuffer, scores: GPUBuffer)?
+        let attention: AttentionScratch
         /// Frame-size dependent buffers (frame path only) and the size they were recorded for.
         var sized: SizedBuffers?
 
-        init(config c: EomtConfig, device: VulkanDevice, attention: AttentionVariant) throws {
+        init(config c: EomtConfig, device: VulkanDevice, attention: AttentionPlan) throws {
             let h = c.hiddenSize, q = c.numQueries, total = c.numQueries + c.numPrefixTokens + c.numPatches
             let mlp = c.mlpHiddenSize, m = c.maskSize
             func scratch(_ count: Int) throws -> GPUBuffer { try device.makeBuffer(count: max(count, 1)) }
@@ -76,12 +76,38 @@ public final class EomtGraph {
             chw = try scratch(h * m * m)
             taps = try scratch(h * m * m / 2)
             let d = c.headDim
-            perHead = attention == .matmul
-                ? (q: try scratch(total * d), k: try scratch(total * d), v: try scratch(total * d),
-                   o: try scratch(total * d), scores: try scratch(total * total))
-                : nil
+            switch attention {
+            case .fused: self.attention = .fused
+            case .perHead:
+                self.attention = .perHead(q: try scratch(total * d), k: try scratch(total * d), v: try scratch(total * d),
+                                          o: try scratch(total * d), scores: try scratch(total * total))
+            case let .batched(headsPerBatch, keyStride):
+                let vt = try scratch(h * keyStride)
+                try vt.upload([Float](repeating: 0, count: h * keyStride)) // the key padding stays finite
+                self.attention = .batched(vt: vt, scores: try scratch(headsPerBatch * total * keyStride),
+                                          headsPerBatch: headsPerBatch, keyStride: keyStride)
+            }
             masks = try scratch(q * m * m)
         }
+    }
+
+    /// How a lane computes attention: `AttentionVariant.fused` as one kernel; `.matmul` as
+    /// batched strided matmuls over all heads (`batchedLinear`, CPU devices' `texels` kernel:
+    /// no per-head copies) or, where that kernel cannot run, per head around copied Q, K and V.
+    enum AttentionPlan: Equatable {
+        case fused
+        case perHead
+        /// `headsPerBatch` heads' score matrices at once, rows `keyStride` floats (the token
+        /// count rounded up to whole texels) apart.
+        case batched(headsPerBatch: Int, keyStride: Int)
+    }
+
+    /// A lane's attention scratch for its `AttentionPlan`.
+    private enum AttentionScratch {
+        case fused
+        case perHead(q: GPUBuffer, k: GPUBuffer, v: GPUBuffer, o: GPUBuffer, scores: GPUBuffer)
+        /// `vt`: Vᵀ `[hidden, keyStride]`; `scores`: `[headsPerBatch, tokens, keyStride]`.
+        case batched(vt: GPUBuffer, scores: GPUBuffer, headsPerBatch: Int, keyStride: Int)
     }
 
     /// Buffers that depend on the frame size: the RGB8 frame, resampling tables and
@@ -99,7 +125,6 @@ public final class EomtGraph {
     public init(config c: EomtConfig, weights w: EomtWeights, device: VulkanDevice, attention: AttentionVariant? = nil,
                 lanes: Int = 1) throws {
         let mode = attention ?? device.kernelProfile.attention
-        self.attention = mode
         self.config = c
         self.device = device
         let h = c.hiddenSize
@@ -110,6 +135,18 @@ public final class EomtGraph {
         // An `nn.Linear` weight `[out, in]`, stored the way this device's linear kernel reads it.
         let inputMajor = device.kernelProfile.linearWeightsInputMajor
         self.weightsInputMajor = inputMajor
+        let plan: AttentionPlan
+        if mode == .fused {
+            plan = .fused
+        } else if device.kernelProfile.linear == .texels, !inputMajor, c.headDim % 4 == 0, h % 4 == 0 {
+            let total = c.numQueries + c.numPrefixTokens + c.numPatches
+            let keyStride = (total + 3) / 4 * 4
+            let fit = Int(min(device.info.maxStorageBufferRange, UInt64(Int.max))) / 4 / (total * keyStride)
+            plan = .batched(headsPerBatch: max(1, min(c.numAttentionHeads, fit)), keyStride: keyStride)
+        } else {
+            plan = .perHead
+        }
+        self.attention = plan
         func uploadLinear(_ values: [Float], out n: Int) throws -> BufferSlice {
             guard inputMajor, n > 0, !values.isEmpty else { return try upload(values) }
             let k = values.count / n
@@ -168,7 +205,7 @@ public final class EomtGraph {
         }
         self.w = WeightSlices(patchW: patchW, patchB: patchB, pos: pos, initRows: initRows, layers: layers,
                               finalG: finalG, finalB: finalB, classW: classW, classB: classB, head: head, ups: ups)
-        self.lanes = try (0..<lanes).map { _ in try Lane(config: c, device: device, attention: mode) }
+        self.lanes = try (0..<lanes).map { _ in try Lane(config: c, device: device, attention: plan) }
     }
 
     /// Records the forward pass from `lane.patches` (im2col rows) to `lane.masks`,
@@ -186,7 +223,6 @@ public final class EomtGraph {
         let (classLogits, qa, qb, featCL, upCL, chw, taps, masks) = (
             lane.classLogits, lane.qa, lane.qb, lane.featCL, lane.upCL, lane.chw, lane.taps, lane.masks
         )
-        let perHead = lane.perHead
         let wt = weightsInputMajor
         let (patchW, patchB, pos, initRows, layers) = (w.patchW, w.patchB, w.pos, w.initRows, w.layers)
         let (finalG, finalB, classW, classB, head, ups) = (w.finalG, w.finalB, w.classW, w.classB, w.head, w.ups)
@@ -202,13 +238,40 @@ public final class EomtGraph {
             let ns = try normed.all.slice(offset: 0, count: t * h)
             try seq.layerNorm(x: xs, gamma: l.n1g, beta: l.n1b, y: ns, rows: t, dim: h, eps: c.layerNormEps)
             let qkvS = try qkv.all.slice(offset: 0, count: t * 3 * h)
-            try seq.linear(x: ns, weight: l.qkvW, bias: l.qkvB, y: qkvS, m: t, n: 3 * h, k: h, weightTransposed: wt)
             let a = try attn.all.slice(offset: 0, count: t * h)
-            if let ph = perHead {
+            let scale = 1 / Float(headD).squareRoot()
+            switch lane.attention {
+            case let .batched(vt, scores, headsPerBatch, keyStride):
+                // Q·Kᵀ, softmax and P·V for `headsPerBatch` heads per dispatch, reading Q and K in place
+                // from [t, 2h] rows and Vᵀ [h, keyStride] (written transposed by its projection).
+                let d = headD, ks = keyStride
+                let qk = try qkv.all.slice(offset: 0, count: t * 2 * h)
+                try seq.linear(x: ns, weight: try l.qkvW.slice(offset: 0, count: 2 * h * h),
+                               bias: try l.qkvB.slice(offset: 0, count: 2 * h), y: qk, m: t, n: 2 * h, k: h)
+                try seq.batchedLinear(x: ns, MatrixStrides(row: h), weight: try l.qkvW.slice(offset: 2 * h * h, count: h * h),
+                                      MatrixStrides(row: h), bias: try l.qkvB.slice(offset: 2 * h, count: h),
+                                      y: vt.all, MatrixStrides(row: ks), yTransposed: true, m: t, n: h, k: h)
+                for head0 in stride(from: 0, to: c.numAttentionHeads, by: headsPerBatch) {
+                    let nh = min(headsPerBatch, c.numAttentionHeads - head0)
+                    let s = try scores.all.slice(offset: 0, count: nh * t * ks)
+                    try seq.batchedLinear(
+                        x: try qk.slice(offset: head0 * d, count: t * 2 * h - head0 * d), MatrixStrides(row: 2 * h, batch: d),
+                        weight: try qk.slice(offset: h + head0 * d, count: t * 2 * h - h - head0 * d),
+                        MatrixStrides(row: 2 * h, batch: d), y: s, MatrixStrides(row: ks, batch: t * ks),
+                        m: t, n: t, k: d, batches: nh)
+                    try seq.softmaxRows(s, rows: nh * t, cols: t, scale: scale, rowStride: ks)
+                    try seq.batchedLinear(
+                        x: s, MatrixStrides(row: ks, batch: t * ks),
+                        weight: try vt.slice(offset: head0 * d * ks, count: nh * d * ks), MatrixStrides(row: ks, batch: d * ks),
+                        y: try a.slice(offset: head0 * d, count: t * h - head0 * d), MatrixStrides(row: h, batch: d),
+                        m: t, n: d, k: ks, batches: nh)
+                }
+            case let .perHead(qh0, kh0, vh0, oh0, scores0):
+                try seq.linear(x: ns, weight: l.qkvW, bias: l.qkvB, y: qkvS, m: t, n: 3 * h, k: h, weightTransposed: wt)
                 let d = headD
-                let qh = try ph.q.all.slice(offset: 0, count: t * d), kh = try ph.k.all.slice(offset: 0, count: t * d)
-                let vh = try ph.v.all.slice(offset: 0, count: t * d), oh = try ph.o.all.slice(offset: 0, count: t * d)
-                let scores = try ph.scores.all.slice(offset: 0, count: t * t)
+                let qh = try qh0.all.slice(offset: 0, count: t * d), kh = try kh0.all.slice(offset: 0, count: t * d)
+                let vh = try vh0.all.slice(offset: 0, count: t * d), oh = try oh0.all.slice(offset: 0, count: t * d)
+                let scores = try scores0.all.slice(offset: 0, count: t * t)
                 for head in 0..<c.numAttentionHeads {
                     for (part, dst) in [(0, qh), (1, kh), (2, vh)] {
                         let start = part * h + head * d
@@ -216,12 +279,13 @@ public final class EomtGraph {
                                          to: dst, destinationStride: d, rows: t, cols: d)
                     }
                     try seq.linear(x: qh, weight: kh, bias: nil, y: scores, m: t, n: t, k: d)
-                    try seq.softmaxRows(scores, rows: t, cols: t, scale: 1 / Float(d).squareRoot())
+                    try seq.softmaxRows(scores, rows: t, cols: t, scale: scale)
                     try seq.linear(x: scores, weight: vh, bias: nil, y: oh, m: t, n: d, k: t, weightTransposed: true)
                     try seq.copyRows(oh, sourceStride: d, to: try a.slice(offset: head * d, count: t * h - head * d),
                                      destinationStride: h, rows: t, cols: d)
                 }
-            } else {
+            case .fused:
+                try seq.linear(x: ns, weight: l.qkvW, bias: l.qkvB, y: qkvS, m: t, n: 3 * h, k: h, weightTransposed: wt)
                 try seq.attentionSplit(q: qkvS, k: try qkvS.slice(offset: h, count: t * 3 * h - h),
                                        v: try qkvS.slice(offset: 2 * h, count: t * 3 * h - 2 * h), out: a,
                     seq: t, heads: c.numAttentionHeads, headDim: c.headDim, rowStride: (3 * h, 3 * h, 3 * h, h))

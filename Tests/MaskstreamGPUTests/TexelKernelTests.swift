@@ -1,0 +1,157 @@
+import Foundation
+import Testing
+import MaskstreamTestSupport
+@testable import MaskstreamGPU
+
+/// The CPU-shaped kernels: the `texels` linear on operands it can read as texels, its strided
+/// and batched form, and both row reductions of LayerNorm and softmax.
+@Suite struct TexelKernelTests {
+    /// Shapes whose `k` and offsets are whole texels, so `texels` runs its own kernel (the odd
+    /// offsets of `LinearTests` make it fall back); edges of the 8×16 tile in both directions.
+    @Test(arguments: [
+        LinearTests.Case(m: 1, n: 1, k: 4),
+        LinearTests.Case(m: 9, n: 17, k: 36, bias: false),
+        LinearTests.Case(m: 70, n: 37, k: 128, bias: true, gelu: true, scale: true, residual: true),
+        LinearTests.Case(m: 16, n: 130, k: 260, residual: true),
+    ])
+    func texelsMatchesCPUReference(c: LinearTests.Case) throws {
+        let device = try TestDevice.get()
+        var rng = SeededRandom(seed: UInt64(c.m * 7919 + c.n * 31 + c.k))
+        let x = rng.floats(c.m * c.k), w = rng.floats(c.n * c.k), b = rng.floats(c.n)
+        let s = rng.floats(c.n, in: 0.1 ... 2), r = rng.floats(c.m * c.n)
+        let weights = try device.makeBuffer(count: 4 + w.count + b.count + s.count)
+        try weights.upload(w, at: 4)
+        try weights.upload(b, at: 4 + w.count)
+        try weights.upload(s, at: 4 + w.count + b.count)
+        let xb = try device.makeBuffer(count: 8 + x.count)
+        try xb.upload(x, at: 8)
+        let yb = try device.makeBuffer(count: c.m * c.n + 1), rb = try device.makeBuffer(r)
+        try run(device) { seq in
+            try seq.linear(
+                x: xb.slice(offset: 8, count: x.count), weight: weights.slice(offset: 4, count: w.count),
+                bias: c.bias ? weights.slice(offset: 4 + w.count, count: c.n) : nil,
+                y: yb.slice(offset: 1, count: c.m * c.n), m: c.m, n: c.n, k: c.k, gelu: c.gelu,
+                layerScale: c.scale ? weights.slice(offset: 4 + w.count + b.count, count: c.n) : nil,
+                residual: c.residual ? rb.all : nil, variant: .texels)
+        }
+        let expected = Reference.linear(x: x, w: w, b: c.bias ? b : nil, m: c.m, n: c.n, k: c.k, gelu: c.gelu,
+                                        scale: c.scale ? s : nil, residual: c.residual ? r : nil)
+        #expect(maxRelativeError(try yb.download(offset: 1, count: c.m * c.n), expected) <= 1e-4)
+        try TestDevice.expectNoValidationErrors()
+    }
+
+    /// Three batches read in place from wider rows (as attention heads from a fused QKV
+    /// buffer), written row-major and transposed.
+    @Test(arguments: [false, true])
+    func batchedLinearReadsStridedOperands(transposed: Bool) throws {
+        let device = try TestDevice.get()
+        var rng = SeededRandom(seed: transposed ? 11 : 12)
+        let (m, n, k, batches) = (13, 21, 12, 3)
+        let (xRow, xBatch, wRow, wBatch) = (40, k, 44, 4 + k)
+        let yRow = transposed ? m + 3 : n + 5
+        let yBatch = (transposed ? n : m) * yRow + 2
+        let xAll = rng.floats(4 + (batches - 1) * xBatch + (m - 1) * xRow + k)
+        let wAll = rng.floats(8 + (batches - 1) * wBatch + (n - 1) * wRow + k)
+        let bias = rng.floats(n)
+        let xb = try device.makeBuffer(xAll), wb = try device.makeBuffer(wAll), bb = try device.makeBuffer(bias)
+        let yb = try device.makeBuffer([Float](repeating: 7, count: batches * yBatch))
+        try run(device) { seq in
+            try seq.batchedLinear(
+                x: xb.slice(offset: 4, count: xAll.count - 4), MatrixStrides(row: xRow, batch: xBatch),
+                weight: wb.slice(offset: 8, count: wAll.count - 8), MatrixStrides(row: wRow, batch: wBatch),
+                bias: bb.all, y: yb.all, MatrixStrides(row: yRow, batch: yBatch), yTransposed: transposed,
+                m: m, n: n, k: k, batches: batches)
+        }
+        let got = try yb.download()
+        var worst: Float = 0
+        var untouched = 0
+        var written = Set<Int>()
+        for z in 0 ..< batches {
+            let xs = (0 ..< m).flatMap { i in (0 ..< k).map { xAll[4 + z * xBatch + i * xRow + $0] } }
+            let ws = (0 ..< n).flatMap { j in (0 ..< k).map { wAll[8 + z * wBatch + j * wRow + $0] } }
+            let expected = Reference.linear(x: xs, w: ws, b: bias, m: m, n: n, k: k, gelu: false, scale: nil, residual: nil)
+            for i in 0 ..< m {
+                for j in 0 ..< n {
+                    let at = z * yBatch + (transposed ? j * yRow + i : i * yRow + j)
+                    written.insert(at)
+                    worst = max(worst, abs(got[at] - expected[i * n + j]) / max(1, abs(expected[i * n + j])))
+                }
+            }
+        }
+        for (i, v) in got.enumerated() where !written.contains(i) && v == 7 { untouched += 1 }
+        #expect(worst <= 1e-4)
+        #expect(untouched == got.count - written.count, "the kernel wrote outside its outputs")
+        try TestDevice.expectNoValidationErrors()
+    }
+
+    @Test func batchedLinearRejectsWhatItCannotRead() throws {
+        let device = try TestDevice.get()
+        let a = try device.makeBuffer(count: 256), y = try device.makeBuffer(count: 256)
+        let seq = try device.makeSequence()
+        // k not a whole number of texels, an unaligned offset, an unaligned stride.
+        expectError(.unsupported) {
+            try seq.batchedLinear(x: a.all, MatrixStrides(row: 6), weight: a.all, MatrixStrides(row: 6), y: y.all,
+                                  MatrixStrides(row: 4), m: 4, n: 4, k: 6)
+        }
+        expectError(.unsupported) {
+            try seq.batchedLinear(x: a.slice(offset: 2, count: 200), MatrixStrides(row: 8), weight: a.all,
+                                  MatrixStrides(row: 8), y: y.all, MatrixStrides(row: 4), m: 4, n: 4, k: 8)
+        }
+        expectError(.unsupported) {
+            try seq.batchedLinear(x: a.all, MatrixStrides(row: 10), weight: a.all, MatrixStrides(row: 8), y: y.all,
+                                  MatrixStrides(row: 4), m: 4, n: 4, k: 8)
+        }
+        // A row stride shorter than the row, an operand too small for its batches.
+        expectError(.invalidInput) {
+            try seq.batchedLinear(x: a.all, MatrixStrides(row: 4), weight: a.all, MatrixStrides(row: 8), y: y.all,
+                                  MatrixStrides(row: 4), m: 4, n: 4, k: 8)
+        }
+        expectError(.invalidInput) {
+            try seq.batchedLinear(x: a.all, MatrixStrides(row: 8, batch: 64), weight: a.all, MatrixStrides(row: 8),
+                                  y: y.all, MatrixStrides(row: 4), m: 4, n: 4, k: 8, batches: 5)
+        }
+        #expect(seq.dispatchCount == 0)
+    }
+
+    @Test(arguments: RowReduction.allCases, [(1, 1, 1), (3, 7, 8), (5, 100, 103), (70, 33, 33)])
+    func softmaxRowsMatchesCPUAndZeroesPadding(reduction: RowReduction, shape: (Int, Int, Int)) throws {
+        let device = try TestDevice.get()
+        let (rows, cols, stride) = shape
+        var rng = SeededRandom(seed: UInt64(rows * 1000 + cols))
+        let x = rng.floats(rows * stride, in: -20 ... 20)
+        let xb = try device.makeBuffer(x)
+        try run(device) { try $0.softmaxRows(xb.all, rows: rows, cols: cols, scale: 0.3, rowStride: stride, reduction: reduction) }
+        let got = try xb.download()
+        var worst: Float = 0
+        var padding: [Float] = []
+        for r in 0 ..< rows {
+            let row = (0 ..< cols).map { Double(x[r * stride + $0]) * Double(Float(0.3)) }
+            let top = row.max()!
+            let sum = row.reduce(0) { $0 + exp($1 - top) }
+            for c in 0 ..< cols {
+                worst = max(worst, abs(got[r * stride + c] - Float(exp(row[c] - top) / sum)))
+            }
+            padding += got[(r * stride + cols) ..< (r * stride + stride)]
+        }
+        #expect(worst <= 1e-6)
+        #expect(padding.allSatisfy { $0 == 0 })
+        try TestDevice.expectNoValidationErrors()
+    }
+
+    @Test(arguments: RowReduction.allCases, [(1, 1), (3, 7), (17, 64), (5, 384), (2, 1000)])
+    func layerNormMatchesCPUWithEitherReduction(reduction: RowReduction, shape: (Int, Int)) throws {
+        let device = try TestDevice.get()
+        let (rows, dim) = shape
+        var rng = SeededRandom(seed: UInt64(rows * 31 + dim))
+        let x = rng.floats(rows * dim, in: 50 ... 60), g = rng.floats(dim), b = rng.floats(dim)
+        let xb = try device.makeBuffer(x), gb = try device.makeBuffer(g), bb = try device.makeBuffer(b)
+        let yb = try device.makeBuffer(count: rows * dim)
+        try run(device) {
+            try $0.layerNorm(x: xb.all, gamma: gb.all, beta: bb.all, y: yb.all, rows: rows, dim: dim, eps: 1e-6,
+                             reduction: reduction)
+        }
+        let expected = Reference.layerNorm(x: x, gamma: g, beta: b, rows: rows, dim: dim, eps: 1e-6)
+        #expect(maxRelativeError(try yb.download(), expected) <= 1e-4)
+        try TestDevice.expectNoValidationErrors()
+    }
+}
