@@ -3,21 +3,24 @@
 // (H, W), thresholded at 0 into bit masks (bit i % 32 of word i / 32, pixel i = y·W + x;
 // `words` uints per query) plus, per workgroup, the sum of sigmoid(logit) and the count
 // over the mask's pixels (partials [Q, groupsPerQuery, 2]) for HF's mask score.
-// Taps (floats): (i0, i1, w1) per frame row, then per frame column.
+// Taps (floats): (i0, i1, w1) per frame row, then per frame column. Workgroup row y reads crop
+// plane y, query select[1 + first + y] (as `mask_crop` wrote it), and writes that query's rows.
 layout(local_size_x = 64) in;
 layout(std430, binding = 0) readonly buffer BC { float crop[]; };
 layout(std430, binding = 1) readonly buffer BT { float taps[]; };
 layout(std430, binding = 2) writeonly buffer BB { uint bits[]; };
 layout(std430, binding = 3) writeonly buffer BP { float partials[]; };
-layout(push_constant) uniform Push { uint oc, ot, ob, op; uint rh, rw, height, width, words; } pc;
+layout(std430, binding = 4) readonly buffer BS { uint select[]; };
+layout(push_constant) uniform Push { uint oc, ot, ob, op, os; uint first, rh, rw, height, width, words; } pc;
 
 shared float sums[64];
 shared float counts[64];
 
 void main() {
-    uint q = gl_WorkGroupID.y;
+    uint slot = gl_WorkGroupID.y;
+    uint q = select[pc.os + 1u + pc.first + slot];
     uint word = gl_GlobalInvocationID.x;
-    uint base = pc.oc + q * pc.rh * pc.rw;
+    uint base = pc.oc + slot * pc.rh * pc.rw;
     uint mask = 0u;
     float s = 0.0;
     float c = 0.0;

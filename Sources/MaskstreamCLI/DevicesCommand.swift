@@ -21,7 +21,8 @@ extension Maskstream {
                     let rows: [[String: Any]] = devices.map { d in
                         ["index": d.index, "name": d.name, "type": d.kind.rawValue, "memory_bytes": d.memoryBytes,
                          "fp16": d.supportsFP16, "subgroup_size": d.subgroupSize, "api_version": d.apiVersion,
-                         "max_storage_buffer_range": d.maxStorageBufferRange, "auto": d.index == picked]
+                         "max_storage_buffer_range": d.maxStorageBufferRange, "auto": d.index == picked,
+                         "driver": d.driver, "kernels": d.kernelSummary]
                     }
                     let data = try JSONSerialization.data(withJSONObject: rows, options: [.prettyPrinted, .sortedKeys])
                     print(String(decoding: data, as: UTF8.self))
@@ -33,6 +34,11 @@ extension Maskstream {
                         let cells = [mark + String(format: " %2d", d.index), d.kind.rawValue.padded(11), mem.padded(9),
                                      (d.supportsFP16 ? "yes" : "no").padded(4), String(d.subgroupSize).padded(8), d.apiVersion.padded(7), d.name]
                         print(cells.joined(separator: "  "))
+                    }
+                    for d in devices {
+                        print("")
+                        print("  \(d.index): driver \(d.driver.isEmpty ? "unknown" : d.driver)")
+                        print("     kernels \(d.kernelSummary)")
                     }
                 }
             } catch { throw fail(error) }

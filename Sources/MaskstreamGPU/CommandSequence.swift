@@ -39,6 +39,9 @@ public final class CommandSequence {
     /// Timestamps around every dispatch when the device profiles kernels (`kernelTimes()`).
     private var timestamps: (pool: VkQueryPool, capacity: Int)?
     private var timedKernels: [String] = []
+    /// A name prefixed to the kernels recorded while it is set (`"attention"` → `attention/linear_texels`),
+    /// so `kernelTimes()` can attribute shared kernels to a part of a model.
+    public var profileScope = ""
     /// Texel-buffer views made for texel bindings, freed on `reset()` and `deinit`.
     private var views: [VkBufferView] = []
 
@@ -210,6 +213,24 @@ public final class CommandSequence {
         _ kernel: Kernel, _ bindings: [(BufferSlice, Access)], params: [UInt32], groups: (Int, Int, Int),
         addresses: Bool = false
     ) throws {
+        try record(kernel, bindings, params: params, groups: groups, indirect: nil, addresses: addresses)
+    }
+
+    /// Records one dispatch of `kernel` whose workgroup counts the device reads from
+    /// `arguments` (three `UInt32`: x, y, z) when it runs, e.g. as written by an earlier kernel
+    /// that decided how much work there is. Counts of 0 run nothing; the writer keeps them
+    /// within the device's limits.
+    public func dispatchIndirect(
+        _ kernel: Kernel, _ bindings: [(BufferSlice, Access)], params: [UInt32], arguments: BufferSlice
+    ) throws {
+        try ShapeCheck.holds("dispatchIndirect", "arguments", arguments, 3)
+        try record(kernel, bindings, params: params, groups: (1, 1, 1), indirect: arguments, addresses: false)
+    }
+
+    private func record(
+        _ kernel: Kernel, _ bindings: [(BufferSlice, Access)], params: [UInt32], groups: (Int, Int, Int),
+        indirect: BufferSlice?, addresses: Bool
+    ) throws {
         var params = params
         if addresses {
             // Kernels reading through `buffer_reference`: after the offsets and parameters, one
@@ -301,17 +322,21 @@ public final class CommandSequence {
             }
         }
 
-        let reads = Set(bindings.filter { $0.1 != .write }.map { ObjectIdentifier($0.0.buffer) })
+        var reads = Set(bindings.filter { $0.1 != .write }.map { ObjectIdentifier($0.0.buffer) })
+        if let indirect { reads.insert(ObjectIdentifier(indirect.buffer)) }
         let writes = Set(bindings.filter { $0.1 != .read }.map { ObjectIdentifier($0.0.buffer) })
         if !writtenSinceBarrier.isDisjoint(with: reads.union(writes)) || !readSinceBarrier.isDisjoint(with: writes) {
             var barrier = VkMemoryBarrier()
             barrier.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER
             barrier.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT.rawValue | VK_ACCESS_SHADER_READ_BIT.rawValue
             barrier.dstAccessMask = VK_ACCESS_SHADER_READ_BIT.rawValue | VK_ACCESS_SHADER_WRITE_BIT.rawValue
+            var dstStage = VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue
+            if indirect != nil {
+                barrier.dstAccessMask |= VK_ACCESS_INDIRECT_COMMAND_READ_BIT.rawValue
+                dstStage |= VK_PIPELINE_STAGE_DRAW_INDIRECT_BIT.rawValue
+            }
             vkCmdPipelineBarrier(
-                commandBuffer, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue,
-                VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue,
-                                 0, 1, &barrier, 0, nil, 0, nil)
+                commandBuffer, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue, dstStage, 0, 1, &barrier, 0, nil, 0, nil)
             barrierCount += 1
             writtenSinceBarrier.removeAll()
             readSinceBarrier.removeAll()
@@ -327,10 +352,15 @@ public final class CommandSequence {
         vkCmdPushConstants(
             commandBuffer, pipeline.layout, VK_SHADER_STAGE_COMPUTE_BIT.rawValue, 0, UInt32(Kernel.pushConstantBytes),
             &push)
-        vkCmdDispatch(commandBuffer, UInt32(groups.0), UInt32(groups.1), UInt32(groups.2))
+        if let indirect {
+            retained[ObjectIdentifier(indirect.buffer)] = indirect.buffer
+            vkCmdDispatchIndirect(commandBuffer, indirect.buffer.buffer, VkDeviceSize(indirect.offset * 4))
+        } else {
+            vkCmdDispatch(commandBuffer, UInt32(groups.0), UInt32(groups.1), UInt32(groups.2))
+        }
         dispatchCount += 1
         if let timestamps, timedKernels.count + 1 < timestamps.capacity {
-            timedKernels.append(kernel.name)
+            timedKernels.append(profileScope.isEmpty ? kernel.name : "\(profileScope)/\(kernel.name)")
             vkCmdWriteTimestamp(
                 commandBuffer, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, timestamps.pool, UInt32(timedKernels.count))
         }

@@ -55,6 +55,9 @@ public struct DeviceInfo: Sendable, Equatable, CustomStringConvertible {
     /// Whether shaders can read buffers through device addresses (`bufferDeviceAddress`, Vulkan
     /// 1.2): the `lanes` linear kernel needs it.
     public var supportsBufferDeviceAddress: Bool = false
+    /// The driver and its version (`VkPhysicalDeviceDriverProperties`), e.g.
+    /// "llvmpipe: Mesa 25.0.7-2~bpo12+1 (LLVM 15.0.6)"; empty before Vulkan 1.2.
+    public var driver: String = ""
 
     public var description: String {
         let mib = memoryBytes / (1 << 20)

@@ -44,7 +44,8 @@ public final class GPUBuffer: @unchecked Sendable {
         // Whole 16-byte texels, so a texel-buffer view can cover the last floats.
         info.size = VkDeviceSize((bytes + 15) / 16 * 16)
         let addressable = device.info.supportsBufferDeviceAddress
-        info.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT.rawValue | VK_BUFFER_USAGE_TRANSFER_SRC_BIT.rawValue
+        info.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT.rawValue | VK_BUFFER_USAGE_INDIRECT_BUFFER_BIT.rawValue
+            | VK_BUFFER_USAGE_TRANSFER_SRC_BIT.rawValue
             | VK_BUFFER_USAGE_TRANSFER_DST_BIT.rawValue | VK_BUFFER_USAGE_UNIFORM_TEXEL_BUFFER_BIT.rawValue
             | (addressable ? VK_BUFFER_USAGE_SHADER_DEVICE_ADDRESS_BIT.rawValue : 0)
         info.sharingMode = VK_SHARING_MODE_EXCLUSIVE

@@ -61,3 +61,13 @@ public struct KernelProfile: Sendable, Equatable {
         self.loopIterationBudget = loopIterationBudget
     }
 }
+
+extension DeviceInfo {
+    /// The kernel variants `KernelProfile(device:)` picks for this device, in one line
+    /// (`maskstream devices`).
+    public var kernelSummary: String {
+        let p = KernelProfile(device: self)
+        let tile = p.linear == .texels || p.linear == .lanes ? " \(p.laneTile)" : ""
+        return "linear \(p.linear)\(tile), row reductions \(p.rowReduction), attention \(p.attention)"
+    }
+}

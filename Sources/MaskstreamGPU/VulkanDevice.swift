@@ -418,12 +418,21 @@ public final class VulkanDevice: @unchecked Sendable {
         vkGetPhysicalDeviceProperties(physical, &props)
         var subgroup = VkPhysicalDeviceSubgroupProperties()
         subgroup.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES
+        var driverProps = VkPhysicalDeviceDriverProperties()
+        driverProps.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRIVER_PROPERTIES
         var props2 = VkPhysicalDeviceProperties2()
         props2.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2
-        withUnsafeMutablePointer(to: &subgroup) { sp in
-            props2.pNext = UnsafeMutableRawPointer(sp)
-            vkGetPhysicalDeviceProperties2(physical, &props2)
+        let driverQuery = CVulkan_API_VERSION_MINOR(props.apiVersion) >= 2 || CVulkan_API_VERSION_MAJOR(props.apiVersion) > 1
+        withUnsafeMutablePointer(to: &driverProps) { dp in
+            withUnsafeMutablePointer(to: &subgroup) { sp in
+                if driverQuery { sp.pointee.pNext = UnsafeMutableRawPointer(dp) }
+                props2.pNext = UnsafeMutableRawPointer(sp)
+                vkGetPhysicalDeviceProperties2(physical, &props2)
+            }
         }
+        // e.g. "llvmpipe: Mesa 25.0.7-2~bpo12+1 (LLVM 15.0.6)"; the NVIDIA driver reports its version.
+        let driverName = cString(&driverProps.driverName), driverInfo = cString(&driverProps.driverInfo)
+        let driver = !driverQuery ? "" : driverInfo.isEmpty ? driverName : "\(driverName): \(driverInfo)"
 
         var storage16 = VkPhysicalDevice16BitStorageFeatures()
         storage16.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES
@@ -470,7 +479,8 @@ public final class VulkanDevice: @unchecked Sendable {
             subgroupSize: Int(subgroup.subgroupSize),
             maxStorageBufferRange: UInt64(props.limits.maxStorageBufferRange),
             maxSharedMemoryBytes: Int(props.limits.maxComputeSharedMemorySize),
-            supportsBufferDeviceAddress: deviceAddress
+            supportsBufferDeviceAddress: deviceAddress,
+            driver: driver
         )
     }
 

@@ -11,6 +11,12 @@ import Testing
             #expect(d.subgroupSize > 0 && d.subgroupSize.nonzeroBitCount == 1)
             #expect(d.maxStorageBufferRange >= 1 << 27)
             #expect(d.memoryBytes > 0)
+            // Vulkan 1.2 drivers say who they are; lavapipe names its Mesa and LLVM versions.
+            if d.kind == .cpu, d.name.hasPrefix("llvmpipe"), d.apiVersion.split(separator: ".").map({ Int($0) ?? 0 })
+                .lexicographicallyPrecedes([1, 2]) == false {
+                #expect(d.driver.contains("Mesa") && d.driver.contains("LLVM"), "\(d.driver)")
+            }
+            #expect(d.kernelSummary.hasPrefix("linear \(KernelProfile(device: d).linear)"))
         }
     }
 

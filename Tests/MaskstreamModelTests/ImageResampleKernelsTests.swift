@@ -72,10 +72,17 @@ private func expectError(_ code: MaskstreamError.Code, sourceLocation: SourceLoc
             try seq.resampleColumnsToPatches(samples: out.all, width: 3, rows: 3, rowOffset: 0, table: .identity(3),
                                              tableSlice: tables.all, lut: lut.all, size: 4, patch: 3, out: lut.all)
         }
+        let words = try device.makeBuffer(count: 8)
+        let selection = MaskSelection(list: try words.slice(offset: 0, count: 2), arguments: try words.slice(offset: 2, count: 6),
+                                      chunk: 1, chunks: 1)
         expectError(.invalidInput) {
             try seq.maskBinarize(
-                crop: out.all, taps: lut.all, bits: out.all, partials: lut.all, queries: 1, rh: 2, rw: 2, height: 4,
-                width: 4)
+                crop: out.all, taps: lut.all, bits: out.all, partials: lut.all, selection: selection, chunk: 0,
+                queries: 1, rh: 2, rw: 2, height: 4, width: 4)
+        }
+        expectError(.invalidInput) {
+            try seq.maskSelect(classLogits: lut.all, queries: 4, classes: 1000, threshold: 0.5, selection: selection,
+                               cropGroups: 1, binarizeGroups: 1)
         }
     }
 }

@@ -12,8 +12,11 @@ import MaskstreamModel
 /// the throughput with 1 and 2 frames in flight.
 // `--profile-kernels` anywhere: also print each kernel's total device time in the forward pass
 // (timestamp queries) to standard error, slowest first.
+// `--forward-only`: time the forward pass alone (large layouts on CPU devices), skipping the
+// frame path and the frames-in-flight runs.
 let profileKernels = CommandLine.arguments.contains("--profile-kernels")
-let args = CommandLine.arguments.filter { $0 != "--profile-kernels" }
+let forwardOnly = CommandLine.arguments.contains("--forward-only")
+let args = CommandLine.arguments.filter { $0 != "--profile-kernels" && $0 != "--forward-only" }
 guard args.count >= 5, let width = Int(args[3]), let height = Int(args[4]) else {
     let usage = "usage: eomt-bench <model-folder> <frame.rgb> <width> <height> [iterations] [backend]\n"
     FileHandle.standardError.write(Data(usage.utf8))
@@ -68,7 +71,7 @@ do {
     var framePathTimes: [Double] = []
     var frameInstances = -1
     var inFlightFPS: [String: Double] = [:]
-    if let device {
+    if let device, !forwardOnly {
         for _ in 0..<max(iterations, 1) {
             let t0 = Date()
             frameInstances = try model.collect(try model.submit(rgb: rgb, width: width, height: height)).segments.count
@@ -88,12 +91,17 @@ do {
             inFlightFPS["\(inFlight)"] = Double(n) / Date().timeIntervalSince(t0)
         }
     }
+    var kernelMilliseconds: [String: Double] = [:]
     if profileKernels, let graph {
-        FileHandle.standardError.write(Data(("forward pass\n" + kernelTable(try graph.forwardKernelTimes())).utf8))
-        let frame = try model.kernelTimes(lane: 0)
-        FileHandle.standardError.write(Data(("\nframe path (preprocess, forward, postprocess)\n" + kernelTable(frame)).utf8))
+        let forward = try graph.forwardKernelTimes()
+        FileHandle.standardError.write(Data(("forward pass\n" + kernelTable(forward)).utf8))
+        for (kernel, seconds) in forward { kernelMilliseconds[kernel, default: 0] += seconds * 1e3 }
+        if !forwardOnly {
+            let frame = try model.kernelTimes(lane: 0)
+            FileHandle.standardError.write(Data(("\nframe path (preprocess, forward, postprocess)\n" + kernelTable(frame)).utf8))
+        }
     }
-    let result: [String: Any] = [
+    var result: [String: Any] = [
         "backend": backend, "device": device.map { "\($0.info.name) (\($0.info.kind))" } ?? "cpu reference",
         "iterations": forwardTimes.count, "load_s": loadSeconds,
         "forward_s_median": median(forwardTimes), "forward_s_all": forwardTimes,
@@ -102,6 +110,11 @@ do {
         "device_frame_path_instances": frameInstances,
         "frames_in_flight_fps": inFlightFPS,
     ]
+    if profileKernels {
+        // Device time of the last forward pass per kernel, and of its attention (Q·Kᵀ, softmax, P·V).
+        result["kernel_ms"] = kernelMilliseconds
+        result["attention_ms"] = kernelMilliseconds.filter { $0.key.hasPrefix("attention/") }.values.reduce(0, +)
+    }
     let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
     print(String(decoding: data, as: UTF8.self))
 } catch {

@@ -103,7 +103,8 @@ public final class EomtModel: Segmenter {
         self.postprocessor = InstancePostprocessor(config: config, processor: processor)
         self.reference = EomtReferenceForward(config: config, weights: weights)
         self.graph = try device.map {
-            GraphBox(try EomtGraph(config: config, weights: weights, device: $0, lanes: framesInFlight))
+            GraphBox(try EomtGraph(config: config, weights: weights, device: $0, lanes: framesInFlight,
+                                   scoreThreshold: options.threshold))
         }
         self.lanes = LanePool(count: framesInFlight)
     }

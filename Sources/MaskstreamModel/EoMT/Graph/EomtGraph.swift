@@ -34,6 +34,9 @@ public final class EomtGraph {
     private var pixelLane: Lane?
     /// Frame lanes: device preprocessing + forward + post-processing, one frame each.
     private let lanes: [Lane]
+    /// The class probability below which the frame path computes no mask for a query (a little
+    /// below the score threshold the caller keeps instances at; 0: every query).
+    private let maskCandidateThreshold: Float
 
     /// Weights on the device, uploaded once and shared by every lane.
     private struct WeightSlices {
@@ -115,6 +118,8 @@ public final class EomtGraph {
     private struct SizedBuffers {
         var width, height: Int
         var rgb, samples, tables, lut, maskTaps, crop, bits, partials: GPUBuffer
+        /// The queries the mask kernels ran for (the others' `bits` and `partials` are stale).
+        var selection: MaskSelection
         var words: Int { MaskBits.words(height: height, width: width) }
         var groups: Int { MaskBits.groups(height: height, width: width) }
     }
@@ -123,7 +128,10 @@ public final class EomtGraph {
     /// sequences are recorded on first use. `attention` defaults to the device's
     /// `kernelProfile`.
     public init(config c: EomtConfig, weights w: EomtWeights, device: VulkanDevice, attention: AttentionVariant? = nil,
-                lanes: Int = 1) throws {
+                lanes: Int = 1, scoreThreshold: Float = 0) throws {
+        // HF's score is the class probability times a mask mean ≤ 1: queries below the threshold
+        // in probability alone are never kept. The margin covers the device's exp rounding.
+        maskCandidateThreshold = scoreThreshold > 1e-3 ? scoreThreshold - 1e-3 : 0
         let mode = attention ?? device.kernelProfile.attention
         self.config = c
         self.device = device
@@ -240,6 +248,7 @@ public final class EomtGraph {
             let qkvS = try qkv.all.slice(offset: 0, count: t * 3 * h)
             let a = try attn.all.slice(offset: 0, count: t * h)
             let scale = 1 / Float(headD).squareRoot()
+            // Kernels after the projections count as "attention" in kernel profiles.
             switch lane.attention {
             case let .batched(vt, scores, headsPerBatch, keyStride):
                 // Q·Kᵀ, softmax and P·V for `headsPerBatch` heads per dispatch, reading Q and K in place
@@ -251,6 +260,7 @@ public final class EomtGraph {
                 try seq.batchedLinear(x: ns, MatrixStrides(row: h), weight: try l.qkvW.slice(offset: 2 * h * h, count: h * h),
                                       MatrixStrides(row: h), bias: try l.qkvB.slice(offset: 2 * h, count: h),
                                       y: vt.all, MatrixStrides(row: ks), yTransposed: true, m: t, n: h, k: h)
+                seq.profileScope = "attention"
                 for head0 in stride(from: 0, to: c.numAttentionHeads, by: headsPerBatch) {
                     let nh = min(headsPerBatch, c.numAttentionHeads - head0)
                     let s = try scores.all.slice(offset: 0, count: nh * t * ks)
@@ -268,6 +278,7 @@ public final class EomtGraph {
                 }
             case let .perHead(qh0, kh0, vh0, oh0, scores0):
                 try seq.linear(x: ns, weight: l.qkvW, bias: l.qkvB, y: qkvS, m: t, n: 3 * h, k: h, weightTransposed: wt)
+                seq.profileScope = "attention"
                 let d = headD
                 let qh = try qh0.all.slice(offset: 0, count: t * d), kh = try kh0.all.slice(offset: 0, count: t * d)
                 let vh = try vh0.all.slice(offset: 0, count: t * d), oh = try oh0.all.slice(offset: 0, count: t * d)
@@ -286,10 +297,12 @@ public final class EomtGraph {
                 }
             case .fused:
                 try seq.linear(x: ns, weight: l.qkvW, bias: l.qkvB, y: qkvS, m: t, n: 3 * h, k: h, weightTransposed: wt)
+                seq.profileScope = "attention"
                 try seq.attentionSplit(q: qkvS, k: try qkvS.slice(offset: h, count: t * 3 * h - h),
                                        v: try qkvS.slice(offset: 2 * h, count: t * 3 * h - 2 * h), out: a,
                     seq: t, heads: c.numAttentionHeads, headDim: c.headDim, rowStride: (3 * h, 3 * h, 3 * h, h))
             }
+            seq.profileScope = ""
             try seq.linear(x: a, weight: l.outW, bias: l.outB, y: xs, m: t, n: h, k: h, layerScale: l.ls1, residual: xs, weightTransposed: wt)
             try seq.layerNorm(x: xs, gamma: l.n2g, beta: l.n2b, y: ns, rows: t, dim: h, eps: c.layerNormEps)
             if c.useSwiGLU {
@@ -419,7 +432,9 @@ extension EomtGraph {
         let c = config
         let partials = try fb.partials.download(offset: 0, count: c.numQueries * fb.groups * 2)
         var sums = [Double](repeating: 0, count: c.numQueries), counts = [Int](repeating: 0, count: c.numQueries)
-        for q in 0..<c.numQueries {
+        let list = try fb.selection.list.buffer.downloadWords(offset: fb.selection.list.offset, count: 1 + c.numQueries)
+        let selected = list.dropFirst().prefix(Int(min(list[0], UInt32(c.numQueries)))).map { Int($0) }
+        for q in selected where q < c.numQueries {
             var s = 0.0, n = 0.0
             for g in 0..<fb.groups {
                 s += Double(partials[(q * fb.groups + g) * 2])
@@ -469,6 +484,11 @@ extension EomtGraph {
         let groups = MaskBits.groups(height: height, width: width)
         let bits = try buffer(q * words)
         let partials = try buffer(q * groups * 2)
+        let sizes = MaskSelection.sizes(queries: q, chunk: chunk)
+        let selectBuffer = try buffer(sizes.list + sizes.arguments)
+        let selection = MaskSelection(list: try selectBuffer.slice(offset: 0, count: sizes.list),
+                                      arguments: try selectBuffer.slice(offset: sizes.list, count: sizes.arguments),
+                                      chunk: chunk, chunks: (q + chunk - 1) / chunk)
 
         let seq = lane.sequence
         try seq.resampleRows(frame: rgb.all, width: width, rowStride: width * 3, yFirst: yFirst, rows: rows,
@@ -478,17 +498,20 @@ extension EomtGraph {
             tableSlice: try tables.slice(offset: hTable.words.count, count: vTable.words.count),
                                          lut: lutBuffer.all, size: s, patch: c.patchSize, out: lane.patches.all)
         try recordForward(lane)
-        for q0 in stride(from: 0, to: q, by: chunk) {
-            let n = min(chunk, q - q0)
-            try seq.maskCrop(logits: try lane.masks.slice(offset: q0 * m * m, count: n * m * m),
-                             taps: try maskTaps.slice(offset: 0, count: taps1.count), crop: crop.all,
-                             queries: n, m: m, rh: rh, rw: rw)
+        // Only queries whose class probability can reach the score threshold get masks; the
+        // device lists them, so the host never waits in the middle of the frame.
+        try seq.maskSelect(classLogits: lane.classLogits.all, queries: q, classes: c.labels.count + 1,
+                           threshold: maskCandidateThreshold, selection: selection,
+                           cropGroups: CommandSequence.maskCropGroups(rh: rh, rw: rw), binarizeGroups: groups)
+        for index in 0..<selection.chunks {
+            try seq.maskCrop(logits: lane.masks.all, taps: try maskTaps.slice(offset: 0, count: taps1.count),
+                             crop: crop.all, selection: selection, chunk: index, queries: q, m: m, rh: rh, rw: rw)
             try seq.maskBinarize(crop: crop.all, taps: try maskTaps.slice(offset: taps1.count, count: taps2.count),
-                                 bits: try bits.slice(offset: q0 * words, count: n * words),
-                                 partials: try partials.slice(offset: q0 * groups * 2, count: n * groups * 2),
-                                 queries: n, rh: rh, rw: rw, height: height, width: width)
+                                 bits: bits.all, partials: partials.all, selection: selection, chunk: index,
+                                 queries: q, rh: rh, rw: rw, height: height, width: width)
         }
         return SizedBuffers(width: width, height: height, rgb: rgb, samples: samples, tables: tables,
-                            lut: lutBuffer, maskTaps: maskTaps, crop: crop, bits: bits, partials: partials)
+                            lut: lutBuffer, maskTaps: maskTaps, crop: crop, bits: bits, partials: partials,
+                            selection: selection)
     }
 }
