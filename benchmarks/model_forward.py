@@ -1,18 +1,21 @@
 #!/usr/bin/env python3
 """EoMT forward: maskstream vs Hugging Face PyTorch (CPU) on the same weights and frame.
 
-    /work/venvs/tools/bin/python benchmarks/model_forward.py [--backend gpu|cpu] [--preset small|tiny]
+    tools/.venv/bin/python benchmarks/model_forward.py [--backend gpu|cpu] [--preset default|tiny|small|large]
 
-Builds a random-weight EoMT with transformers (attention masking off, as a trained model),
-saves it in HF layout to a temporary folder with a synthetic frame, times
-EomtForUniversalSegmentation.forward on the processor's pixel values (torch CPU, all threads),
-then times maskstream's forward on the same folder and frame with the release `EomtBench`
-executable, and prints both with their ratio (one run each, median over iterations).
+Builds a random-weight EoMT with transformers (attention masking off, as a trained model) for a
+layout preset, or loads the shipped default model (`default`), saves it in HF layout to a
+temporary folder with a synthetic frame, times EomtForUniversalSegmentation.forward on the
+processor's pixel values (torch CPU, all threads), then times maskstream's forward on the same
+folder and frame with the release `EomtBench` executable, and prints both with their ratio (one
+run each, median over iterations). `benchmarks/inference_report.py` runs it for every layout.
 """
 
 import argparse
 import json
 import os
+import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -22,7 +25,8 @@ import numpy as np
 import torch
 from transformers import EomtConfig, EomtForUniversalSegmentation, EomtImageProcessor
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
 from make_eomt_fixtures import synthetic_frame  # noqa: E402
 
 PRESETS = {
@@ -30,61 +34,96 @@ PRESETS = {
     # 4 query blocks, 2 upscale blocks) at 640 input, as the released COCO EoMT-S.
     "small": dict(hidden_size=384, num_hidden_layers=12, num_attention_heads=6, image_size=640, patch_size=16,
                   num_blocks=4, num_queries=200, num_register_tokens=4, num_upscale_blocks=2, layerscale_value=1.0),
+    # EoMT-L layout (ViT-L/16: hidden 1024, 24 layers, 16 heads; 4 registers, 200 queries) at 640.
+    "large": dict(hidden_size=1024, num_hidden_layers=24, num_attention_heads=16, image_size=640, patch_size=16,
+                  num_blocks=4, num_queries=200, num_register_tokens=4, num_upscale_blocks=2, layerscale_value=1.0),
     # A narrow model at 320 input that the CPU reference can run in seconds.
     "tiny": dict(hidden_size=96, num_hidden_layers=4, num_attention_heads=3, image_size=320, patch_size=16,
                  num_blocks=2, num_queries=50, num_register_tokens=4, num_upscale_blocks=2, layerscale_value=1.0),
 }
 
 
+def release_bin(product: str) -> str:
+    subprocess.run(["swift", "build", "-c", "release", "--product", product], cwd=ROOT, check=True,
+                   stdout=subprocess.DEVNULL)
+    bin_dir = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=ROOT, check=True,
+                             capture_output=True, text=True).stdout.strip()
+    return os.path.join(bin_dir, product)
+
+
+def compare(preset: str, iterations: int = 3, backend: str = "gpu", frame: str = "480x640",
+            forward_only: bool = False, profile: bool = False) -> dict:
+    """Times HF PyTorch and maskstream on one preset; returns the figures as a dict."""
+    height, width = (int(v) for v in frame.split("x"))
+    work = tempfile.mkdtemp(prefix="maskstream-bench-")
+    try:
+        folder = os.path.join(work, "model")
+        if preset == "default":
+            folder = os.path.join(ROOT, "models", "default")
+            model = EomtForUniversalSegmentation.from_pretrained(folder).eval()
+            processor = EomtImageProcessor.from_pretrained(folder)
+        else:
+            cfg = PRESETS[preset]
+            labels = {i: f"class_{i}" for i in range(80)}
+            torch.manual_seed(0)
+            config = EomtConfig(**cfg, id2label=labels, label2id={v: k for k, v in labels.items()})
+            model = EomtForUniversalSegmentation(config).eval()
+            model.attn_mask_probs.zero_()
+            model.save_pretrained(folder)
+            processor = EomtImageProcessor(size={"shortest_edge": cfg["image_size"], "longest_edge": cfg["image_size"]},
+                                           do_pad=True)
+            processor.save_pretrained(folder)
+        rgb = synthetic_frame(height, width, 1)
+        rgb.tofile(os.path.join(work, "frame.rgb"))
+        pixel_values = processor(images=rgb, return_tensors="pt")["pixel_values"]
+        times = []
+        with torch.inference_mode():
+            model(pixel_values=pixel_values)  # warm-up
+            for _ in range(iterations):
+                t0 = time.perf_counter()
+                model(pixel_values=pixel_values)
+                times.append(time.perf_counter() - t0)
+        hf = sorted(times)[len(times) // 2]
+        del model
+
+        cmd = [release_bin("EomtBench"), folder, os.path.join(work, "frame.rgb"), str(width), str(height),
+               str(iterations), backend]
+        if forward_only:
+            cmd.append("--forward-only")
+        if profile:
+            cmd.append("--profile-kernels")
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+        peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        ours = json.loads(out.strip().splitlines()[-1])
+        result = {
+            "maskstream_device": ours["device"],
+            "preset": preset, "frame": f"{height}x{width}", "torch_threads": torch.get_num_threads(),
+            "hf_torch_cpu_forward_s": round(hf, 4), "maskstream_backend": backend,
+            "maskstream_forward_s": round(ours["forward_s_median"], 4),
+            "maskstream_over_hf": round(ours["forward_s_median"] / hf, 3),
+            "maskstream_forward_plus_postprocess_s": round(ours["forward_plus_postprocess_s_median"], 4),
+            "maskstream_load_s": round(ours["load_s"], 3),
+            # Peak resident memory of the largest EomtBench run so far (host side; on lavapipe
+            # the device memory is host memory too).
+            "maskstream_peak_rss_mib": round(max(before, peak_kib) / 1024, 1),
+        }
+        if profile:
+            result["maskstream_attention_s"] = round(ours["attention_ms"] / 1e3, 4)
+        return result
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--backend", default="gpu", choices=["gpu", "cpu"])
-    ap.add_argument("--preset", default="small", choices=sorted(PRESETS))
+    ap.add_argument("--preset", default="small", choices=sorted(PRESETS) + ["default"])
     ap.add_argument("--iterations", type=int, default=3)
     ap.add_argument("--frame", default="480x640", help="HxW of the synthetic frame")
+    ap.add_argument("--forward-only", action="store_true", help="skip maskstream's frame-path runs")
     args = ap.parse_args()
-    root = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-    height, width = (int(v) for v in args.frame.split("x"))
-
-    work = tempfile.mkdtemp(prefix="maskstream-bench-")
-    cfg = PRESETS[args.preset]
-    labels = {i: f"class_{i}" for i in range(80)}
-    torch.manual_seed(0)
-    model = EomtForUniversalSegmentation(EomtConfig(**cfg, id2label=labels, label2id={v: k for k, v in labels.items()})).eval()
-    model.attn_mask_probs.zero_()
-    model.save_pretrained(os.path.join(work, "model"))
-    processor = EomtImageProcessor(size={"shortest_edge": cfg["image_size"], "longest_edge": cfg["image_size"]}, do_pad=True)
-    processor.save_pretrained(os.path.join(work, "model"))
-    frame = synthetic_frame(height, width, 1)
-    frame.tofile(os.path.join(work, "frame.rgb"))
-
-    pixel_values = processor(images=frame, return_tensors="pt")["pixel_values"]
-    times = []
-    with torch.inference_mode():
-        model(pixel_values=pixel_values)  # warm-up
-        for _ in range(args.iterations):
-            t0 = time.perf_counter()
-            model(pixel_values=pixel_values)
-            times.append(time.perf_counter() - t0)
-    hf = sorted(times)[len(times) // 2]
-
-    subprocess.run(["swift", "build", "-c", "release", "--product", "EomtBench"], cwd=root, check=True,
-                   stdout=subprocess.DEVNULL)
-    bin_dir = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=root, check=True,
-                             capture_output=True, text=True).stdout.strip()
-    out = subprocess.run([os.path.join(bin_dir, "EomtBench"), os.path.join(work, "model"), os.path.join(work, "frame.rgb"),
-                          str(width), str(height), str(args.iterations), args.backend],
-                         check=True, capture_output=True, text=True).stdout
-    ours = json.loads(out.strip().splitlines()[-1])
-    result = {
-        "maskstream_device": ours["device"],
-        "preset": args.preset, "frame": f"{height}x{width}", "torch_threads": torch.get_num_threads(),
-        "hf_torch_cpu_forward_s": round(hf, 4), "maskstream_backend": args.backend,
-        "maskstream_forward_s": round(ours["forward_s_median"], 4),
-        "maskstream_over_hf": round(ours["forward_s_median"] / hf, 3),
-        "maskstream_forward_plus_postprocess_s": round(ours["forward_plus_postprocess_s_median"], 4),
-    }
-    print(json.dumps(result, indent=1))
+    print(json.dumps(compare(args.preset, args.iterations, args.backend, args.frame, args.forward_only), indent=1))
 
 
 if __name__ == "__main__":

@@ -18,8 +18,8 @@ public enum LinearVariant: String, Sendable, CaseIterable {
     case texels
 }
 
-/// The register tile of the `lanes` linear kernel: `rows` rows of `y` shared by the 8 lanes of a
-/// workgroup, `columnsPerLane` columns per lane (8 apart), so a workgroup computes
+/// The register tile of the `lanes` and `texels` linear kernels: `rows` rows of `y` shared by the
+/// 8 lanes of a workgroup, `columnsPerLane` columns per lane (8 apart), so a workgroup computes
 /// `rows × 8·columnsPerLane` outputs. Both are specialization constants of the shader.
 public struct LaneTile: Sendable, Equatable, CustomStringConvertible {
     public var rows: Int
@@ -71,11 +71,11 @@ extension CommandSequence {
         if chosen == .texels, weightTransposed || k % 4 != 0 || x.offset % 4 != 0 || weight.offset % 4 != 0 {
             chosen = device.info.supportsBufferDeviceAddress ? .lanes : .registerBlocked
         }
-        let tile = laneTile ?? profile.laneTile
+        let tile = laneTile ?? (chosen == .texels ? profile.texelTile : profile.laneTile)
         let iterations: Int
         switch chosen {
         case .sharedMemoryTiled: iterations = (k + 15) / 16
-        case .texels: iterations = k / 32 + 8
+        case .texels: iterations = k / 4 + 3
         case .registerBlocked, .lanes: iterations = k / 4 + 3
         }
         guard iterations <= loopIterationBudget else {
@@ -168,7 +168,7 @@ extension CommandSequence {
         try recordTexels(x: x, xRow: xStrides.row, xBatch: xStrides.batch, weight: weight, wRow: wStrides.row,
                          wBatch: wStrides.batch, bias: bias, y: y, yStrides: (yRow, yCol, yStrides.batch),
                          layerScale: nil, residual: nil, m: m, n: n, k: k, batches: batches,
-                         flags: bias == nil ? 0 : 1, tile: laneTile ?? device.kernelProfile.laneTile)
+                         flags: bias == nil ? 0 : 1, tile: laneTile ?? device.kernelProfile.texelTile)
     }
 
     /// Dispatches `linear_texels` (strides in floats; `x` and `weight` ones multiples of 4).
@@ -177,7 +177,11 @@ extension CommandSequence {
         y: BufferSlice, yStrides: (row: Int, col: Int, batch: Int), layerScale: BufferSlice?, residual: BufferSlice?,
         m: Int, n: Int, k: Int, batches: Int, flags: UInt32, tile: LaneTile
     ) throws {
-        let iterations = k / 32 + 8
+        guard tile.rows == 8 || tile.rows == 16, (1...8).contains(tile.columnsPerLane) else {
+            throw MaskstreamError(.invalidInput,
+                "linear: the texels kernel takes tiles of 8 or 16 rows and 1 to 8 columns per lane, not \(tile)")
+        }
+        let iterations = k / 4 + 3
         guard iterations <= loopIterationBudget else {
             throw MaskstreamError(.unsupported,
                 "linear: k = \(k) needs \(iterations) loop iterations per invocation, more than "
