@@ -29,7 +29,7 @@ layout(std430, binding = 5) readonly buffer BS { float scale[]; };
 layout(push_constant) uniform Push {
     uint ox, ow, ob, oy, orr, os; // ox, ow in texels
     uint M, N, K;
-    uint flags; // 1 bias, 2 gelu, 4 layer scale, 8 residual
+    uint flags; // 1 bias, 2 gelu, 4 layer scale, 8 residual, 32 row scale (scale[z·M + m])
     uint xRow, wRow, xBatch, wBatch; // in texels
     uint yRow, yCol, yBatch; // in floats
 } pc;
@@ -74,7 +74,9 @@ void main() {
         [[unroll]] for (uint i = 0u; i < MT; ++i) {
             uint m = mb + i;
             if (m >= M) break;
-            float v = acc[i][j] + b;
+            float v = acc[i][j];
+            if ((pc.flags & 32u) != 0u) v *= scale[pc.os + z * M + m];
+            v += b;
             if ((pc.flags & 2u) != 0u) v = ms_gelu(v);
             v *= s;
             uint idx = z * pc.yBatch + m * pc.yRow + n * pc.yCol;

@@ -71,7 +71,7 @@ extension CommandSequence {
         if chosen == .texels, weightTransposed || k % 4 != 0 || x.offset % 4 != 0 || weight.offset % 4 != 0 {
             chosen = device.info.supportsBufferDeviceAddress ? .lanes : .registerBlocked
         }
-        let tile = laneTile ?? (chosen == .texels ? profile.texelTile : profile.laneTile)
+        let tile = laneTile ?? (chosen == .texels ? profile.texelTile(k: k) : profile.laneTile)
         let iterations: Int
         switch chosen {
         case .sharedMemoryTiled: iterations = (k + 15) / 16
@@ -134,7 +134,9 @@ extension CommandSequence {
     /// `texels` kernel: `X_b` is `[m, k]`, `W_b` `[n, k]` (PyTorch layout), each read in place
     /// with the given strides (e.g. one attention head's columns of a fused QKV buffer); `Y_b[i, j]`
     /// is written at `b·y.batch + i·y.row + j`, or at `b·y.batch + j·y.row + i` when `yTransposed`.
-    /// Attention as matmuls uses it for `Q·Kᵀ` and `P·V` of all heads at once.
+    /// Attention as matmuls uses it for `Q·Kᵀ` and `P·V` of all heads at once; `rowScale`
+    /// (`batches·m` floats) multiplies row `i` of batch `b` by `rowScale[b·m + i]` (the softmax's
+    /// `inverseSums`).
     ///
     /// `k`, the strides of `x` and `weight` and their offsets must be multiples of 4 (whole
     /// RGBA32F texels): otherwise a `.unsupported` error says so. `y` must not overlap `x` or
@@ -143,8 +145,8 @@ extension CommandSequence {
     /// - Complexity: O(batches·m·n·k) multiply-adds on the device.
     public func batchedLinear(
         x: BufferSlice, _ xStrides: MatrixStrides, weight: BufferSlice, _ wStrides: MatrixStrides,
-        bias: BufferSlice? = nil, y: BufferSlice, _ yStrides: MatrixStrides, yTransposed: Bool = false,
-        m: Int, n: Int, k: Int, batches: Int = 1, laneTile: LaneTile? = nil
+        bias: BufferSlice? = nil, rowScale: BufferSlice? = nil, y: BufferSlice, _ yStrides: MatrixStrides,
+        yTransposed: Bool = false, m: Int, n: Int, k: Int, batches: Int = 1, laneTile: LaneTile? = nil
     ) throws {
         let op = "batchedLinear"
         try ShapeCheck.dims(op, [("m", m), ("n", n), ("k", k), ("batches", batches)])
@@ -163,12 +165,14 @@ extension CommandSequence {
         try ShapeCheck.holds(op, "weight", weight, (batches - 1) * wStrides.batch + (n - 1) * wStrides.row + k)
         try ShapeCheck.holds(op, "y", y, (batches - 1) * yStrides.batch + (m - 1) * yRow + (n - 1) * yCol + 1)
         if let bias { try ShapeCheck.holds(op, "bias", bias, n) }
+        if let rowScale { try ShapeCheck.holds(op, "rowScale", rowScale, batches * m) }
         try ShapeCheck.disjoint(op, ("y", y), ("x", x))
         try ShapeCheck.disjoint(op, ("y", y), ("weight", weight))
+        let tile = laneTile ?? device.kernelProfile.texelTile(k: k)
         try recordTexels(x: x, xRow: xStrides.row, xBatch: xStrides.batch, weight: weight, wRow: wStrides.row,
                          wBatch: wStrides.batch, bias: bias, y: y, yStrides: (yRow, yCol, yStrides.batch),
-                         layerScale: nil, residual: nil, m: m, n: n, k: k, batches: batches,
-                         flags: bias == nil ? 0 : 1, tile: laneTile ?? device.kernelProfile.texelTile)
+                         layerScale: rowScale, residual: nil, m: m, n: n, k: k, batches: batches,
+                         flags: (bias == nil ? 0 : 1) | (rowScale == nil ? 0 : 32), tile: tile)
     }
 
     /// Dispatches `linear_texels` (strides in floats; `x` and `weight` ones multiples of 4).

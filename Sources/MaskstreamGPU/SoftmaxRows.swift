@@ -10,9 +10,13 @@ extension CommandSequence {
     /// `rowStride` are set to 0, padding that a following matmul may read as part of its `k`.
     /// `reduction` overrides the device's `KernelProfile.rowReduction` (tests, benchmarks).
     ///
+    /// With `inverseSums` (`rows` floats) the rows are left unnormalized, `exp(scale·x − max)`,
+    /// and `1 / Σ` of row `r` goes to `inverseSums[r]`: a following `P·V` scales its output rows
+    /// by them (`batchedLinear(rowScale:)`), which saves a pass over the matrix.
+    ///
     /// - Complexity: O(rows·rowStride).
     public func softmaxRows(_ x: BufferSlice, rows: Int, cols: Int, scale: Float = 1, rowStride: Int? = nil,
-                            reduction: RowReduction? = nil) throws {
+                            inverseSums: BufferSlice? = nil, reduction: RowReduction? = nil) throws {
         let op = "softmaxRows"
         let stride = rowStride ?? cols
         try ShapeCheck.dims(op, [("rows", rows), ("cols", cols)])
@@ -20,6 +24,10 @@ extension CommandSequence {
             throw MaskstreamError(.invalidInput, "\(op): rowStride \(stride) is shorter than a row of \(cols) columns")
         }
         try ShapeCheck.holds(op, "x", x, rows * stride)
+        if let inverseSums {
+            try ShapeCheck.holds(op, "inverseSums", inverseSums, rows)
+            try ShapeCheck.disjoint(op, ("inverseSums", inverseSums), ("x", x))
+        }
         guard rows <= 65535 * 65535 else {
             throw MaskstreamError(
                 .unsupported, "\(op): \(rows) rows exceed the supported workgroup count: use a smaller input")
@@ -30,8 +38,8 @@ extension CommandSequence {
                 .unsupported, "\(op): rows of \(cols) columns exceed the per-invocation loop limit: use a smaller input"
             )
         }
-        try dispatch(lanes ? .softmaxLanes : .softmaxRows, [(x, .readWrite)],
-                     params: [UInt32(rows), UInt32(cols), scale.bitPattern, UInt32(stride)],
+        try dispatch(lanes ? .softmaxLanes : .softmaxRows, [(x, .readWrite), (inverseSums ?? x, .readWrite)],
+                     params: [UInt32(rows), UInt32(cols), scale.bitPattern, UInt32(stride), inverseSums == nil ? 0 : 1],
                      groups: (min(rows, 65535), (rows + 65534) / 65535, 1), addresses: lanes)
     }
 }

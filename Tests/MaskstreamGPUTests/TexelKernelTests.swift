@@ -138,6 +138,43 @@ import MaskstreamTestSupport
         try TestDevice.expectNoValidationErrors()
     }
 
+    /// Unnormalized softmax with `1 / Σ` per row, then P·V scaling its rows by them: the same
+    /// result as a normalized softmax before the product.
+    @Test(arguments: RowReduction.allCases)
+    func softmaxInverseSumsScaleTheProduct(reduction: RowReduction) throws {
+        let device = try TestDevice.get()
+        var rng = SeededRandom(seed: 77)
+        let (batches, rows, cols, stride, d) = (2, 9, 13, 16, 8)
+        let scores = rng.floats(batches * rows * stride, in: -6 ... 6)
+        let v = rng.floats(batches * d * stride) // Vᵀ per batch: [d, stride]
+        let sb = try device.makeBuffer(scores), vb = try device.makeBuffer(v)
+        let inv = try device.makeBuffer(count: batches * rows), yb = try device.makeBuffer(count: batches * rows * d)
+        try run(device) { seq in
+            try seq.softmaxRows(sb.all, rows: batches * rows, cols: cols, rowStride: stride, inverseSums: inv.all,
+                                reduction: reduction)
+            try seq.batchedLinear(x: sb.all, MatrixStrides(row: stride, batch: rows * stride), weight: vb.all,
+                                  MatrixStrides(row: stride, batch: d * stride), rowScale: inv.all, y: yb.all,
+                                  MatrixStrides(row: d, batch: rows * d), m: rows, n: d, k: stride, batches: batches)
+        }
+        let got = try yb.download(), sums = try inv.download()
+        var worst: Float = 0
+        for b in 0 ..< batches {
+            for r in 0 ..< rows {
+                let row = (0 ..< cols).map { Double(scores[(b * rows + r) * stride + $0]) }
+                let top = row.max()!
+                let e = row.map { exp($0 - top) }
+                let total = e.reduce(0, +)
+                worst = max(worst, abs(sums[b * rows + r] - Float(1 / total)) / Float(1 / total))
+                for j in 0 ..< d {
+                    let expected = (0 ..< cols).reduce(0.0) { $0 + e[$1] / total * Double(v[(b * d + j) * stride + $1]) }
+                    worst = max(worst, abs(got[(b * rows + r) * d + j] - Float(expected)) / max(1, abs(Float(expected))))
+                }
+            }
+        }
+        #expect(worst <= 1e-5)
+        try TestDevice.expectNoValidationErrors()
+    }
+
     @Test(arguments: RowReduction.allCases, [(1, 1), (3, 7), (17, 64), (5, 384), (2, 1000)])
     func layerNormMatchesCPUWithEitherReduction(reduction: RowReduction, shape: (Int, Int)) throws {
         let device = try TestDevice.get()

@@ -1,9 +1,13 @@
 // Kernel benchmarks for MaskstreamGPU on the selected Vulkan device.
 //
 //   swift run -c release GPUBench [--device <index|name>] [--reps N] [--filter <kernel substring>]
+//                                 [--tiles RxC,…] [--shapes MxNxK,…] [--profile-only] [--json]
 //
 // Prints a Markdown table: each row is one kernel configuration, timed as `reps`
 // dispatches recorded into one command buffer (one submit), after one warm-up submit.
+// `--shapes` replaces the linear shapes; `--profile-only` times only the variant (and tile) the
+// device's kernel profile picks, with PyTorch-layout weights; `--json` prints one JSON object per
+// row instead of the table (benchmarks/inference_report.py reads it).
 import Foundation
 import MaskstreamGPU
 
@@ -12,6 +16,9 @@ struct Options {
     var reps = 5
     var filter = ""
     var tiles = [LaneTile(rows: 6, columnsPerLane: 2)]
+    var shapes: [(Int, Int, Int, String)] = [(1024, 768, 768, "qkv/out proj"), (1024, 3072, 768, "MLP fc1")]
+    var profileOnly = false
+    var json = false
 }
 
 func parseOptions() -> Options {
@@ -22,6 +29,13 @@ func parseOptions() -> Options {
         case "--device": options.device = DeviceSelection(parsing: args.next() ?? "")
         case "--reps": options.reps = max(1, Int(args.next() ?? "") ?? options.reps)
         case "--filter": options.filter = args.next() ?? ""
+        case "--shapes":
+            options.shapes = (args.next() ?? "").split(separator: ",").compactMap { spec in
+                let d = spec.split(separator: "x").compactMap { Int($0) }
+                return d.count == 3 && d.allSatisfy { $0 > 0 } ? (d[0], d[1], d[2], String(spec)) : nil
+            }
+        case "--profile-only": options.profileOnly = true
+        case "--json": options.json = true
         case "--tiles":
             // "6x2,4x4": rows × columns-per-lane of the lanes kernel
             options.tiles = (args.next() ?? "").split(separator: ",").compactMap { spec in
@@ -29,7 +43,8 @@ func parseOptions() -> Options {
                 return parts.count == 2 ? LaneTile(rows: parts[0], columnsPerLane: parts[1]) : nil
             }
         default:
-            FileHandle.standardError.write(Data("usage: GPUBench [--device <index|name>] [--reps N] [--filter <kernel substring>] [--tiles RxC,…]\n".utf8))
+            FileHandle.standardError.write(Data(("usage: GPUBench [--device <index|name>] [--reps N] [--filter <kernel substring>] "
+                + "[--tiles RxC,…] [--shapes MxNxK,…] [--profile-only] [--json]\n").utf8))
             exit(2)
         }
     }
@@ -60,19 +75,39 @@ func random(_ count: Int) -> [Float] { (0 ..< count).map { _ in Float.random(in:
 
 let options = parseOptions()
 let device = try VulkanDevice(selection: options.device)
-print("Device: \(device.info)")
-print("")
-print("| kernel | shape | variant | ms / call | GFLOP/s |")
-print("| --- | --- | --- | ---: | ---: |")
+/// One result row: the Markdown table row, or with `--json` one JSON object.
+func report(_ kernel: String, _ shape: String, _ variant: String, seconds: Double, gflops: Double?,
+            extra: [String: Any] = [:]) {
+    if options.json {
+        var row: [String: Any] = ["kernel": kernel, "shape": shape, "variant": variant, "seconds": seconds]
+        if let gflops { row["gflops"] = gflops }
+        row.merge(extra) { a, _ in a }
+        if let data = try? JSONSerialization.data(withJSONObject: row, options: [.sortedKeys]) {
+            print(String(decoding: data, as: UTF8.self))
+        }
+    } else {
+        let rate = gflops.map { String(format: "%.2f", $0) } ?? "–"
+        print("| \(kernel) | \(shape) | \(variant) | \(String(format: "%.2f", seconds * 1e3)) | \(rate) |")
+    }
+}
+if !options.json {
+    print("Device: \(device.info), driver \(device.info.driver)")
+    print("")
+    print("| kernel | shape | variant | ms / call | GFLOP/s |")
+    print("| --- | --- | --- | ---: | ---: |")
+}
 
-for (m, n, k, label) in [(1024, 768, 768, "qkv/out proj"), (1024, 3072, 768, "MLP fc1")] where wanted("linear (\(label))") {
+for (m, n, k, label) in options.shapes where wanted("linear (\(label))") {
     let x = try device.makeBuffer(random(m * k)), w = try device.makeBuffer(random(n * k)), b = try device.makeBuffer(random(n))
     let y = try device.makeBuffer(count: m * n)
-    let runs = LinearVariant.allCases.flatMap { variant in
-        ([.lanes, .texels].contains(variant) ? options.tiles.map { Optional($0) } : [nil]).map { (variant, $0) }
-    }
+    let profile = device.kernelProfile
+    let runs: [(LinearVariant, LaneTile?)] = options.profileOnly
+        ? [(profile.linear, profile.linear == .texels ? profile.texelTile(k: k) : profile.linear == .lanes ? profile.laneTile : nil)]
+        : LinearVariant.allCases.flatMap { variant in
+            ([.lanes, .texels].contains(variant) ? options.tiles.map { Optional($0) } : [nil]).map { (variant, $0) }
+        }
     for (variant, tile) in runs {
-        for transposed in [false, true] {
+        for transposed in options.profileOnly ? [false] : [false, true] {
             let t = try time(device, reps: options.reps) {
                 try $0.linear(
                     x: x.all, weight: w.all, bias: b.all, y: y.all, m: m, n: n, k: k,
@@ -81,7 +116,8 @@ for (m, n, k, label) in [(1024, 768, 768, "qkv/out proj"), (1024, 3072, 768, "ML
             let gflops = 2 * Double(m) * Double(n) * Double(k) / t / 1e9
             let layout = transposed ? "W [K,N]" : "W [N,K]"
             let name = tile.map { "\(variant) \($0)" } ?? "\(variant)"
-            print("| linear (\(label)) | \(m)×\(n)×\(k) | \(name), \(layout) | \(String(format: "%.1f", t * 1e3)) | \(String(format: "%.2f", gflops)) |")
+            report("linear (\(label))", "\(m)×\(n)×\(k)", "\(name), \(layout)", seconds: t, gflops: gflops,
+                   extra: ["m": m, "n": n, "k": k])
         }
     }
 }
@@ -93,12 +129,12 @@ if wanted("attention") {
     let v = try device.makeBuffer(random(seq * width)), o = try device.makeBuffer(count: seq * width)
     let t = try time(device, reps: max(1, options.reps / 2)) { try $0.attention(q: q.all, k: kb.all, v: v.all, out: o.all, seq: seq, heads: heads, headDim: dim) }
     let gflops = 4 * Double(seq) * Double(seq) * Double(width) / t / 1e9
-    print("| attention | seq \(seq), \(heads) heads × \(dim) | – | \(String(format: "%.1f", t * 1e3)) | \(String(format: "%.2f", gflops)) |")
+    report("attention", "seq \(seq), \(heads) heads × \(dim)", "one invocation per (query, head)", seconds: t, gflops: gflops)
 }
 
 if wanted("layerNorm") {
     let (rows, dim) = (1024, 768)
     let x = try device.makeBuffer(random(rows * dim)), g = try device.makeBuffer(random(dim)), y = try device.makeBuffer(count: rows * dim)
     let t = try time(device, reps: options.reps) { try $0.layerNorm(x: x.all, gamma: g.all, beta: g.all, y: y.all, rows: rows, dim: dim, eps: 1e-6) }
-    print("| layerNorm | \(rows)×\(dim) | – | \(String(format: "%.2f", t * 1e3)) | – |")
+    report("layerNorm", "\(rows)×\(dim)", "\(device.kernelProfile.rowReduction)", seconds: t, gflops: nil)
 }

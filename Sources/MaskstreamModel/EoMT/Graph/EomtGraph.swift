@@ -88,6 +88,7 @@ public final class EomtGraph {
                 let vt = try scratch(h * keyStride)
                 try vt.upload([Float](repeating: 0, count: h * keyStride)) // the key padding stays finite
                 self.attention = .batched(vt: vt, scores: try scratch(headsPerBatch * total * keyStride),
+                                          inverseSums: try scratch(headsPerBatch * total),
                                           headsPerBatch: headsPerBatch, keyStride: keyStride)
             }
             masks = try scratch(q * m * m)
@@ -109,8 +110,9 @@ public final class EomtGraph {
     private enum AttentionScratch {
         case fused
         case perHead(q: GPUBuffer, k: GPUBuffer, v: GPUBuffer, o: GPUBuffer, scores: GPUBuffer)
-        /// `vt`: Vᵀ `[hidden, keyStride]`; `scores`: `[headsPerBatch, tokens, keyStride]`.
-        case batched(vt: GPUBuffer, scores: GPUBuffer, headsPerBatch: Int, keyStride: Int)
+        /// `vt`: Vᵀ `[hidden, keyStride]`; `scores`: `[headsPerBatch, tokens, keyStride]`, left
+        /// unnormalized by the softmax, whose `1 / Σ` per row (`inverseSums`) scales P·V's rows.
+        case batched(vt: GPUBuffer, scores: GPUBuffer, inverseSums: GPUBuffer, headsPerBatch: Int, keyStride: Int)
     }
 
     /// Buffers that depend on the frame size: the RGB8 frame, resampling tables and
@@ -250,7 +252,7 @@ public final class EomtGraph {
             let scale = 1 / Float(headD).squareRoot()
             // Kernels after the projections count as "attention" in kernel profiles.
             switch lane.attention {
-            case let .batched(vt, scores, headsPerBatch, keyStride):
+            case let .batched(vt, scores, inverseSums, headsPerBatch, keyStride):
                 // Q·Kᵀ, softmax and P·V for `headsPerBatch` heads per dispatch, reading Q and K in place
                 // from [t, 2h] rows and Vᵀ [h, keyStride] (written transposed by its projection).
                 let d = headD, ks = keyStride
@@ -269,10 +271,12 @@ public final class EomtGraph {
                         weight: try qk.slice(offset: h + head0 * d, count: t * 2 * h - h - head0 * d),
                         MatrixStrides(row: 2 * h, batch: d), y: s, MatrixStrides(row: ks, batch: t * ks),
                         m: t, n: t, k: d, batches: nh)
-                    try seq.softmaxRows(s, rows: nh * t, cols: t, scale: scale, rowStride: ks)
+                    let sums = try inverseSums.slice(offset: 0, count: nh * t)
+                    try seq.softmaxRows(s, rows: nh * t, cols: t, scale: scale, rowStride: ks, inverseSums: sums)
                     try seq.batchedLinear(
                         x: s, MatrixStrides(row: ks, batch: t * ks),
                         weight: try vt.slice(offset: head0 * d * ks, count: nh * d * ks), MatrixStrides(row: ks, batch: d * ks),
+                        rowScale: sums,
                         y: try a.slice(offset: head0 * d, count: t * h - head0 * d), MatrixStrides(row: h, batch: d),
                         m: t, n: d, k: ks, batches: nh)
                 }
