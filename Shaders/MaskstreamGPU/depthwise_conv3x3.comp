@@ -1,11 +1,12 @@
 #version 450
-// Depthwise Conv2d 3×3, padding 1, stride 1 on CHW: weight [C, 1, 3, 3], optional bias [C].
+// Depthwise Conv2d 3×3, padding 1, stride 1 on CHW: weight [C, 1, 3, 3], optional bias [C] (flag 1);
+// the output is CHW too, or channels-last [H·W, C] with flag 2.
 layout(local_size_x = 64) in;
 layout(std430, binding = 0) readonly buffer BI { float src[]; };
 layout(std430, binding = 1) readonly buffer BW { float w[]; };
 layout(std430, binding = 2) readonly buffer BB { float bias[]; };
 layout(std430, binding = 3) writeonly buffer BO { float dst[]; };
-layout(push_constant) uniform Push { uint oi, ow, ob, oo; uint c, h, w; uint hasBias; } pc;
+layout(push_constant) uniform Push { uint oi, ow, ob, oo; uint c, h, w; uint flags; } pc;
 void main() {
     uint plane = pc.h * pc.w;
     uint total = pc.c * plane;
@@ -15,7 +16,7 @@ void main() {
         uint p = idx % plane;
         int y = int(p / pc.w);
         int x = int(p % pc.w);
-        float acc = pc.hasBias != 0u ? bias[pc.ob + ch] : 0.0;
+        float acc = (pc.flags & 1u) != 0u ? bias[pc.ob + ch] : 0.0;
         uint wb = pc.ow + ch * 9u;
         uint ib = pc.oi + ch * plane;
         for (int dy = -1; dy <= 1; ++dy) {
@@ -27,6 +28,6 @@ void main() {
                 acc += src[ib + uint(yy) * pc.w + uint(xx)] * w[wb + uint((dy + 1) * 3 + (dx + 1))];
             }
         }
-        dst[pc.oo + idx] = acc;
+        dst[pc.oo + ((pc.flags & 2u) != 0u ? p * pc.c + ch : idx)] = acc;
     }
 }

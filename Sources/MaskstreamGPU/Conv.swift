@@ -28,11 +28,12 @@ extension CommandSequence {
     /// Records a depthwise `Conv2d(C, C, kernel_size=3, padding=1, groups=C)` on CHW.
     ///
     /// `weight` is `[channels, 1, 3, 3]`, `bias` `[channels]` or nil; `out` has the shape
-    /// of `x` and must not overlap it.
+    /// of `x` (or is channels-last `[height·width, channels]` with `channelsLastOutput`) and must
+    /// not overlap it.
     ///
     /// - Complexity: O(9·channels·height·width).
     public func depthwiseConv3x3(x: BufferSlice, weight: BufferSlice, bias: BufferSlice?, out: BufferSlice,
-                                 channels: Int, height: Int, width: Int) throws {
+                                 channels: Int, height: Int, width: Int, channelsLastOutput: Bool = false) throws {
         let op = "depthwiseConv3x3"
         try ShapeCheck.dims(op, [("channels", channels), ("height", height), ("width", width)])
         let total = channels * height * width
@@ -42,7 +43,7 @@ extension CommandSequence {
         try ShapeCheck.holds(op, "out", out, total)
         try ShapeCheck.disjoint(op, ("out", out), ("x", x))
         try dispatch(.depthwiseConv3x3, [(x, .read), (weight, .read), (bias ?? weight, .read), (out, .write)],
-                     params: [UInt32(channels), UInt32(height), UInt32(width), bias == nil ? 0 : 1],
+                     params: [UInt32(channels), UInt32(height), UInt32(width), (bias == nil ? 0 : 1) | (channelsLastOutput ? 2 : 0)],
                      groups: (groups1D(total, local: 64), 1, 1))
     }
 }

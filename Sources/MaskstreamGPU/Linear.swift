@@ -117,26 +117,31 @@ extension CommandSequence {
     }
 }
 
-/// Where the rows of a matrix operand start, in floats: row `r` of batch `b` at
-/// `offset + b·batch + r·row`.
-public struct MatrixStrides: Sendable, Equatable {
+/// Where the elements of a matrix operand sit, in floats: element `(r, c)` of batch `b` at
+/// `offset + b·batch + r·row + c·column`. Inputs are read with `column` 1; an output may use any
+/// `column` (`row: 1, column: m` writes it transposed).
+public struct MatrixStrides: Sendable, Equatable, CustomStringConvertible {
     public var row: Int
     public var batch: Int
+    public var column: Int
 
-    public init(row: Int, batch: Int = 0) {
+    public init(row: Int, batch: Int = 0, column: Int = 1) {
         self.row = row
         self.batch = batch
+        self.column = column
     }
+
+    public var description: String { "(row \(row), column \(column), batch \(batch))" }
 }
 
 extension CommandSequence {
-    /// Records `batches` strided products `Y_b = X_b · W_bᵀ (+ bias)` in one dispatch with the
-    /// `texels` kernel: `X_b` is `[m, k]`, `W_b` `[n, k]` (PyTorch layout), each read in place
+    /// Records `batches` strided products `Y_b = X_b · W_bᵀ (+ bias) (→ GELU)` in one dispatch with
+    /// the `texels` kernel: `X_b` is `[m, k]`, `W_b` `[n, k]` (PyTorch layout), each read in place
     /// with the given strides (e.g. one attention head's columns of a fused QKV buffer); `Y_b[i, j]`
-    /// is written at `b·y.batch + i·y.row + j`, or at `b·y.batch + j·y.row + i` when `yTransposed`.
-    /// Attention as matmuls uses it for `Q·Kᵀ` and `P·V` of all heads at once; `rowScale`
-    /// (`batches·m` floats) multiplies row `i` of batch `b` by `rowScale[b·m + i]` (the softmax's
-    /// `inverseSums`).
+    /// is written at `b·y.batch + i·y.row + j·y.column`, so outputs can land transposed or
+    /// interleaved (a transposed convolution's pixels in CHW planes). Attention as matmuls uses it
+    /// for `Q·Kᵀ` and `P·V` of all heads at once; `rowScale` (`batches·m` floats) multiplies row
+    /// `i` of batch `b` by `rowScale[b·m + i]` (the softmax's `inverseSums`).
     ///
     /// `k`, the strides of `x` and `weight` and their offsets must be multiples of 4 (whole
     /// RGBA32F texels): otherwise a `.unsupported` error says so. `y` must not overlap `x` or
@@ -145,8 +150,8 @@ extension CommandSequence {
     /// - Complexity: O(batches·m·n·k) multiply-adds on the device.
     public func batchedLinear(
         x: BufferSlice, _ xStrides: MatrixStrides, weight: BufferSlice, _ wStrides: MatrixStrides,
-        bias: BufferSlice? = nil, rowScale: BufferSlice? = nil, y: BufferSlice, _ yStrides: MatrixStrides,
-        yTransposed: Bool = false, m: Int, n: Int, k: Int, batches: Int = 1, laneTile: LaneTile? = nil
+        bias: BufferSlice? = nil, gelu: Bool = false, rowScale: BufferSlice? = nil, y: BufferSlice,
+        _ yStrides: MatrixStrides, m: Int, n: Int, k: Int, batches: Int = 1, laneTile: LaneTile? = nil
     ) throws {
         let op = "batchedLinear"
         try ShapeCheck.dims(op, [("m", m), ("n", n), ("k", k), ("batches", batches)])
@@ -156,10 +161,11 @@ extension CommandSequence {
                 "\(op): k \(k), the offsets (\(x.offset), \(weight.offset)) and strides of x \(xStrides) and weight "
                     + "\(wStrides) must be multiples of 4 floats (RGBA32F texels): use linear")
         }
-        let (yRow, yCol) = yTransposed ? (1, yStrides.row) : (yStrides.row, 1)
-        guard xStrides.row >= k, wStrides.row >= k, yStrides.row >= (yTransposed ? m : n) else {
-            throw MaskstreamError(.invalidInput, "\(op): a row stride is shorter than its row (x \(xStrides), "
-                + "weight \(wStrides), y \(yStrides) for m \(m), n \(n), k \(k))")
+        let (yRow, yCol) = (yStrides.row, yStrides.column)
+        guard xStrides.row >= k, wStrides.row >= k, xStrides.column == 1, wStrides.column == 1, yRow > 0, yCol > 0
+        else {
+            throw MaskstreamError(.invalidInput, "\(op): inputs need rows at least k long with column stride 1 and "
+                + "outputs positive strides (x \(xStrides), weight \(wStrides), y \(yStrides) for m \(m), n \(n), k \(k))")
         }
         try ShapeCheck.holds(op, "x", x, (batches - 1) * xStrides.batch + (m - 1) * xStrides.row + k)
         try ShapeCheck.holds(op, "weight", weight, (batches - 1) * wStrides.batch + (n - 1) * wStrides.row + k)
@@ -172,7 +178,7 @@ extension CommandSequence {
         try recordTexels(x: x, xRow: xStrides.row, xBatch: xStrides.batch, weight: weight, wRow: wStrides.row,
                          wBatch: wStrides.batch, bias: bias, y: y, yStrides: (yRow, yCol, yStrides.batch),
                          layerScale: rowScale, residual: nil, m: m, n: n, k: k, batches: batches,
-                         flags: (bias == nil ? 0 : 1) | (rowScale == nil ? 0 : 32), tile: tile)
+                         flags: (bias == nil ? 0 : 1) | (gelu ? 2 : 0) | (rowScale == nil ? 0 : 32), tile: tile)
     }
 
     /// Dispatches `linear_texels` (strides in floats; `x` and `weight` ones multiples of 4).

@@ -25,6 +25,14 @@ import MaskstreamTestSupport
             let out = try device.makeBuffer(count: g.y.count)
             try run(device) { try $0.depthwiseConv3x3(x: x.all, weight: w.all, bias: b?.all, out: out.all, channels: g.c, height: g.h, width: g.w) }
             #expect(maxRelativeError(try out.download(), g.y) <= 1e-5, "c \(g.c) \(g.h)x\(g.w)")
+            // The same result written channels-last, [h·w, c].
+            try run(device) {
+                try $0.depthwiseConv3x3(x: x.all, weight: w.all, bias: b?.all, out: out.all, channels: g.c, height: g.h,
+                                        width: g.w, channelsLastOutput: true)
+            }
+            let plane = g.h * g.w
+            let expectedLast = (0 ..< plane * g.c).map { i in g.y[(i % g.c) * plane + i / g.c] }
+            #expect(maxRelativeError(try out.download(), expectedLast) <= 1e-5, "channels-last c \(g.c) \(g.h)x\(g.w)")
         }
         try TestDevice.expectNoValidationErrors()
     }

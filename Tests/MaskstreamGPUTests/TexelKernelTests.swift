@@ -59,7 +59,8 @@ import MaskstreamTestSupport
             try seq.batchedLinear(
                 x: xb.slice(offset: 4, count: xAll.count - 4), MatrixStrides(row: xRow, batch: xBatch),
                 weight: wb.slice(offset: 8, count: wAll.count - 8), MatrixStrides(row: wRow, batch: wBatch),
-                bias: bb.all, y: yb.all, MatrixStrides(row: yRow, batch: yBatch), yTransposed: transposed,
+                bias: bb.all, y: yb.all,
+                transposed ? MatrixStrides(row: 1, batch: yBatch, column: yRow) : MatrixStrides(row: yRow, batch: yBatch),
                 m: m, n: n, k: k, batches: batches)
         }
         let got = try yb.download()

@@ -234,6 +234,8 @@ public final class EomtGraph {
             lane.classLogits, lane.qa, lane.qb, lane.featCL, lane.upCL, lane.chw, lane.taps, lane.masks
         )
         let wt = weightsInputMajor
+        // The texels kernel can write the upscale convolution in CHW directly (no transposes).
+        let texelUpscale = device.kernelProfile.linear == .texels && !wt && h % 4 == 0
         let (patchW, patchB, pos, initRows, layers) = (w.patchW, w.patchB, w.pos, w.initRows, w.layers)
         let (finalG, finalB, classW, classB, head, ups) = (w.finalG, w.finalB, w.classW, w.classB, w.head, w.ups)
 
@@ -261,7 +263,7 @@ public final class EomtGraph {
                                bias: try l.qkvB.slice(offset: 0, count: 2 * h), y: qk, m: t, n: 2 * h, k: h)
                 try seq.batchedLinear(x: ns, MatrixStrides(row: h), weight: try l.qkvW.slice(offset: 2 * h * h, count: h * h),
                                       MatrixStrides(row: h), bias: try l.qkvB.slice(offset: 2 * h, count: h),
-                                      y: vt.all, MatrixStrides(row: ks), yTransposed: true, m: t, n: h, k: h)
+                                      y: vt.all, MatrixStrides(row: 1, column: ks), m: t, n: h, k: h)
                 seq.profileScope = "attention"
                 for head0 in stride(from: 0, to: c.numAttentionHeads, by: headsPerBatch) {
                     let nh = min(headsPerBatch, c.numAttentionHeads - head0)
@@ -338,20 +340,39 @@ public final class EomtGraph {
         var feat = try normed.all.slice(offset: (q + pre) * h, count: p * h)
         for (tapW, tapB, dwW, lnG, lnB) in ups.map({ ($0.taps, $0.bias, $0.dw, $0.lnG, $0.lnB) }) {
             let inPixels = side * side, out = 2 * side
-            let up = try upCL.all.slice(offset: 0, count: h * out * out)
-            let tmp = try taps.all.slice(offset: 0, count: inPixels * 2 * h)
-            for ky in 0..<2 {
-                try seq.linear(x: feat, weight: tapW[ky], bias: tapB, y: tmp, m: inPixels, n: 2 * h, k: h, gelu: true, weightTransposed: wt)
-                try seq.copyRows(
-                    tmp, sourceStride: side * 2 * h,
-                    to: try up.slice(offset: ky * out * h, count: h * out * out - ky * out * h),
-                                 destinationStride: 2 * out * h, rows: side, cols: side * 2 * h)
-            }
             let planes = try chw.all.slice(offset: 0, count: h * out * out)
-            try seq.transpose(up, out: planes, rows: out * out, cols: h)
-            try seq.depthwiseConv3x3(x: planes, weight: dwW, bias: nil, out: up, channels: h, height: out, width: out)
             let next = try featCL.all.slice(offset: 0, count: h * out * out)
-            try seq.transpose(up, out: next, rows: h, cols: out * out)
+            if texelUpscale {
+                // The transposed convolution writes its four taps straight into CHW planes: input
+                // pixel (y, x), tap (ky, kx), channel o → o·out² + (2y + ky)·out + 2x + kx.
+                for ky in 0..<2 {
+                    for kx in 0..<2 {
+                        let start = ky * out + kx
+                        try seq.batchedLinear(
+                            x: feat, MatrixStrides(row: h, batch: side * h),
+                            weight: try tapW[ky].slice(offset: kx * h * h, count: h * h), MatrixStrides(row: h),
+                            bias: try tapB.slice(offset: kx * h, count: h), gelu: true,
+                            y: try planes.slice(offset: start, count: h * out * out - start),
+                            MatrixStrides(row: 2, batch: 2 * out, column: out * out), m: side, n: h, k: h, batches: side)
+                    }
+                }
+                try seq.depthwiseConv3x3(x: planes, weight: dwW, bias: nil, out: next, channels: h, height: out,
+                                         width: out, channelsLastOutput: true)
+            } else {
+                let up = try upCL.all.slice(offset: 0, count: h * out * out)
+                let tmp = try taps.all.slice(offset: 0, count: inPixels * 2 * h)
+                for ky in 0..<2 {
+                    try seq.linear(x: feat, weight: tapW[ky], bias: tapB, y: tmp, m: inPixels, n: 2 * h, k: h, gelu: true,
+                                   weightTransposed: wt)
+                    try seq.copyRows(
+                        tmp, sourceStride: side * 2 * h,
+                        to: try up.slice(offset: ky * out * h, count: h * out * out - ky * out * h),
+                                     destinationStride: 2 * out * h, rows: side, cols: side * 2 * h)
+                }
+                try seq.transpose(up, out: planes, rows: out * out, cols: h)
+                try seq.depthwiseConv3x3(x: planes, weight: dwW, bias: nil, out: up, channels: h, height: out, width: out)
+                try seq.transpose(up, out: next, rows: h, cols: out * out)
+            }
             try seq.layerNorm(x: next, gamma: lnG, beta: lnB, y: next, rows: out * out, dim: h, eps: 1e-6)
             feat = next
             side = out
