@@ -14,7 +14,6 @@ run each, median over iterations). `benchmarks/inference_report.py` runs it for 
 import argparse
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -92,9 +91,10 @@ def compare(preset: str, iterations: int = 3, backend: str = "gpu", frame: str =
             cmd.append("--forward-only")
         if profile:
             cmd.append("--profile-kernels")
-        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-        peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        run = subprocess.run(cmd, capture_output=True, text=True)
+        if run.returncode != 0:
+            raise SystemExit(f"EomtBench failed ({run.returncode}) on preset {preset}:\n{run.stderr[-2000:]}")
+        out = run.stdout
         ours = json.loads(out.strip().splitlines()[-1])
         result = {
             "maskstream_device": ours["device"],
@@ -104,9 +104,8 @@ def compare(preset: str, iterations: int = 3, backend: str = "gpu", frame: str =
             "maskstream_over_hf": round(ours["forward_s_median"] / hf, 3),
             "maskstream_forward_plus_postprocess_s": round(ours["forward_plus_postprocess_s_median"], 4),
             "maskstream_load_s": round(ours["load_s"], 3),
-            # Peak resident memory of the largest EomtBench run so far (host side; on lavapipe
-            # the device memory is host memory too).
-            "maskstream_peak_rss_mib": round(max(before, peak_kib) / 1024, 1),
+            # EomtBench's peak resident memory (on lavapipe device memory is host memory too).
+            "maskstream_peak_rss_mib": round(ours["peak_rss_mib"], 1),
         }
         if profile:
             result["maskstream_attention_s"] = round(ours["attention_ms"] / 1e3, 4)

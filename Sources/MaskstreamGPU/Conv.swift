@@ -43,7 +43,8 @@ extension CommandSequence {
         try ShapeCheck.holds(op, "out", out, total)
         try ShapeCheck.disjoint(op, ("out", out), ("x", x))
         try dispatch(.depthwiseConv3x3, [(x, .read), (weight, .read), (bias ?? weight, .read), (out, .write)],
-                     params: [UInt32(channels), UInt32(height), UInt32(width), (bias == nil ? 0 : 1) | (channelsLastOutput ? 2 : 0)],
+                     params: [UInt32(channels), UInt32(height), UInt32(width),
+                         (bias == nil ? 0 : 1) | (channelsLastOutput ? 2 : 0)],
                      groups: (groups1D(total, local: 64), 1, 1))
     }
 }

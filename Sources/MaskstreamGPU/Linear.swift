@@ -154,7 +154,9 @@ extension CommandSequence {
         _ yStrides: MatrixStrides, m: Int, n: Int, k: Int, batches: Int = 1, laneTile: LaneTile? = nil
     ) throws {
         let op = "batchedLinear"
-        try ShapeCheck.dims(op, [("m", m), ("n", n), ("k", k), ("batches", batches)])
+        for pair in [[("m", m), ("k", k)], [("n", n), ("k", k)], [("m", m), ("n", n)], [("batches", batches)]] {
+            try ShapeCheck.dims(op, pair)
+        }
         let whole = [k, x.offset, weight.offset, xStrides.row, xStrides.batch, wStrides.row, wStrides.batch]
         guard whole.allSatisfy({ $0 % 4 == 0 }) else {
             throw MaskstreamError(.unsupported,

@@ -343,7 +343,8 @@ public final class VulkanDevice: @unchecked Sendable {
             app.applicationVersion = 1
             app.pEngineName = pointers[0]
             app.engineVersion = 1
-            app.apiVersion = instanceVersion12 ? CVulkan_MAKE_API_VERSION(0, 1, 2, 0) : CVulkan_MAKE_API_VERSION(0, 1, 1, 0)
+            app.apiVersion = instanceVersion12 ? CVulkan_MAKE_API_VERSION(0, 1, 2, 0) : CVulkan_MAKE_API_VERSION(0, 1,
+                1, 0)
             let layerPtrs = Array(pointers[1 ..< 1 + layers.count])
             let extPtrs = Array(pointers[(1 + layers.count)...])
             var instance: VkInstance?

@@ -60,7 +60,8 @@ import MaskstreamTestSupport
                 x: xb.slice(offset: 4, count: xAll.count - 4), MatrixStrides(row: xRow, batch: xBatch),
                 weight: wb.slice(offset: 8, count: wAll.count - 8), MatrixStrides(row: wRow, batch: wBatch),
                 bias: bb.all, y: yb.all,
-                transposed ? MatrixStrides(row: 1, batch: yBatch, column: yRow) : MatrixStrides(row: yRow, batch: yBatch),
+                transposed ? MatrixStrides(row: 1, batch: yBatch, column: yRow) : MatrixStrides(row: yRow,
+                    batch: yBatch),
                 m: m, n: n, k: k, batches: batches)
         }
         let got = try yb.download()
@@ -70,7 +71,8 @@ import MaskstreamTestSupport
         for z in 0 ..< batches {
             let xs = (0 ..< m).flatMap { i in (0 ..< k).map { xAll[4 + z * xBatch + i * xRow + $0] } }
             let ws = (0 ..< n).flatMap { j in (0 ..< k).map { wAll[8 + z * wBatch + j * wRow + $0] } }
-            let expected = Reference.linear(x: xs, w: ws, b: bias, m: m, n: n, k: k, gelu: false, scale: nil, residual: nil)
+            let expected = Reference.linear(x: xs, w: ws, b: bias, m: m, n: n, k: k, gelu: false, scale: nil,
+                residual: nil)
             for i in 0 ..< m {
                 for j in 0 ..< n {
                     let at = z * yBatch + (transposed ? j * yRow + i : i * yRow + j)
@@ -121,7 +123,8 @@ import MaskstreamTestSupport
         var rng = SeededRandom(seed: UInt64(rows * 1000 + cols))
         let x = rng.floats(rows * stride, in: -20 ... 20)
         let xb = try device.makeBuffer(x)
-        try run(device) { try $0.softmaxRows(xb.all, rows: rows, cols: cols, scale: 0.3, rowStride: stride, reduction: reduction) }
+        try run(device) { try $0.softmaxRows(xb.all, rows: rows, cols: cols, scale: 0.3, rowStride: stride,
+            reduction: reduction) }
         let got = try xb.download()
         var worst: Float = 0
         var padding: [Float] = []
@@ -168,7 +171,8 @@ import MaskstreamTestSupport
                 worst = max(worst, abs(sums[b * rows + r] - Float(1 / total)) / Float(1 / total))
                 for j in 0 ..< d {
                     let expected = (0 ..< cols).reduce(0.0) { $0 + e[$1] / total * Double(v[(b * d + j) * stride + $1]) }
-                    worst = max(worst, abs(got[(b * rows + r) * d + j] - Float(expected)) / max(1, abs(Float(expected))))
+                    worst = max(worst, abs(got[(b * rows + r) * d + j] - Float(expected)) / max(1,
+                        abs(Float(expected))))
                 }
             }
         }

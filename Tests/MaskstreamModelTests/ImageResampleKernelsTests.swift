@@ -73,7 +73,8 @@ private func expectError(_ code: MaskstreamError.Code, sourceLocation: SourceLoc
                                              tableSlice: tables.all, lut: lut.all, size: 4, patch: 3, out: lut.all)
         }
         let words = try device.makeBuffer(count: 8)
-        let selection = MaskSelection(list: try words.slice(offset: 0, count: 2), arguments: try words.slice(offset: 2, count: 6),
+        let selection = MaskSelection(list: try words.slice(offset: 0, count: 2),
+            arguments: try words.slice(offset: 2, count: 6),
                                       chunk: 1, chunks: 1)
         expectError(.invalidInput) {
             try seq.maskBinarize(

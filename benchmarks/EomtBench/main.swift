@@ -110,6 +110,10 @@ do {
         "device_frame_path_instances": frameInstances,
         "frames_in_flight_fps": inFlightFPS,
     ]
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    // Peak resident memory of this process (on lavapipe device buffers are host memory too).
+    result["peak_rss_mib"] = Double(usage.ru_maxrss) / 1024
     if profileKernels {
         // Device time of the last forward pass per kernel, and of its attention (Q·Kᵀ, softmax, P·V).
         result["kernel_ms"] = kernelMilliseconds

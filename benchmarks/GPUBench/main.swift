@@ -102,7 +102,8 @@ for (m, n, k, label) in options.shapes where wanted("linear (\(label))") {
     let y = try device.makeBuffer(count: m * n)
     let profile = device.kernelProfile
     let runs: [(LinearVariant, LaneTile?)] = options.profileOnly
-        ? [(profile.linear, profile.linear == .texels ? profile.texelTile(k: k) : profile.linear == .lanes ? profile.laneTile : nil)]
+        ? [(profile.linear,
+            profile.linear == .texels ? profile.texelTile(k: k) : profile.linear == .lanes ? profile.laneTile : nil)]
         : LinearVariant.allCases.flatMap { variant in
             ([.lanes, .texels].contains(variant) ? options.tiles.map { Optional($0) } : [nil]).map { (variant, $0) }
         }
@@ -129,7 +130,8 @@ if wanted("attention") {
     let v = try device.makeBuffer(random(seq * width)), o = try device.makeBuffer(count: seq * width)
     let t = try time(device, reps: max(1, options.reps / 2)) { try $0.attention(q: q.all, k: kb.all, v: v.all, out: o.all, seq: seq, heads: heads, headDim: dim) }
     let gflops = 4 * Double(seq) * Double(seq) * Double(width) / t / 1e9
-    report("attention", "seq \(seq), \(heads) heads × \(dim)", "one invocation per (query, head)", seconds: t, gflops: gflops)
+    report("attention", "seq \(seq), \(heads) heads × \(dim)", "one invocation per (query, head)", seconds: t,
+        gflops: gflops)
 }
 
 if wanted("layerNorm") {

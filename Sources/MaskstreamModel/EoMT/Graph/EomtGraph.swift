@@ -82,7 +82,8 @@ public final class EomtGraph {
             switch attention {
             case .fused: self.attention = .fused
             case .perHead:
-                self.attention = .perHead(q: try scratch(total * d), k: try scratch(total * d), v: try scratch(total * d),
+                self.attention = .perHead(q: try scratch(total * d), k: try scratch(total * d),
+                    v: try scratch(total * d),
                                           o: try scratch(total * d), scores: try scratch(total * total))
             case let .batched(headsPerBatch, keyStride):
                 let vt = try scratch(h * keyStride)
@@ -170,7 +171,8 @@ public final class EomtGraph {
         }
 
         // Weights.
-        let patchW = try uploadLinear(w.patchWeight, out: h), patchB = try upload(w.patchBias), pos = try upload(w.positionEmbeddings)
+        let patchW = try uploadLinear(w.patchWeight, out: h), patchB = try upload(w.patchBias),
+            pos = try upload(w.positionEmbeddings)
         let initRows = try upload(w.queries + w.clsToken + w.registerTokens)
         var layers: [WeightSlices.Layer] = []
         for l in w.layers {
@@ -190,12 +192,14 @@ public final class EomtGraph {
                 n1g: try upload(l.norm1.weight), n1b: try upload(l.norm1.bias),
                     qkvW: try uploadLinear(l.q.weight + l.k.weight + l.v.weight, out: 3 * h),
                     qkvB: try upload(l.q.bias + l.k.bias + l.v.bias),
-                outW: try uploadLinear(l.out.weight, out: h), outB: try upload(l.out.bias), ls1: try upload(l.layerScale1),
+                outW: try uploadLinear(l.out.weight, out: h), outB: try upload(l.out.bias),
+                    ls1: try upload(l.layerScale1),
                 n2g: try upload(l.norm2.weight), n2b: try upload(l.norm2.bias), ls2: try upload(l.layerScale2),
                 up1W: up1W, up1B: up1B, downW: downW, downB: downB))
         }
         let finalG = try upload(w.finalNorm.weight), finalB = try upload(w.finalNorm.bias)
-        let classW = try uploadLinear(w.classPredictor.weight, out: c.labels.count + 1), classB = try upload(w.classPredictor.bias)
+        let classW = try uploadLinear(w.classPredictor.weight, out: c.labels.count + 1),
+            classB = try upload(w.classPredictor.bias)
         let head = try w.maskHead.map { (try uploadLinear($0.weight, out: h), try upload($0.bias)) }
         // ConvTranspose2d 2×2 s2 as two linears, one per kernel row ky: W_ky[(kx·h + o), i] =
         // w[i, o, ky, kx], so one input pixel's output row is [kx = 0 | kx = 1], which is
@@ -261,7 +265,8 @@ public final class EomtGraph {
                 let qk = try qkv.all.slice(offset: 0, count: t * 2 * h)
                 try seq.linear(x: ns, weight: try l.qkvW.slice(offset: 0, count: 2 * h * h),
                                bias: try l.qkvB.slice(offset: 0, count: 2 * h), y: qk, m: t, n: 2 * h, k: h)
-                try seq.batchedLinear(x: ns, MatrixStrides(row: h), weight: try l.qkvW.slice(offset: 2 * h * h, count: h * h),
+                try seq.batchedLinear(x: ns, MatrixStrides(row: h), weight: try l.qkvW.slice(offset: 2 * h * h,
+                    count: h * h),
                                       MatrixStrides(row: h), bias: try l.qkvB.slice(offset: 2 * h, count: h),
                                       y: vt.all, MatrixStrides(row: 1, column: ks), m: t, n: h, k: h)
                 seq.profileScope = "attention"
@@ -269,7 +274,8 @@ public final class EomtGraph {
                     let nh = min(headsPerBatch, c.numAttentionHeads - head0)
                     let s = try scores.all.slice(offset: 0, count: nh * t * ks)
                     try seq.batchedLinear(
-                        x: try qk.slice(offset: head0 * d, count: t * 2 * h - head0 * d), MatrixStrides(row: 2 * h, batch: d),
+                        x: try qk.slice(offset: head0 * d, count: t * 2 * h - head0 * d), MatrixStrides(row: 2 * h,
+                            batch: d),
                         weight: try qk.slice(offset: h + head0 * d, count: t * 2 * h - h - head0 * d),
                         MatrixStrides(row: 2 * h, batch: d), y: s, MatrixStrides(row: ks, batch: t * ks),
                         m: t, n: t, k: d, batches: nh)
@@ -277,7 +283,8 @@ public final class EomtGraph {
                     try seq.softmaxRows(s, rows: nh * t, cols: t, scale: scale, rowStride: ks, inverseSums: sums)
                     try seq.batchedLinear(
                         x: s, MatrixStrides(row: ks, batch: t * ks),
-                        weight: try vt.slice(offset: head0 * d * ks, count: nh * d * ks), MatrixStrides(row: ks, batch: d * ks),
+                        weight: try vt.slice(offset: head0 * d * ks, count: nh * d * ks), MatrixStrides(row: ks,
+                            batch: d * ks),
                         rowScale: sums,
                         y: try a.slice(offset: head0 * d, count: t * h - head0 * d), MatrixStrides(row: h, batch: d),
                         m: t, n: d, k: ks, batches: nh)
@@ -309,7 +316,8 @@ public final class EomtGraph {
                     seq: t, heads: c.numAttentionHeads, headDim: c.headDim, rowStride: (3 * h, 3 * h, 3 * h, h))
             }
             seq.profileScope = ""
-            try seq.linear(x: a, weight: l.outW, bias: l.outB, y: xs, m: t, n: h, k: h, layerScale: l.ls1, residual: xs, weightTransposed: wt)
+            try seq.linear(x: a, weight: l.outW, bias: l.outB, y: xs, m: t, n: h, k: h, layerScale: l.ls1,
+                residual: xs, weightTransposed: wt)
             try seq.layerNorm(x: xs, gamma: l.n2g, beta: l.n2b, y: ns, rows: t, dim: h, eps: c.layerNormEps)
             if c.useSwiGLU {
                 let hs = try hidden.all.slice(offset: 0, count: t * 2 * mlp)
@@ -317,21 +325,27 @@ public final class EomtGraph {
                 try seq.linear(x: ns, weight: l.up1W, bias: l.up1B, y: hs, m: t, n: 2 * mlp, k: h, weightTransposed: wt)
                 try seq.swiglu(hidden: hs, out: ms, rows: t, half: mlp)
                 try seq.linear(
-                    x: ms, weight: l.downW, bias: l.downB, y: xs, m: t, n: h, k: mlp, layerScale: l.ls2, residual: xs, weightTransposed: wt)
+                    x: ms, weight: l.downW, bias: l.downB, y: xs, m: t, n: h, k: mlp, layerScale: l.ls2, residual: xs,
+                        weightTransposed: wt)
             } else {
                 let hs = try hidden.all.slice(offset: 0, count: t * mlp)
-                try seq.linear(x: ns, weight: l.up1W, bias: l.up1B, y: hs, m: t, n: mlp, k: h, gelu: true, weightTransposed: wt)
+                try seq.linear(x: ns, weight: l.up1W, bias: l.up1B, y: hs, m: t, n: mlp, k: h, gelu: true,
+                    weightTransposed: wt)
                 try seq.linear(
-                    x: hs, weight: l.downW, bias: l.downB, y: xs, m: t, n: h, k: mlp, layerScale: l.ls2, residual: xs, weightTransposed: wt)
+                    x: hs, weight: l.downW, bias: l.downB, y: xs, m: t, n: h, k: mlp, layerScale: l.ls2, residual: xs,
+                        weightTransposed: wt)
             }
         }
         try seq.layerNorm(
             x: x.all, gamma: finalG, beta: finalB, y: normed.all, rows: total, dim: h, eps: c.layerNormEps)
         let queryTokens = try normed.all.slice(offset: 0, count: q * h)
         try seq.linear(
-            x: queryTokens, weight: classW, bias: classB, y: classLogits.all, m: q, n: c.labels.count + 1, k: h, weightTransposed: wt)
-        try seq.linear(x: queryTokens, weight: head[0].0, bias: head[0].1, y: qa.all, m: q, n: h, k: h, gelu: true, weightTransposed: wt)
-        try seq.linear(x: qa.all, weight: head[1].0, bias: head[1].1, y: qb.all, m: q, n: h, k: h, gelu: true, weightTransposed: wt)
+            x: queryTokens, weight: classW, bias: classB, y: classLogits.all, m: q, n: c.labels.count + 1, k: h,
+                weightTransposed: wt)
+        try seq.linear(x: queryTokens, weight: head[0].0, bias: head[0].1, y: qa.all, m: q, n: h, k: h, gelu: true,
+            weightTransposed: wt)
+        try seq.linear(x: qa.all, weight: head[1].0, bias: head[1].1, y: qb.all, m: q, n: h, k: h, gelu: true,
+            weightTransposed: wt)
         try seq.linear(x: qb.all, weight: head[2].0, bias: head[2].1, y: qa.all, m: q, n: h, k: h, weightTransposed: wt)
 
         // Upscale blocks, channels-last [pixels, h] between blocks; the depthwise conv runs on
@@ -353,7 +367,8 @@ public final class EomtGraph {
                             weight: try tapW[ky].slice(offset: kx * h * h, count: h * h), MatrixStrides(row: h),
                             bias: try tapB.slice(offset: kx * h, count: h), gelu: true,
                             y: try planes.slice(offset: start, count: h * out * out - start),
-                            MatrixStrides(row: 2, batch: 2 * out, column: out * out), m: side, n: h, k: h, batches: side)
+                            MatrixStrides(row: 2, batch: 2 * out, column: out * out), m: side, n: h, k: h,
+                                batches: side)
                     }
                 }
                 try seq.depthwiseConv3x3(x: planes, weight: dwW, bias: nil, out: next, channels: h, height: out,
@@ -362,7 +377,8 @@ public final class EomtGraph {
                 let up = try upCL.all.slice(offset: 0, count: h * out * out)
                 let tmp = try taps.all.slice(offset: 0, count: inPixels * 2 * h)
                 for ky in 0..<2 {
-                    try seq.linear(x: feat, weight: tapW[ky], bias: tapB, y: tmp, m: inPixels, n: 2 * h, k: h, gelu: true,
+                    try seq.linear(x: feat, weight: tapW[ky], bias: tapB, y: tmp, m: inPixels, n: 2 * h, k: h,
+                        gelu: true,
                                    weightTransposed: wt)
                     try seq.copyRows(
                         tmp, sourceStride: side * 2 * h,
@@ -370,7 +386,8 @@ public final class EomtGraph {
                                      destinationStride: 2 * out * h, rows: side, cols: side * 2 * h)
                 }
                 try seq.transpose(up, out: planes, rows: out * out, cols: h)
-                try seq.depthwiseConv3x3(x: planes, weight: dwW, bias: nil, out: up, channels: h, height: out, width: out)
+                try seq.depthwiseConv3x3(x: planes, weight: dwW, bias: nil, out: up, channels: h, height: out,
+                    width: out)
                 try seq.transpose(up, out: next, rows: h, cols: out * out)
             }
             try seq.layerNorm(x: next, gamma: lnG, beta: lnB, y: next, rows: out * out, dim: h, eps: 1e-6)
