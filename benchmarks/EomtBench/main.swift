@@ -14,9 +14,28 @@ import MaskstreamModel
 // (timestamp queries) to standard error, slowest first.
 // `--forward-only`: time the forward pass alone (large layouts on CPU devices), skipping the
 // frame path and the frames-in-flight runs.
+// `--parity`: also run the CPU reference forward on the same pixels and report the largest
+// logit differences (the GPU check on machines without PyTorch).
+//
+//     eomt-bench make-random <folder> <tiny|small|large> [seed] [image-size]
+// writes a seeded random model and a 640×480 frame.rgb into <folder> (RandomModel.swift).
+if CommandLine.arguments.count >= 4, CommandLine.arguments[1] == "make-random" {
+    let a = CommandLine.arguments
+    do {
+        let folder = URL(fileURLWithPath: a[2])
+        try RandomModel.write(folder: folder, layout: a[3], seed: a.count > 4 ? UInt64(a[4]) ?? 1 : 1,
+                              imageSize: a.count > 5 ? Int(a[5]) ?? 640 : 640)
+        try Data(RandomModel.frame(width: 640, height: 480)).write(to: folder.appendingPathComponent("frame.rgb"))
+        exit(0)
+    } catch {
+        FileHandle.standardError.write(Data("eomt-bench: \(error)\n".utf8))
+        exit(1)
+    }
+}
 let profileKernels = CommandLine.arguments.contains("--profile-kernels")
 let forwardOnly = CommandLine.arguments.contains("--forward-only")
-let args = CommandLine.arguments.filter { $0 != "--profile-kernels" && $0 != "--forward-only" }
+let parity = CommandLine.arguments.contains("--parity")
+let args = CommandLine.arguments.filter { !["--profile-kernels", "--forward-only", "--parity"].contains($0) }
 guard args.count >= 5, let width = Int(args[3]), let height = Int(args[4]) else {
     let usage = "usage: eomt-bench <model-folder> <frame.rgb> <width> <height> [iterations] [backend]\n"
     FileHandle.standardError.write(Data(usage.utf8))
@@ -103,6 +122,7 @@ do {
     }
     var result: [String: Any] = [
         "backend": backend, "device": device.map { "\($0.info.name) (\($0.info.kind))" } ?? "cpu reference",
+        "driver": device?.info.driver ?? "", "kernels": device?.info.kernelSummary ?? "",
         "iterations": forwardTimes.count, "load_s": loadSeconds,
         "forward_s_median": median(forwardTimes), "forward_s_all": forwardTimes,
         "forward_plus_postprocess_s_median": median(predictTimes), "instances": instances,
@@ -110,6 +130,19 @@ do {
         "device_frame_path_instances": frameInstances,
         "frames_in_flight_fps": inFlightFPS,
     ]
+    if parity, let graph {
+        // The device forward against the Swift CPU reference on the same pixels.
+        let gpu = try graph.forward(pixels: pixels)
+        let t0 = Date()
+        let cpu = try model.reference.forward(pixels: pixels)
+        func maxDiff(_ a: [Float], _ b: [Float]) -> Double {
+            zip(a, b).reduce(0) { max($0, Double(abs($1.0 - $1.1))) }
+        }
+        result["parity_reference_s"] = Date().timeIntervalSince(t0)
+        result["parity_class_logits_max_abs_diff"] = maxDiff(gpu.classLogits, cpu.classLogits)
+        result["parity_mask_logits_max_abs_diff"] = maxDiff(gpu.maskLogits, cpu.maskLogits)
+        result["parity_ok"] = max(maxDiff(gpu.classLogits, cpu.classLogits), maxDiff(gpu.maskLogits, cpu.maskLogits)) <= 1e-3
+    }
     var usage = rusage()
     getrusage(RUSAGE_SELF.rawValue, &usage)
     // Peak resident memory of this process (on lavapipe device buffers are host memory too).
