@@ -47,6 +47,9 @@ public struct KernelProfile: Sendable, Equatable {
     /// Whether models should store linear weights `[in, out]` (`weightTransposed`), the layout
     /// whose rows the `lanes` kernel reads as vectors, instead of PyTorch's `[out, in]`.
     public var linearWeightsInputMajor: Bool { linear == .lanes }
+    /// One line per variant this device had to give up for a slower one because it lacks a
+    /// feature (logged once when a pipeline starts); empty when it runs the best variants.
+    public var fallbacks: [String] = []
     /// Loop iterations one shader invocation may run. lavapipe's LLVM backend silently ends
     /// an invocation's loops after 65535 iterations in total, so ops whose per-invocation
     /// loops grow with a dimension check against it.
@@ -59,6 +62,10 @@ public struct KernelProfile: Sendable, Equatable {
             let addresses = device.supportsBufferDeviceAddress
             self.init(linear: .texels, attention: .matmul, loopIterationBudget: 65_000)
             rowReduction = addresses ? .lanes : .workgroup
+            if !addresses {
+                fallbacks.append("'\(device.name)' lacks bufferDeviceAddress (Vulkan 1.2): LayerNorm and softmax use the "
+                    + "workgroup kernels and [k, n] matmuls the registerBlocked one instead of the 8-lane kernels")
+            }
         case .discreteGPU, .integratedGPU, .virtualGPU, .other:
             self.init(linear: .sharedMemoryTiled, attention: .fused, loopIterationBudget: .max)
         }

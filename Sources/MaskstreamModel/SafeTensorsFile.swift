@@ -69,7 +69,8 @@ public struct SafeTensorsFile: Sendable {
         func bad(_ why: String) -> MaskstreamError {
             MaskstreamError(.malformedModel, "\(name): \(why); re-export the weights with safetensors' save_file or `save_pretrained(safe_serialization=True)`")
         }
-        let bytes = Data(data)  // rebase indices to 0
+        // Indices from 0; a file's mapped bytes are used in place (no host copy of the weights).
+        let bytes = data.startIndex == 0 ? data : Data(data)
         guard bytes.count >= 8 else { throw bad("file is \(bytes.count) bytes, shorter than the 8-byte header length") }
         var headerLength: UInt64 = 0
         for i in 0..<8 { headerLength |= UInt64(bytes[i]) << (8 * UInt64(i)) }

@@ -57,7 +57,8 @@ public final class PipelineRunner: @unchecked Sendable {
         let segmenter: any Segmenter = try EomtModel(
             folder: URL(fileURLWithPath: m.path), device: device,
             options: SegmenterOptions(threshold: Float(m.threshold), topK: m.topK, framesInFlight: m.framesInFlight))
-        log("model \(m.path) on \(device.info.name)")
+        log("model \(m.path) on \(device.info.name) (kernels: \(device.info.kernelSummary))")
+        for line in device.kernelProfile.fallbacks { log("kernels: \(line)") }
         var server: LiveStreamServer?
         if let s = config.effectiveServer {
             let live = LiveStreamServer(host: s.host, port: s.port, metrics: { [metrics] in metrics.render() })

@@ -20,6 +20,19 @@ import Testing
         }
     }
 
+    /// A CPU device without device addresses runs the slower variants and says so once.
+    @Test func profileNamesItsFallbacks() {
+        var info = Self.infos[0]
+        info.supportsBufferDeviceAddress = true
+        let full = KernelProfile(device: info)
+        #expect(full.fallbacks.isEmpty && full.rowReduction == .lanes && full.linear == .texels)
+        info.supportsBufferDeviceAddress = false
+        let reduced = KernelProfile(device: info)
+        #expect(reduced.rowReduction == .workgroup && reduced.linear == .texels)
+        #expect(reduced.fallbacks.count == 1 && reduced.fallbacks[0].contains("bufferDeviceAddress"))
+        #expect(KernelProfile(device: Self.infos[2]).fallbacks.isEmpty)
+    }
+
     @Test func sharedDeviceLoadsValidation() throws {
         let device = try TestDevice.get()
         #expect(device.validation != nil)
