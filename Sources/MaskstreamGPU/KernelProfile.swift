@@ -40,6 +40,15 @@ public struct KernelProfile: Sendable, Equatable {
 
     /// The `texels` tile for a reduction over `k`.
     public func texelTile(k: Int) -> LaneTile { k <= 128 ? texelTileShortK : texelTile }
+
+    /// The register tile `variant` runs with over `k` (nil for the variants without one).
+    public func tile(for variant: LinearVariant, k: Int) -> LaneTile? {
+        switch variant {
+        case .texels: texelTile(k: k)
+        case .lanes: laneTile
+        case .registerBlocked, .sharedMemoryTiled: nil
+        }
+    }
     /// How LayerNorm and softmax reduce a row.
     public var rowReduction = RowReduction.workgroup
     /// How a model should compute attention.
@@ -84,7 +93,7 @@ extension DeviceInfo {
     /// (`maskstream devices`).
     public var kernelSummary: String {
         let p = KernelProfile(device: self)
-        let tile = p.linear == .texels ? " \(p.texelTile)" : p.linear == .lanes ? " \(p.laneTile)" : ""
+        let tile = p.tile(for: p.linear, k: .max).map { " \($0)" } ?? ""
         return "linear \(p.linear)\(tile), row reductions \(p.rowReduction), attention \(p.attention)"
     }
 }

@@ -71,13 +71,47 @@ extension CommandSequence {
         if chosen == .texels, weightTransposed || k % 4 != 0 || x.offset % 4 != 0 || weight.offset % 4 != 0 {
             chosen = device.info.supportsBufferDeviceAddress ? .lanes : .registerBlocked
         }
-        let tile = laneTile ?? (chosen == .texels ? profile.texelTile(k: k) : profile.laneTile)
-        let iterations: Int
+        let tile = laneTile ?? profile.tile(for: chosen, k: k)
+        var flags: UInt32 = 0
+        if bias != nil { flags |= 1 }
+        if gelu { flags |= 2 }
+        if layerScale != nil { flags |= 4 }
+        if residual != nil { flags |= 8 }
+        if weightTransposed { flags |= 16 }
+        let groups: (Int, Int, Int)
+        let kernel: Kernel
         switch chosen {
-        case .sharedMemoryTiled: iterations = (k + 15) / 16
-        case .texels: iterations = k / 4 + 3
-        case .registerBlocked, .lanes: iterations = k / 4 + 3
+        case .texels:
+            try recordTexels(x: x, xRow: k, xBatch: 0, weight: weight, wRow: k, wBatch: 0, bias: bias, y: y,
+                             yStrides: (n, 1, 0), layerScale: layerScale, residual: residual,
+                             m: m, n: n, k: k, batches: 1, flags: flags, tile: tile ?? profile.texelTile(k: k))
+            return
+        case .registerBlocked: (kernel, groups) = (.linearRegisterBlocked, ((n + 31) / 32, (m + 31) / 32, 1))
+        case .sharedMemoryTiled: (kernel, groups) = (.linearSharedTiled, ((n + 63) / 64, (m + 63) / 64, 1))
+        case .lanes:
+            let tile = tile ?? profile.laneTile
+            let width = 8 * tile.columnsPerLane
+            kernel = Kernel.linearLanes.specialized([UInt32(tile.rows), UInt32(tile.columnsPerLane)])
+            groups = ((n + width - 1) / width, (m + tile.rows - 1) / tile.rows, 1)
         }
+        let iterations = chosen == .sharedMemoryTiled ? (k + 15) / 16 : k / 4 + 3
+        try checkLoopBudget(iterations, k: k)
+        try dispatch(kernel, linearBindings(x: x, weight: weight, bias: bias, y: y, residual: residual, scale: layerScale),
+                     params: [UInt32(m), UInt32(n), UInt32(k), flags], groups: groups, addresses: chosen == .lanes)
+    }
+
+    /// The six bindings every linear kernel takes; absent operands bind `x` (never read).
+    private func linearBindings(x: BufferSlice, weight: BufferSlice, bias: BufferSlice?, y: BufferSlice,
+                                residual: BufferSlice?, scale: BufferSlice?) -> [(BufferSlice, Access)] {
+        [
+            (x, .read), (weight, .read), (bias ?? x, .read),
+            (y, residual.map { $0.buffer === y.buffer } == true ? .readWrite : .write),
+            (residual ?? x, .read), (scale ?? x, .read),
+        ]
+    }
+
+    /// Throws unless `iterations` loop iterations per invocation fit the device's budget.
+    private func checkLoopBudget(_ iterations: Int, k: Int) throws {
         guard iterations <= loopIterationBudget else {
             throw MaskstreamError(.unsupported,
                 "linear: k = \(k) needs \(iterations) loop iterations per invocation, more than "
@@ -85,35 +119,6 @@ extension CommandSequence {
                     + "shared-memory variant"
             )
         }
-        var flags: UInt32 = 0
-        if bias != nil { flags |= 1 }
-        if gelu { flags |= 2 }
-        if layerScale != nil { flags |= 4 }
-        if residual != nil { flags |= 8 }
-        if weightTransposed { flags |= 16 }
-        if chosen == .texels {
-            try recordTexels(x: x, xRow: k, xBatch: 0, weight: weight, wRow: k, wBatch: 0, bias: bias, y: y,
-                             yStrides: (n, 1, 0), layerScale: layerScale, residual: residual,
-                             m: m, n: n, k: k, batches: 1, flags: flags, tile: tile)
-            return
-        }
-        let groups: (Int, Int, Int)
-        let kernel: Kernel
-        switch chosen {
-        case .registerBlocked: (kernel, groups) = (.linearRegisterBlocked, ((n + 31) / 32, (m + 31) / 32, 1))
-        case .sharedMemoryTiled: (kernel, groups) = (.linearSharedTiled, ((n + 63) / 64, (m + 63) / 64, 1))
-        case .lanes, .texels:
-            let width = 8 * tile.columnsPerLane
-            kernel = Kernel.linearLanes.specialized([UInt32(tile.rows), UInt32(tile.columnsPerLane)])
-            groups = ((n + width - 1) / width, (m + tile.rows - 1) / tile.rows, 1)
-        }
-        let bindings: [(BufferSlice, Access)] = [
-            (x, .read), (weight, .read), (bias ?? x, .read),
-            (y, residual.map { $0.buffer === y.buffer } == true ? .readWrite : .write),
-            (residual ?? x, .read), (layerScale ?? x, .read),
-        ]
-        try dispatch(kernel, bindings, params: [UInt32(m), UInt32(n), UInt32(k), flags], groups: groups,
-                     addresses: chosen == .lanes)
     }
 }
 
@@ -193,19 +198,10 @@ extension CommandSequence {
             throw MaskstreamError(.invalidInput,
                 "linear: the texels kernel takes tiles of 8 or 16 rows and 1 to 8 columns per lane, not \(tile)")
         }
-        let iterations = k / 4 + 3
-        guard iterations <= loopIterationBudget else {
-            throw MaskstreamError(.unsupported,
-                "linear: k = \(k) needs \(iterations) loop iterations per invocation, more than "
-                    + "'\(device.info.name)' runs (\(loopIterationBudget)): split the reduction")
-        }
+        try checkLoopBudget(k / 4 + 3, k: k)
         let width = 8 * tile.columnsPerLane
         let kernel = Kernel.linearTexels.specialized([UInt32(tile.rows), UInt32(tile.columnsPerLane)])
-        let bindings: [(BufferSlice, Access)] = [
-            (x, .read), (weight, .read), (bias ?? x, .read),
-            (y, residual.map { $0.buffer === y.buffer } == true ? .readWrite : .write),
-            (residual ?? x, .read), (layerScale ?? x, .read),
-        ]
+        let bindings = linearBindings(x: x, weight: weight, bias: bias, y: y, residual: residual, scale: layerScale)
         let strides = [xRow / 4, wRow / 4, xBatch / 4, wBatch / 4, yStrides.row, yStrides.col, yStrides.batch]
         try dispatch(kernel, bindings, params: [UInt32(m), UInt32(n), UInt32(k), flags] + strides.map { UInt32($0) },
                      groups: ((n + width - 1) / width, (m + tile.rows - 1) / tile.rows, batches))

@@ -20,31 +20,40 @@ import MaskstreamTestSupport
 
     @Test(arguments: cases, LinearVariant.allCases)
     func matchesCPUReference(c: Case, variant: LinearVariant) throws {
+        // Weights at odd offsets inside a shared buffer, as model weights are.
+        try Self.expectMatchesReference(c, variant: variant, xOffset: 0, weightOffset: 3,
+                                        seed: UInt64(c.m * 10007 + c.n * 101 + c.k))
+    }
+
+    /// Runs case `c` with `x` at `xOffset` in its buffer and the weight, bias and layer scale
+    /// from `weightOffset` in one shared buffer, against the CPU reference.
+    static func expectMatchesReference(_ c: Case, variant: LinearVariant, xOffset: Int, weightOffset o: Int,
+                                       seed: UInt64, sourceLocation: SourceLocation = #_sourceLocation) throws {
         let device = try TestDevice.get()
-        var rng = SeededRandom(seed: UInt64(c.m * 10007 + c.n * 101 + c.k))
+        var rng = SeededRandom(seed: seed)
         let x = rng.floats(c.m * c.k), w = rng.floats(c.n * c.k), b = rng.floats(c.n)
         let s = rng.floats(c.n, in: 0.1 ... 2), r = rng.floats(c.m * c.n)
-        // Tensors at odd offsets inside shared buffers, as model weights are.
-        let weights = try device.makeBuffer(count: 3 + w.count + b.count + s.count)
-        try weights.upload(w, at: 3)
-        try weights.upload(b, at: 3 + w.count)
-        try weights.upload(s, at: 3 + w.count + b.count)
-        let xb = try device.makeBuffer(x)
+        let weights = try device.makeBuffer(count: o + w.count + b.count + s.count)
+        try weights.upload(w, at: o)
+        try weights.upload(b, at: o + w.count)
+        try weights.upload(s, at: o + w.count + b.count)
+        let xb = try device.makeBuffer(count: xOffset + x.count)
+        try xb.upload(x, at: xOffset)
         let yb = try device.makeBuffer(count: c.m * c.n + 1)
         let rb = try device.makeBuffer(r)
         try run(device) { seq in
             try seq.linear(
-                x: xb.all, weight: weights.slice(offset: 3, count: w.count),
-                bias: c.bias ? weights.slice(offset: 3 + w.count, count: c.n) : nil,
+                x: xb.slice(offset: xOffset, count: x.count), weight: weights.slice(offset: o, count: w.count),
+                bias: c.bias ? weights.slice(offset: o + w.count, count: c.n) : nil,
                 y: yb.slice(offset: 1, count: c.m * c.n), m: c.m, n: c.n, k: c.k, gelu: c.gelu,
-                layerScale: c.scale ? weights.slice(offset: 3 + w.count + b.count, count: c.n) : nil,
+                layerScale: c.scale ? weights.slice(offset: o + w.count + b.count, count: c.n) : nil,
                 residual: c.residual ? rb.all : nil, variant: variant)
         }
         let expected = Reference.linear(x: x, w: w, b: c.bias ? b : nil, m: c.m, n: c.n, k: c.k, gelu: c.gelu,
                                         scale: c.scale ? s : nil, residual: c.residual ? r : nil)
         let got = try yb.download(offset: 1, count: c.m * c.n)
-        #expect(maxRelativeError(got, expected) <= 1e-4)
-        try TestDevice.expectNoValidationErrors()
+        #expect(maxRelativeError(got, expected) <= 1e-4, sourceLocation: sourceLocation)
+        try TestDevice.expectNoValidationErrors(sourceLocation: sourceLocation)
     }
 
     @Test(arguments: LinearVariant.allCases)

@@ -15,29 +15,8 @@ import MaskstreamTestSupport
         LinearTests.Case(m: 16, n: 130, k: 260, residual: true),
     ])
     func texelsMatchesCPUReference(c: LinearTests.Case) throws {
-        let device = try TestDevice.get()
-        var rng = SeededRandom(seed: UInt64(c.m * 7919 + c.n * 31 + c.k))
-        let x = rng.floats(c.m * c.k), w = rng.floats(c.n * c.k), b = rng.floats(c.n)
-        let s = rng.floats(c.n, in: 0.1 ... 2), r = rng.floats(c.m * c.n)
-        let weights = try device.makeBuffer(count: 4 + w.count + b.count + s.count)
-        try weights.upload(w, at: 4)
-        try weights.upload(b, at: 4 + w.count)
-        try weights.upload(s, at: 4 + w.count + b.count)
-        let xb = try device.makeBuffer(count: 8 + x.count)
-        try xb.upload(x, at: 8)
-        let yb = try device.makeBuffer(count: c.m * c.n + 1), rb = try device.makeBuffer(r)
-        try run(device) { seq in
-            try seq.linear(
-                x: xb.slice(offset: 8, count: x.count), weight: weights.slice(offset: 4, count: w.count),
-                bias: c.bias ? weights.slice(offset: 4 + w.count, count: c.n) : nil,
-                y: yb.slice(offset: 1, count: c.m * c.n), m: c.m, n: c.n, k: c.k, gelu: c.gelu,
-                layerScale: c.scale ? weights.slice(offset: 4 + w.count + b.count, count: c.n) : nil,
-                residual: c.residual ? rb.all : nil, variant: .texels)
-        }
-        let expected = Reference.linear(x: x, w: w, b: c.bias ? b : nil, m: c.m, n: c.n, k: c.k, gelu: c.gelu,
-                                        scale: c.scale ? s : nil, residual: c.residual ? r : nil)
-        #expect(maxRelativeError(try yb.download(offset: 1, count: c.m * c.n), expected) <= 1e-4)
-        try TestDevice.expectNoValidationErrors()
+        try LinearTests.expectMatchesReference(c, variant: .texels, xOffset: 8, weightOffset: 4,
+                                               seed: UInt64(c.m * 7919 + c.n * 31 + c.k))
     }
 
     /// Three batches read in place from wider rows (as attention heads from a fused QKV

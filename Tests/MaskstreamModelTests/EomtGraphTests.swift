@@ -41,18 +41,24 @@ enum ModelTestDevice {
 
     @Test(arguments: cases)
     func attentionVariantMatchesTransformers(_ name: String, _ variant: AttentionVariant) throws {
-        let fx = try GoldenFixture(name)
-        let model = try EomtModel(folder: fx.modelFolder, device: nil)
-        let gpu = try EomtGraph(config: model.config, weights: model.weights, device: try ModelTestDevice.get(),
-                                attention: variant)
-        let (pixels, _) = try model.preprocessor.pixelValues(rgb: try fx.frame, width: fx.meta.frame_width,
-                                                             height: fx.meta.frame_height)
-        let out = try gpu.forward(pixels: pixels)
-        #expect(maxAbsDiff(out.classLogits, try fx.floats("class_logits.f32")) <= 1e-3)
-        let m = model.config.maskSize
-        let mine = subsample(out.maskLogits, planes: model.config.numQueries, side: m, stride: fx.meta.mask_stride)
-        #expect(maxAbsDiff(mine, try fx.floats("mask_logits.f32")) <= 1e-3)
+        try expectLogitsMatchTransformers(name, device: try ModelTestDevice.get(), attention: variant)
     }
+}
+
+/// The fixture's model on `device` with `attention` gives transformers' class and mask logits
+/// within 1e-3.
+private func expectLogitsMatchTransformers(_ name: String, device: VulkanDevice, attention: AttentionVariant,
+                                           sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let fx = try GoldenFixture(name)
+    let model = try EomtModel(folder: fx.modelFolder, device: nil)
+    let gpu = try EomtGraph(config: model.config, weights: model.weights, device: device, attention: attention)
+    let (pixels, _) = try model.preprocessor.pixelValues(rgb: try fx.frame, width: fx.meta.frame_width,
+                                                         height: fx.meta.frame_height)
+    let out = try gpu.forward(pixels: pixels)
+    #expect(maxAbsDiff(out.classLogits, try fx.floats("class_logits.f32")) <= 1e-3, sourceLocation: sourceLocation)
+    let m = model.config.maskSize
+    let mine = subsample(out.maskLogits, planes: model.config.numQueries, side: m, stride: fx.meta.mask_stride)
+    #expect(maxAbsDiff(mine, try fx.floats("mask_logits.f32")) <= 1e-3, sourceLocation: sourceLocation)
 }
 
 /// Every kernel profile gives transformers' logits: each linear variant (and with it the weight
@@ -69,16 +75,7 @@ enum ModelTestDevice {
         profile.rowReduction = reduction
         if !device.info.supportsBufferDeviceAddress, linear == .lanes || reduction == .lanes { return }
         device.kernelProfile = profile
-        let fx = try GoldenFixture("tiny_gelu")
-        let model = try EomtModel(folder: fx.modelFolder, device: nil)
-        let gpu = try EomtGraph(config: model.config, weights: model.weights, device: device, attention: .matmul)
-        let (pixels, _) = try model.preprocessor.pixelValues(rgb: try fx.frame, width: fx.meta.frame_width,
-                                                             height: fx.meta.frame_height)
-        let out = try gpu.forward(pixels: pixels)
-        #expect(maxAbsDiff(out.classLogits, try fx.floats("class_logits.f32")) <= 1e-3)
-        let m = model.config.maskSize
-        let mine = subsample(out.maskLogits, planes: model.config.numQueries, side: m, stride: fx.meta.mask_stride)
-        #expect(maxAbsDiff(mine, try fx.floats("mask_logits.f32")) <= 1e-3)
+        try expectLogitsMatchTransformers("tiny_gelu", device: device, attention: .matmul)
         if let monitor = device.validation { #expect(monitor.errorCount == 0, "\(monitor.recentErrors)") }
     }
 }

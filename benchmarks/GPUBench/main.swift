@@ -102,8 +102,7 @@ for (m, n, k, label) in options.shapes where wanted("linear (\(label))") {
     let y = try device.makeBuffer(count: m * n)
     let profile = device.kernelProfile
     let runs: [(LinearVariant, LaneTile?)] = options.profileOnly
-        ? [(profile.linear,
-            profile.linear == .texels ? profile.texelTile(k: k) : profile.linear == .lanes ? profile.laneTile : nil)]
+        ? [(profile.linear, profile.tile(for: profile.linear, k: k))]
         : LinearVariant.allCases.flatMap { variant in
             ([.lanes, .texels].contains(variant) ? options.tiles.map { Optional($0) } : [nil]).map { (variant, $0) }
         }

@@ -29,6 +29,9 @@ public final class EomtGraph {
     /// Whether the linear weights are stored `[in, out]` (the device's linear kernel reads them
     /// that way) instead of PyTorch's `[out, in]`.
     private let weightsInputMajor: Bool
+    /// Whether the `texels` kernel's strided matmuls (`batchedLinear`) run the attention heads
+    /// and the upscale convolutions in place (CPU devices; whole texels of the hidden size).
+    private let stridedMatmuls: Bool
     private let w: WeightSlices
     /// The `forward(pixels:)` lane: host im2col, no pre/post-processing on the device.
     private var pixelLane: Lane?
@@ -59,7 +62,7 @@ public final class EomtGraph {
         /// Frame-size dependent buffers (frame path only) and the size they were recorded for.
         var sized: SizedBuffers?
 
-        init(config c: EomtConfig, device: VulkanDevice, attention: AttentionPlan) throws {
+        init(config c: EomtConfig, device: VulkanDevice, attention: AttentionPlan, stridedUpscale: Bool) throws {
             let h = c.hiddenSize, q = c.numQueries, total = c.numQueries + c.numPrefixTokens + c.numPatches
             let mlp = c.mlpHiddenSize, m = c.maskSize
             func scratch(_ count: Int) throws -> GPUBuffer { try device.makeBuffer(count: max(count, 1)) }
@@ -75,9 +78,10 @@ public final class EomtGraph {
             qa = try scratch(q * h)
             qb = try scratch(q * h)
             featCL = try scratch(h * m * m)
-            upCL = try scratch(h * m * m)
+            // The transposing upscale path's scratch, unused when the convolutions write in place.
+            upCL = try scratch(stridedUpscale ? 1 : h * m * m)
             chw = try scratch(h * m * m)
-            taps = try scratch(h * m * m / 2)
+            taps = try scratch(stridedUpscale ? 1 : h * m * m / 2)
             let d = c.headDim
             switch attention {
             case .fused: self.attention = .fused
@@ -146,10 +150,12 @@ public final class EomtGraph {
         // An `nn.Linear` weight `[out, in]`, stored the way this device's linear kernel reads it.
         let inputMajor = device.kernelProfile.linearWeightsInputMajor
         self.weightsInputMajor = inputMajor
+        let strided = device.kernelProfile.linear == .texels && !inputMajor && h % 4 == 0
+        self.stridedMatmuls = strided
         let plan: AttentionPlan
         if mode == .fused {
             plan = .fused
-        } else if device.kernelProfile.linear == .texels, !inputMajor, c.headDim % 4 == 0, h % 4 == 0 {
+        } else if strided, c.headDim % 4 == 0 {
             let total = c.numQueries + c.numPrefixTokens + c.numPatches
             let keyStride = (total + 3) / 4 * 4
             let fit = Int(min(device.info.maxStorageBufferRange, UInt64(Int.max))) / 4 / (total * keyStride)
@@ -219,7 +225,9 @@ public final class EomtGraph {
         }
         self.w = WeightSlices(patchW: patchW, patchB: patchB, pos: pos, initRows: initRows, layers: layers,
                               finalG: finalG, finalB: finalB, classW: classW, classB: classB, head: head, ups: ups)
-        self.lanes = try (0..<lanes).map { _ in try Lane(config: c, device: device, attention: plan) }
+        self.lanes = try (0..<lanes).map { _ in
+            try Lane(config: c, device: device, attention: plan, stridedUpscale: strided)
+        }
     }
 
     /// Records the forward pass from `lane.patches` (im2col rows) to `lane.masks`,
@@ -238,8 +246,6 @@ public final class EomtGraph {
             lane.classLogits, lane.qa, lane.qb, lane.featCL, lane.upCL, lane.chw, lane.taps, lane.masks
         )
         let wt = weightsInputMajor
-        // The texels kernel can write the upscale convolution in CHW directly (no transposes).
-        let texelUpscale = device.kernelProfile.linear == .texels && !wt && h % 4 == 0
         let (patchW, patchB, pos, initRows, layers) = (w.patchW, w.patchB, w.pos, w.initRows, w.layers)
         let (finalG, finalB, classW, classB, head, ups) = (w.finalG, w.finalB, w.classW, w.classB, w.head, w.ups)
 
@@ -356,7 +362,8 @@ public final class EomtGraph {
             let inPixels = side * side, out = 2 * side
             let planes = try chw.all.slice(offset: 0, count: h * out * out)
             let next = try featCL.all.slice(offset: 0, count: h * out * out)
-            if texelUpscale {
+            if stridedMatmuls {
+                // The texels kernel writes the upscale convolution in CHW directly (no transposes).
                 // The transposed convolution writes its four taps straight into CHW planes: input
                 // pixel (y, x), tap (ky, kx), channel o → o·out² + (2y + ky)·out + 2x + kx.
                 for ky in 0..<2 {
@@ -409,7 +416,7 @@ extension EomtGraph {
         if let existing = pixelLane {
             lane = existing
         } else {
-            lane = try Lane(config: c, device: device, attention: attention)
+            lane = try Lane(config: c, device: device, attention: attention, stridedUpscale: stridedMatmuls)
             try recordForward(lane)
             pixelLane = lane
         }
