@@ -12,6 +12,7 @@
 
 /// Macros become functions here so Swift can call them.
 static inline int CFFmpeg_AVERROR_EOF(void) { return AVERROR_EOF; }
+static inline int CFFmpeg_AVERROR_INVALIDDATA(void) { return AVERROR_INVALIDDATA; }
 static inline int CFFmpeg_AVERROR_EAGAIN(void) { return AVERROR(EAGAIN); }
 static inline int CFFmpeg_AVERROR_EXIT(void) { return AVERROR_EXIT; }
 static inline int CFFmpeg_AVERROR_ETIMEDOUT(void) { return AVERROR(ETIMEDOUT); }

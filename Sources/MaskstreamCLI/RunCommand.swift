@@ -56,9 +56,25 @@ extension Maskstream {
                 let ratio = slowest > 0 ? summary.fps * slowest : 0
                 FileHandle.standardError.write(Data(("stages (mean per frame): \(stageText); " + String(format: "pipeline fps / slowest-stage fps = %.2f\n", ratio)).utf8))
                 for s in config.sinks { if let p = s.path, p != "-" { FileHandle.standardError.write(Data("  \(s.kind.rawValue): \(p)\n".utf8)) } }
-            } catch { throw fail(error) }
+                if !summary.damagedSources.isEmpty {
+                    for (id, damage) in summary.damagedSources.sorted(by: { $0.key < $1.key }) {
+                        let url = config.sources[id].url
+                        FileHandle.standardError.write(Data("warning: input '\(url)' is damaged: \(damage)\n".utf8))
+                    }
+                    FileHandle.standardError.write(Data(("finished with damaged input: every decodable frame was "
+                        + "processed and all outputs are valid (exit status \(ExitStatus.damagedInput))\n").utf8))
+                    throw ExitCode(ExitStatus.damagedInput)
+                }
+            } catch let code as ExitCode { throw code } catch { throw fail(error) }
         }
     }
+}
+
+/// `maskstream run`'s exit statuses: 0 success, 1 an error (typed, on standard error),
+/// 3 finished but an input was damaged (every decodable frame processed, outputs valid),
+/// 130 aborted by a second Ctrl-C.
+enum ExitStatus {
+    static let damagedInput: Int32 = 3
 }
 
 /// SIGINT/SIGTERM: the first asks the pipeline to stop gracefully, the second exits at once.

@@ -71,8 +71,31 @@ public final class MediaReader {
     private var draining = false
     private var finished = false
     private var lastPTS: Int64?
-    /// Packets the decoder rejected as corrupt (the stream goes on past them).
+    /// Packets the decoder rejected, or the demuxer flagged, as corrupt (the stream goes on past them).
     public private(set) var corruptPackets = 0
+    /// Frames the decoder failed to decode (skipped; the stream goes on past them).
+    public private(set) var decodeErrors = 0
+    /// Why a file's container could not be read to its end (truncated or damaged), when so:
+    /// the frames before the damage are all returned.
+    public private(set) var readFailure: String?
+    /// Consecutive decode errors without a frame in between; past `maxConsecutiveErrors` the
+    /// stream is given up as undecodable.
+    private var consecutiveErrors = 0
+    private static let maxConsecutiveErrors = 256
+
+    /// Whether the input was damaged: corrupt packets, undecodable frames or a container that
+    /// ends early. Every decodable frame was still returned.
+    public var isDamaged: Bool { corruptPackets > 0 || decodeErrors > 0 || readFailure != nil }
+
+    /// What was damaged, for the run's summary (nil when nothing was).
+    public var damageSummary: String? {
+        guard isDamaged else { return nil }
+        var parts: [String] = []
+        if corruptPackets > 0 { parts.append("\(corruptPackets) corrupt packet\(corruptPackets == 1 ? "" : "s")") }
+        if decodeErrors > 0 { parts.append("\(decodeErrors) undecodable frame\(decodeErrors == 1 ? "" : "s") skipped") }
+        if let readFailure { parts.append("read stopped early: \(readFailure)") }
+        return parts.joined(separator: ", ")
+    }
 
     public init(url: String, options: OpenOptions = .init()) throws {
         _ = FFmpeg.quietOnce
@@ -182,6 +205,7 @@ public final class MediaReader {
             let received = avcodec_receive_frame(codec, frame)
             if received == 0 {
                 defer { av_frame_unref(frame) }
+                consecutiveErrors = 0
                 return try convert(frame)
             }
             if received == FFmpeg.eof {
@@ -195,7 +219,14 @@ public final class MediaReader {
                 return nil
             }
             if received != FFmpeg.eagain {
-                try FFmpeg.check(received, "avcodec_receive_frame", info.url)
+                // A frame that does not decode (damaged data): skip it, count it, go on, as
+                // players do; a stream that decodes nothing at all is given up.
+                decodeErrors += 1
+                consecutiveErrors += 1
+                if consecutiveErrors > Self.maxConsecutiveErrors {
+                    try FFmpeg.check(received, "avcodec_receive_frame", info.url)
+                }
+                continue
             }
             if draining {
                 // The decoder wants input while draining: nothing more can come.
@@ -210,13 +241,20 @@ public final class MediaReader {
                 continue
             }
             if read < 0 {
-                throw readError(read)
+                let error = readError(read)
+                // A file whose container breaks off (truncated, damaged): decode what was read.
+                guard !info.isLive, error.code == .ffmpeg else { throw error }
+                readFailure = "\(FFmpeg.describe(read)) (\(read))"
+                draining = true
+                _ = avcodec_send_packet(codec, nil)
+                continue
             }
             defer { av_packet_unref(packet) }
             guard packet.pointee.stream_index == streamIndex else { continue }
+            if (packet.pointee.flags & AV_PKT_FLAG_CORRUPT) != 0 { corruptPackets += 1 }
             pendingPackets.append(Self.copy(packet))
             let sent = avcodec_send_packet(codec, packet)
-            if sent < 0 && sent != FFmpeg.eagain {
+            if sent < 0 && sent != FFmpeg.eagain && (packet.pointee.flags & AV_PKT_FLAG_CORRUPT) == 0 {
                 // A corrupt packet: count it and keep going, as players do.
                 corruptPackets += 1
             }
@@ -242,7 +280,8 @@ public final class MediaReader {
             pts: p.pts == FFmpeg.noPTS ? nil : p.pts,
             dts: p.dts == FFmpeg.noPTS ? nil : p.dts,
             duration: p.duration,
-            isKeyframe: (p.flags & AV_PKT_FLAG_KEY) != 0)
+            isKeyframe: (p.flags & AV_PKT_FLAG_KEY) != 0,
+            isCorrupt: (p.flags & AV_PKT_FLAG_CORRUPT) != 0)
     }
 
     private func convert(_ frame: UnsafeMutablePointer<AVFrame>) throws -> VideoFrame {

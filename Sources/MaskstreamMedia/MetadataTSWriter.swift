@@ -22,6 +22,12 @@ public final class MetadataTSWriter {
     private var finished = false
     /// Frame records written so far.
     public private(set) var recordCount = 0
+    /// Video packets left out: flagged corrupt by the demuxer, or refused by the muxer as
+    /// invalid (a truncated NAL unit). The KLV track is unaffected.
+    public private(set) var skippedVideoPackets = 0
+    /// Video packets whose DTS did not increase and were moved just past the previous one.
+    public private(set) var adjustedTimestamps = 0
+    private var lastVideoDTS: Int64?
 
     public init(path: String, video: CodecParameters, timeBase: Rational) throws {
         _ = FFmpeg.quietOnce
@@ -61,20 +67,42 @@ public final class MetadataTSWriter {
         av_packet_free(&packet)
     }
 
-    /// Copies one compressed video packet (timestamps in the source time base).
+    /// Copies one compressed video packet (timestamps in the source time base). A packet the
+    /// demuxer flagged corrupt, or one the muxer refuses as invalid data, is skipped (counted in
+    /// `skippedVideoPackets`) rather than ending the file; a DTS that does not increase is moved
+    /// past the previous one (`adjustedTimestamps`), so the file stays valid.
     public func writeVideo(_ encoded: EncodedPacket) throws {
-        try write(bytes: encoded.data, pts: encoded.pts, dts: encoded.dts, duration: encoded.duration,
-                  key: encoded.isKeyframe, stream: videoStream)
+        guard !encoded.isCorrupt else {
+            skippedVideoPackets += 1
+            return
+        }
+        var (pts, dts) = (encoded.pts, encoded.dts ?? encoded.pts)
+        if let last = lastVideoDTS, let d = dts, d <= last {
+            dts = last + 1
+            if let p = pts, p < last + 1 { pts = last + 1 }
+            adjustedTimestamps += 1
+        }
+        let result = try write(bytes: encoded.data, pts: pts, dts: dts, duration: encoded.duration,
+                               key: encoded.isKeyframe, stream: videoStream)
+        if result == CFFmpeg_AVERROR_INVALIDDATA() {
+            skippedVideoPackets += 1
+            return
+        }
+        try FFmpeg.check(result, "av_interleaved_write_frame", path, errorCode: .io)
+        if let dts { lastVideoDTS = dts }
     }
 
     /// Writes one frame record as a KLV triple at `pts` (source time base).
     public func writeMetadata(pts: Int64, value: [UInt8]) throws {
-        try write(bytes: KLV.encode(value: value), pts: pts, dts: pts, duration: 0, key: true, stream: dataStream)
+        let result = try write(bytes: KLV.encode(value: value), pts: pts, dts: pts, duration: 0, key: true,
+                               stream: dataStream)
+        try FFmpeg.check(result, "av_interleaved_write_frame", path, errorCode: .io)
         recordCount += 1
     }
 
+    /// Writes one packet; returns `av_interleaved_write_frame`'s result for the caller to check.
     private func write(bytes: [UInt8], pts: Int64?, dts: Int64?, duration: Int64, key: Bool,
-                       stream: UnsafeMutablePointer<AVStream>) throws {
+                       stream: UnsafeMutablePointer<AVStream>) throws -> Int32 {
         guard !finished, let format, let packet else {
             throw MaskstreamError(.internal, "write to '\(path)' after finish()")
         }
@@ -90,7 +118,7 @@ public final class MetadataTSWriter {
         av_packet_rescale_ts(packet, inputTimeBase, stream.pointee.time_base)
         let result = av_interleaved_write_frame(format, packet)
         av_packet_unref(packet)
-        try FFmpeg.check(result, "av_interleaved_write_frame", path, errorCode: .io)
+        return result
     }
 
     /// Flushes interleaving buffers, writes the trailer and closes the file. Idempotent.

@@ -1,6 +1,8 @@
 import Foundation
 
-/// When and how often a live source reconnects: exponential backoff with a ceiling.
+/// When and how often a live source reconnects: capped exponential backoff with jitter. By
+/// default a live source never gives up: a camera that reboots, or is down for an hour, is
+/// picked up again when it comes back.
 public struct ReconnectPolicy: Sendable, Codable, Equatable {
     /// Seconds before the first retry.
     public var initialDelay: Double = 0.5
@@ -9,13 +11,26 @@ public struct ReconnectPolicy: Sendable, Codable, Equatable {
     /// Factor applied to the delay after each failed attempt.
     public var multiplier: Double = 2
     /// Failed attempts in a row after which the source gives up; nil retries forever.
-    public var maxAttempts: Int? = 10
+    public var maxAttempts: Int?
+    /// Each delay is scaled by a random factor in `1 ± jitter`, so a fleet of cameras behind one
+    /// restarted server does not reconnect in lockstep.
+    public var jitter: Double = 0.2
 
-    public init(initialDelay: Double = 0.5, maxDelay: Double = 8, multiplier: Double = 2, maxAttempts: Int? = 10) {
+    public init(initialDelay: Double = 0.5, maxDelay: Double = 8, multiplier: Double = 2, maxAttempts: Int? = nil,
+                jitter: Double = 0.2) {
         self.initialDelay = initialDelay
         self.maxDelay = maxDelay
         self.multiplier = multiplier
         self.maxAttempts = maxAttempts
+        self.jitter = jitter
+    }
+
+    /// The wait before retry `attempt + 1` after `attempt` failed attempts in a row (0: the
+    /// stream died after streaming, retried at once); `unit` in [0, 1] picks the jitter.
+    public func delay(afterFailedAttempts attempt: Int, unit: Double) -> Double {
+        guard attempt > 0 else { return 0 }
+        let base = min(maxDelay, initialDelay * pow(multiplier, Double(attempt - 1)))
+        return base * (1 + jitter * (2 * min(max(unit, 0), 1) - 1))
     }
 }
 
@@ -28,6 +43,17 @@ public struct ReconnectStateMachine: Sendable, Equatable {
         case streaming
         case backingOff(attempt: Int, delay: Double)
         case failed(attempts: Int)
+
+        /// The state's name in logs and metrics.
+        public var name: String {
+            switch self {
+            case .idle: "idle"
+            case .connecting: "connecting"
+            case .streaming: "streaming"
+            case .backingOff: "backing_off"
+            case .failed: "failed"
+            }
+        }
     }
 
     /// What the caller does next.
@@ -62,8 +88,9 @@ public struct ReconnectStateMachine: Sendable, Equatable {
         state = .streaming
     }
 
-    /// Connecting failed, or an open stream died.
-    public mutating func failed() -> Action {
+    /// Connecting failed, or an open stream died; `jitterUnit` in [0, 1] picks the delay's
+    /// jitter (random by default; 0.5 is the plain backoff).
+    public mutating func failed(jitterUnit: Double = Double.random(in: 0...1)) -> Action {
         let attempt: Int
         switch state {
         case .connecting(let a): attempt = a
@@ -75,7 +102,7 @@ public struct ReconnectStateMachine: Sendable, Equatable {
             state = .failed(attempts: attempt)
             return .giveUp(attempts: attempt)
         }
-        let delay = attempt == 0 ? 0 : min(policy.maxDelay, policy.initialDelay * pow(policy.multiplier, Double(attempt - 1)))
+        let delay = policy.delay(afterFailedAttempts: attempt, unit: jitterUnit)
         state = .backingOff(attempt: attempt, delay: delay)
         return .wait(seconds: delay)
     }

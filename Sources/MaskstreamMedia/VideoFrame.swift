@@ -8,6 +8,8 @@ public struct EncodedPacket: Sendable {
     public var dts: Int64?
     public var duration: Int64
     public var isKeyframe: Bool
+    /// The demuxer flagged the packet corrupt (e.g. cut off by the end of a truncated file).
+    public var isCorrupt = false
 }
 
 /// One decoded video frame, converted to interleaved RGB8, with its provenance.
@@ -24,6 +26,9 @@ public struct VideoFrame: Sendable {
     public var rgb: [UInt8]
     /// The compressed packets read since the previous frame was returned (decode order).
     public var packets: [EncodedPacket]
+    /// The first frame after a live source reconnected: the timeline continues (timestamps are
+    /// rebased) but frames were lost in between.
+    public var discontinuity = false
 
     public init(sourceId: Int, index: Int, timestamp: Timestamp, width: Int, height: Int,
                 rgb: [UInt8], packets: [EncodedPacket] = []) {

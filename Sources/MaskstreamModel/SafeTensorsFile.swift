@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A strictly validated `.safetensors` file: an 8-byte little-endian header length, a JSON
 /// header naming every tensor's dtype, shape and byte range, then the raw data.
@@ -48,24 +51,35 @@ public struct SafeTensorsFile: Sendable {
     public let metadata: [String: String]
     private let data: Data
     private let dataStart: Int
+    /// The file's memory map when read from disk (nil for in-memory buffers).
+    private let mapping: FileMapping?
 
     /// The largest header accepted (the reference implementation uses the same 100 MB cap).
     public static let maxHeaderBytes = 100_000_000
 
-    /// Reads and validates the file at `url`.
+    /// Maps and validates the file at `url`. Tensor bytes are read from the map in place: the
+    /// file is never copied into host memory, and each tensor's pages are handed back to the OS
+    /// after `floats` converts it, so a loaded model holds no host copy of its weights.
     public init(contentsOf url: URL) throws {
-        let bytes: Data
+        let mapping: FileMapping
         do {
-            bytes = try Data(contentsOf: url, options: .alwaysMapped)
-        } catch {
-            throw MaskstreamError(.notFound, "cannot read weights file '\(url.path)': check that the model folder contains model.safetensors", cause: MaskstreamError(.io, "\(error)"))
+            mapping = try FileMapping(path: url.path)
+        } catch let error as MaskstreamError {
+            throw MaskstreamError(.notFound, "cannot read weights file '\(url.path)': check that the model folder contains model.safetensors", cause: error)
         }
-        try self.init(data: bytes, name: url.lastPathComponent)
+        let data = mapping.count == 0 ? Data()
+            : Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: mapping.base!), count: mapping.count, deallocator: .none)
+        try self.init(data: data, name: url.lastPathComponent, mapping: mapping)
     }
 
     /// Validates an in-memory safetensors buffer; `name` is used in error messages.
     public init(data: Data, name: String) throws {
+        try self.init(data: data, name: name, mapping: nil)
+    }
+
+    private init(data: Data, name: String, mapping: FileMapping?) throws {
         self.name = name
+        self.mapping = mapping
         func bad(_ why: String) -> MaskstreamError {
             MaskstreamError(.malformedModel, "\(name): \(why); re-export the weights with safetensors' save_file or `save_pretrained(safe_serialization=True)`")
         }
@@ -132,6 +146,8 @@ public struct SafeTensorsFile: Sendable {
         self.metadata = metadata
         self.data = bytes
         self.dataStart = headerEnd
+        // The header's pages are not needed again.
+        mapping?.release(0..<headerEnd)
     }
 
     private static func integer(_ value: Any) -> Int? {
@@ -143,21 +159,37 @@ public struct SafeTensorsFile: Sendable {
         return n.intValue
     }
 
-    /// The tensor `name` converted to `Float` (from F32, F16, BF16 or F64), checking its shape
-    /// against `shape` when given.
+    /// The header entry of tensor `key`, checked against `shape` when given and against the
+    /// element types `floats` converts (F32, F16, BF16, F64), without reading its data.
     ///
-    /// - Complexity: O(n) in the tensor's element count.
-    public func floats(_ key: String, shape expected: [Int]? = nil, reason: String = "") throws -> [Float] {
+    /// - Throws: `MaskstreamError(.malformedModel)` for a missing tensor or another shape,
+    ///   `.unsupported` for an integer or 8-bit float dtype.
+    @discardableResult
+    public func entry(_ key: String, shape expected: [Int]? = nil, reason: String = "") throws -> Entry {
         guard let entry = entries[key] else {
             throw MaskstreamError(.malformedModel, "\(name): tensor '\(key)' is missing\(reason.isEmpty ? "" : " (\(reason))"); the weights do not belong to this config.json")
         }
         if let expected, expected != entry.shape {
             throw MaskstreamError(.malformedModel, "\(name): tensor '\(key)' has shape \(entry.shape) but config.json needs \(expected)\(reason.isEmpty ? "" : " (\(reason))"); the weights do not belong to this config.json")
         }
+        switch entry.dtype {
+        case .f32, .f64, .f16, .bf16: return entry
+        default:
+            throw MaskstreamError(.unsupported, "\(name): tensor '\(key)' has dtype \(entry.dtype.rawValue); maskstream reads F32, F16, BF16 or F64 weights")
+        }
+    }
+
+    /// The tensor `name` converted to `Float` (from F32, F16, BF16 or F64), checking its shape
+    /// against `shape` when given (`entry`). A mapped file's pages of the tensor are released
+    /// afterwards (read again from the page cache if the tensor is read again).
+    ///
+    /// - Complexity: O(n) in the tensor's element count.
+    public func floats(_ key: String, shape expected: [Int]? = nil, reason: String = "") throws -> [Float] {
+        let entry = try entry(key, shape: expected, reason: reason)
         let start = dataStart + entry.dataRange.lowerBound
         let n = entry.count
         var out = [Float](repeating: 0, count: n)
-        if n > 0 {
+        guard n > 0 else { return out }
         data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
             let base = raw.baseAddress!.advanced(by: start)
             out.withUnsafeMutableBufferPointer { dst in
@@ -168,19 +200,13 @@ public struct SafeTensorsFile: Sendable {
                     for i in 0..<n { dst[i] = Float(Double(bitPattern: base.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self).littleEndian)) }
                 case .f16:
                     for i in 0..<n { dst[i] = Self.halfToFloat(base.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self).littleEndian) }
-                case .bf16:
+                default: // .bf16 (`entry` admits float types only)
                     for i in 0..<n { dst[i] = Float(bitPattern: UInt32(base.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self).littleEndian) << 16) }
-                default:
-                    break
                 }
             }
         }
-        }
-        switch entry.dtype {
-        case .f32, .f64, .f16, .bf16: return out
-        default:
-            throw MaskstreamError(.unsupported, "\(name): tensor '\(key)' has dtype \(entry.dtype.rawValue); maskstream reads F32, F16, BF16 or F64 weights")
-        }
+        mapping?.release(start..<(start + entry.dataRange.count))
+        return out
     }
 
     /// IEEE 754 half → single precision, exact for every value (subnormals, inf, NaN).
@@ -197,5 +223,48 @@ public struct SafeTensorsFile: Sendable {
             return Float(bitPattern: sign | 0x7F80_0000 | (mantissa << 13))
         }
         return Float(bitPattern: sign | UInt32(exponent - 15 + 127) << 23 | (mantissa << 13))
+    }
+}
+
+/// A read-only private memory map of a whole file, unmapped when the last reference goes.
+/// `release` hands pages back to the OS (`MADV_DONTNEED`): they stop counting as this
+/// process's resident memory and are read again from the page cache on the next access.
+final class FileMapping: @unchecked Sendable {
+    /// The first byte (nil for an empty file).
+    let base: UnsafeRawPointer?
+    let count: Int
+    private static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+
+    init(path: String) throws {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw MaskstreamError(.io, "open failed: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw MaskstreamError(.io, "fstat failed: \(String(cString: strerror(errno)))") }
+        guard (info.st_mode & S_IFMT) == S_IFREG else { throw MaskstreamError(.io, "not a regular file") }
+        count = Int(info.st_size)
+        if count == 0 {
+            base = nil
+            return
+        }
+        let address = mmap(nil, count, PROT_READ, MAP_PRIVATE, fd, 0)
+        guard let address, address != MAP_FAILED else {
+            throw MaskstreamError(.io, "mmap failed: \(String(cString: strerror(errno)))")
+        }
+        base = UnsafeRawPointer(address)
+    }
+
+    /// Releases the whole pages inside `range` (byte offsets into the file).
+    func release(_ range: Range<Int>) {
+        guard let base else { return }
+        let page = Self.pageSize
+        let lower = (range.lowerBound + page - 1) / page * page
+        let upper = min(range.upperBound, count) / page * page
+        guard upper > lower else { return }
+        _ = madvise(UnsafeMutableRawPointer(mutating: base + lower), upper - lower, MADV_DONTNEED)
+    }
+
+    deinit {
+        if let base { munmap(UnsafeMutableRawPointer(mutating: base), count) }
     }
 }

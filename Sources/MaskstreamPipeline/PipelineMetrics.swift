@@ -13,13 +13,26 @@ public final class PipelineMetrics: @unchecked Sendable {
     private let started = Date()
     private var queueDepth: @Sendable () -> [String: Int] = { [:] }
     private var dropped: @Sendable () -> Int = { 0 }
+    private var live: @Sendable () -> [LiveSourceStatus] = { [] }
+
+    /// One live source's reconnects and connection state, for `/metrics`.
+    struct LiveSourceStatus: Sendable {
+        var source: Int
+        var reconnects: Int
+        var state: String
+    }
+
+    /// The connection states a live source reports (one gauge each, 1 for the current one).
+    static let liveStates = ["connecting", "streaming", "backing_off", "failed"]
 
     public init() {}
 
-    func setSources(queueDepth: @escaping @Sendable () -> [String: Int], dropped: @escaping @Sendable () -> Int) {
+    func setSources(queueDepth: @escaping @Sendable () -> [String: Int], dropped: @escaping @Sendable () -> Int,
+                    live: @escaping @Sendable () -> [LiveSourceStatus] = { [] }) {
         lock.withLock {
             self.queueDepth = queueDepth
             self.dropped = dropped
+            self.live = live
         }
     }
 
@@ -48,7 +61,9 @@ public final class PipelineMetrics: @unchecked Sendable {
 
     /// Prometheus text exposition (format 0.0.4).
     public func render() -> String {
-        let (frames, instances, depth, droppedNow) = lock.withLock { (self.frames, self.instances, queueDepth, dropped) }
+        let (frames, instances, depth, droppedNow, liveNow) = lock.withLock {
+            (self.frames, self.instances, queueDepth, dropped, live)
+        }
         var text = PrometheusText()
         for stage in Stage.allCases {
             guard let histogram = histograms[stage] else { continue }
@@ -61,6 +76,15 @@ public final class PipelineMetrics: @unchecked Sendable {
         text.counter("maskstream_dropped_frames_total", Double(droppedNow()), help: "Live frames dropped because the pipeline fell behind.")
         for (q, d) in depth().sorted(by: { $0.key < $1.key }) {
             text.gauge("maskstream_queue_depth", Double(d), labels: ["queue": q], help: "Frames waiting between stages.")
+        }
+        for s in liveNow() {
+            text.counter("maskstream_reconnects_total", Double(s.reconnects), labels: ["source": String(s.source)],
+                         help: "Successful reconnections of a live source after its first connection.")
+            for state in Self.liveStates {
+                text.gauge("maskstream_source_state", s.state == state ? 1 : 0,
+                           labels: ["source": String(s.source), "state": state],
+                           help: "A live source's connection state (1 for the current one).")
+            }
         }
         return text.render()
     }

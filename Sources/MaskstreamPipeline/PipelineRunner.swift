@@ -16,6 +16,9 @@ public final class PipelineRunner: @unchecked Sendable {
         public var seconds: Double
         public var fps: Double { seconds > 0 ? Double(framesWritten) / seconds : 0 }
         public var stoppedEarly: Bool
+        /// Source index → what was damaged in that input (every decodable frame was still
+        /// processed and written to every sink). `maskstream run` exits 3 when this is not empty.
+        public var damagedSources: [Int: String] = [:]
     }
 
     public let config: PipelineConfig
@@ -38,6 +41,9 @@ public final class PipelineRunner: @unchecked Sendable {
         state.withLock { $0.stopping = true }
         for s in sources { s.stop() }
     }
+
+    /// Frames read so far from each source (they may still be in flight).
+    public var framesRead: [Int] { sources.map(\.framesRead) }
 
     /// The port of the pipeline's server (`/metrics`, `/ws`) once `run()` started it.
     public var serverPort: Int? { state.withLock { $0.serverPort } }
@@ -80,7 +86,12 @@ public final class PipelineRunner: @unchecked Sendable {
         metrics.setSources(
             queueDepth: { ["source_to_submit": frames.count, "submit_to_collect": submitted.count,
                            "collect_to_track": segmented.count, "track_to_emit": emitted.count] },
-            dropped: { [sources] in sources.reduce(0) { $0 + $1.droppedFrames } })
+            dropped: { [sources] in sources.reduce(0) { $0 + $1.droppedFrames } },
+            live: { [sources] in
+                sources.compactMap { s in
+                    s.liveState.map { PipelineMetrics.LiveSourceStatus(source: s.id, reconnects: s.reconnects, state: $0) }
+                }
+            })
 
         let group = DispatchGroup()
         func spawn(_ name: String, _ body: @escaping @Sendable () -> Void) {
@@ -116,7 +127,8 @@ public final class PipelineRunner: @unchecked Sendable {
             framesRead: sources.map(\.framesRead), framesWritten: metrics.framesProcessed,
             instancesWritten: metrics.instancesProcessed, droppedFrames: sources.reduce(0) { $0 + $1.droppedFrames },
             reconnects: sources.reduce(0) { $0 + $1.reconnects }, seconds: Date().timeIntervalSince(start),
-            stoppedEarly: stopping)
+            stoppedEarly: stopping,
+            damagedSources: Dictionary(uniqueKeysWithValues: sources.compactMap { s in s.damageSummary.map { (s.id, $0) } }))
         if let error, !(error.code == .cancelled && summary.stoppedEarly) { throw error }
         return summary
     }

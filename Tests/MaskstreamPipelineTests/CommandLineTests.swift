@@ -35,6 +35,25 @@ import MaskstreamTestSupport
         #expect(notTS.stderr.contains("has no data stream"), "\(notTS.stderr)")
     }
 
+    /// A truncated input finishes with exit status 3 ("done, input damaged"), not 0 or 1.
+    @Test func damagedInputExitsThree() throws {
+        let dir = try TestMedia.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let whole = dir.appending(path: "whole.mp4"), cut = dir.appending(path: "cut.mp4")
+        _ = try TestMedia.run("ffmpeg", ["-v", "error", "-y", "-i", Self.root.appending(path: "examples/sample.mp4").path(),
+                                         "-t", "1", "-c", "copy", "-movflags", "+faststart", whole.path()])
+        let bytes = try Data(contentsOf: whole)
+        try bytes.prefix(bytes.count - 2000).write(to: cut)
+        let pipeline = Self.root.appending(path: "pipelines/default.yaml").path()
+        let damaged = try TestMedia.run(Self.binary, ["run", pipeline, "--input", cut.path(), "--output", dir.path(),
+                                                      "--no-progress"])
+        #expect(damaged.status == 3, "\(damaged.stderr)")
+        #expect(damaged.stderr.contains("warning: input '\(cut.path())' is damaged"), "\(damaged.stderr)")
+        let clean = try TestMedia.run(Self.binary, ["run", pipeline, "--input", whole.path(), "--output", dir.path(),
+                                                    "--no-progress"])
+        #expect(clean.status == 0, "\(clean.stderr)")
+    }
+
     @Test func sigintDrainsAndLeavesValidOutputs() throws {
         let out = try TestMedia.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: out) }

@@ -64,9 +64,19 @@ do {
     let device = backend == "gpu" ? try VulkanDevice() : nil
     if profileKernels { device?.profilesKernels = true }
     let folder = URL(fileURLWithPath: args[1])
-    let model = try EomtModel(folder: folder, device: device)
-    let graph = try device.map { try EomtGraph(config: model.config, weights: model.weights, device: $0) }
+    // One frame lane when only the forward pass is timed (large layouts: device memory is host
+    // memory on CPU devices, and peak RSS is reported).
+    let model = try EomtModel(folder: folder, device: device,
+                              options: SegmenterOptions(framesInFlight: forwardOnly ? 1 : 2))
     let loadSeconds = Date().timeIntervalSince(loadStart)
+    /// Peak resident memory of this process so far, in MiB.
+    func peakRSS() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_maxrss) / 1024
+    }
+    // Peak while loading: file map, host conversions and (on CPU devices) the device's copy.
+    let loadPeakRSS = peakRSS()
     let rgb = [UInt8](try Data(contentsOf: URL(fileURLWithPath: args[2])))
     let (pixels, resized) = try model.preprocessor.pixelValues(rgb: rgb, width: width, height: height)
     var forwardTimes: [Double] = []
@@ -74,7 +84,7 @@ do {
     var instances = 0
     for _ in 0..<max(iterations, 1) {
         let t0 = Date()
-        let out = try graph?.forward(pixels: pixels) ?? model.reference.forward(pixels: pixels)
+        let out = try model.forward(pixels: pixels)
         let t1 = Date()
         let found = try model.postprocessor.instances(out, frameHeight: height, frameWidth: width, resized: resized,
                                                       threshold: 0.5, topK: nil)
@@ -111,8 +121,8 @@ do {
         }
     }
     var kernelMilliseconds: [String: Double] = [:]
-    if profileKernels, let graph {
-        let forward = try graph.forwardKernelTimes()
+    if profileKernels, device != nil {
+        let forward = try model.forwardKernelTimes()
         FileHandle.standardError.write(Data(("forward pass\n" + kernelTable(forward)).utf8))
         for (kernel, seconds) in forward { kernelMilliseconds[kernel, default: 0] += seconds * 1e3 }
         if !forwardOnly {
@@ -130,9 +140,9 @@ do {
         "device_frame_path_instances": frameInstances,
         "frames_in_flight_fps": inFlightFPS,
     ]
-    if parity, let graph {
+    if parity, device != nil {
         // The device forward against the Swift CPU reference on the same pixels.
-        let gpu = try graph.forward(pixels: pixels)
+        let gpu = try model.forward(pixels: pixels)
         let t0 = Date()
         let cpu = try model.reference.forward(pixels: pixels)
         func maxDiff(_ a: [Float], _ b: [Float]) -> Double {
@@ -143,10 +153,12 @@ do {
         result["parity_mask_logits_max_abs_diff"] = maxDiff(gpu.maskLogits, cpu.maskLogits)
         result["parity_ok"] = max(maxDiff(gpu.classLogits, cpu.classLogits), maxDiff(gpu.maskLogits, cpu.maskLogits)) <= 1e-3
     }
-    var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    // Peak resident memory of this process (on lavapipe device buffers are host memory too).
-    result["peak_rss_mib"] = Double(usage.ru_maxrss) / 1024
+    // Peak resident memory of this process (on lavapipe device buffers are host memory too),
+    // while loading and overall (with the activations of the forward passes).
+    result["load_peak_rss_mib"] = loadPeakRSS
+    result["peak_rss_mib"] = peakRSS()
+    result["weights_file_mib"] = Double((try? FileManager.default.attributesOfItem(
+        atPath: folder.appendingPathComponent("model.safetensors").path)[.size] as? Int) ?? 0) / 1_048_576
     if profileKernels {
         // Device time of the last forward pass per kernel, and of its attention (Q·Kᵀ, softmax, P·V).
         result["kernel_ms"] = kernelMilliseconds

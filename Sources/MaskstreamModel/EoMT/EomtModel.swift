@@ -21,7 +21,7 @@ public final class EomtModel: Segmenter {
     public let config: EomtConfig
     /// How frames are turned into model input.
     public let processorConfig: EomtImageProcessorConfig
-    /// The weights, as `Float`.
+    /// The weights, as `Float` (layers read from the mapped file on demand).
     public let weights: EomtWeights
     /// What segments `collect` keeps and how many frames run at once.
     public let options: SegmenterOptions
@@ -46,6 +46,19 @@ public final class EomtModel: Segmenter {
     /// (`VulkanDevice.profilesKernels`); empty otherwise. Benchmarks only.
     public func kernelTimes(lane: Int = 0) throws -> [(kernel: String, seconds: Double)] {
         try graph?.kernelTimes(lane: lane) ?? []
+    }
+
+    /// The raw outputs of one forward pass on channel-first pixels `[3, imageSize, imageSize]`
+    /// (`preprocessor.pixelValues`): on the device in a lane of its own, or the CPU reference
+    /// without one. Benchmarks and parity checks; not safe to call from two threads at once.
+    public func forward(pixels: [Float]) throws -> EomtRawOutput {
+        try graph?.forward(pixels: pixels) ?? reference.forward(pixels: pixels)
+    }
+
+    /// Device time of each kernel of the last `forward(pixels:)` when the device profiled
+    /// kernels (`VulkanDevice.profilesKernels`); empty otherwise.
+    public func forwardKernelTimes() throws -> [(kernel: String, seconds: Double)] {
+        try graph?.forwardKernelTimes() ?? []
     }
 
     /// Class names by class id (`id2label`).
@@ -183,6 +196,10 @@ final class GraphBox: @unchecked Sendable {
     }
 
     func collect(lane: Int) throws -> EomtDeviceOutput { try graph.collect(lane: lane) }
+
+    func forward(pixels: [Float]) throws -> EomtRawOutput { try graph.forward(pixels: pixels) }
+
+    func forwardKernelTimes() throws -> [(kernel: String, seconds: Double)] { try graph.forwardKernelTimes() }
 
     func kernelTimes(lane: Int) throws -> [(kernel: String, seconds: Double)] { try graph.kernelTimes(lane: lane) }
 }

@@ -20,6 +20,10 @@ extension PipelineConfig {
         .integer("live_buffer", \.liveBuffer, 1...1000,
                  "Frames kept for a live source when behind; the oldest is dropped (counted)."),
         .integer("max_frames", \.maxFrames, 1...Int.max, "Process at most this many frames (default: all)."),
+        .integer("reconnect_attempts", \.reconnect.maxAttempts, 1...Int.max,
+                 "Failed connection attempts in a row before a live source gives up (default: never)."),
+        .number("reconnect_max_delay", \.reconnect.maxDelay, NumberRange(0.1...3600),
+                "Ceiling in seconds on the backoff between reconnection attempts (±20 % jitter)."),
     ]
 
     static let modelKeys: [ConfigKey<Model>] = [

@@ -26,6 +26,8 @@ public struct PipelineConfig: Sendable {
         public var liveBuffer: Int = 4
         /// Process at most this many frames (nil: all).
         public var maxFrames: Int?
+        /// How a live source reconnects (by default forever, backing off up to 8 s).
+        public var reconnect = ReconnectPolicy()
 
         public init(url: String = "") { self.url = url }
     }

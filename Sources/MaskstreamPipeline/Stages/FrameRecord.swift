@@ -46,12 +46,16 @@ public struct FrameRecord: Codable, Sendable, Equatable {
     public var width: Int
     public var height: Int
     public var instances: [InstanceRecord]
+    /// `true` on the first frame after a live source reconnected (frames were lost before it;
+    /// the timeline continues); absent otherwise.
+    public var discontinuity: Bool?
 
     enum CodingKeys: String, CodingKey {
-        case source, frame, pts, timeBase = "time_base", time, width, height, instances
+        case source, frame, pts, timeBase = "time_base", time, width, height, instances, discontinuity
     }
 
-    public init(source: Int, frame: Int, timestamp: Timestamp, width: Int, height: Int, instances: [InstanceRecord]) {
+    public init(source: Int, frame: Int, timestamp: Timestamp, width: Int, height: Int, instances: [InstanceRecord],
+                discontinuity: Bool = false) {
         self.source = source
         self.frame = frame
         self.pts = timestamp.pts
@@ -60,6 +64,7 @@ public struct FrameRecord: Codable, Sendable, Equatable {
         self.width = width
         self.height = height
         self.instances = instances
+        self.discontinuity = discontinuity ? true : nil
     }
 
     public var timestamp: Timestamp {

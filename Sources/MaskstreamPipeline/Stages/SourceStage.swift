@@ -12,6 +12,7 @@ final class SourceStage: @unchecked Sendable {
     private var reader: MediaReader?
     private var read = 0
     private var declared: Int?
+    private var damage: String?
 
     init(id: Int, source: PipelineConfig.Source) {
         self.id = id
@@ -25,6 +26,11 @@ final class SourceStage: @unchecked Sendable {
     /// Live frames dropped because the pipeline fell behind.
     var droppedFrames: Int { lock.withLock { live?.droppedFrames ?? 0 } }
     var reconnects: Int { lock.withLock { live?.reconnects ?? 0 } }
+    /// What was damaged in a file source (corrupt packets, undecodable frames, a container that
+    /// ends early) once it was read; nil when it read cleanly.
+    var damageSummary: String? { lock.withLock { damage } }
+    /// A live source's connection state (`LiveSource.state`); nil for files.
+    var liveState: String? { lock.withLock { live?.state } }
 
     /// Stops reading; what was read still flows through.
     func stop() {
@@ -39,13 +45,14 @@ final class SourceStage: @unchecked Sendable {
 
     /// Reads the source to its end (or `max_frames`, or `stop()`).
     func run(into queue: BoundedQueue<Event<VideoFrame>>, labels: [Int: String], metrics: PipelineMetrics,
-             log: (String) -> Void) throws {
+             log: @escaping @Sendable (String) -> Void) throws {
         var options = source.open
         options.sourceId = id
         let limit = source.maxFrames ?? Int.max
         var next: () throws -> VideoFrame?
         if MediaReader.isNetworkURL(source.url) {
-            let live = LiveSource(url: source.url, options: options, bufferCapacity: source.liveBuffer)
+            let live = LiveSource(url: source.url, options: options, policy: source.reconnect,
+                                  bufferCapacity: source.liveBuffer, events: { [id] in log("source \(id): \($0)") })
             lock.withLock { self.live = live }
             if isStopped { return }
             let info = try live.start()
@@ -79,7 +86,10 @@ final class SourceStage: @unchecked Sendable {
             queue.push(.frame(frame))
         }
         lock.withLock { self.live }?.stop()
-        if let corrupt = lock.withLock({ self.reader })?.corruptPackets, corrupt > 0 { log("source \(id): \(corrupt) corrupt packets skipped") }
+        if let damage = lock.withLock({ self.reader })?.damageSummary {
+            lock.withLock { self.damage = damage }
+            log("source \(id): input damaged (\(damage)); every decodable frame was processed")
+        }
         queue.push(.end(source: id))
     }
 }

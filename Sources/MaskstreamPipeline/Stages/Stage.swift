@@ -52,8 +52,11 @@ extension Stage {
 struct FrameInfo: Sendable {
     var source: Int, index: Int, width: Int, height: Int
     var timestamp: Timestamp
+    /// The first frame after a live source reconnected.
+    var discontinuity: Bool
 
     init(_ f: VideoFrame) {
         (source, index, timestamp, width, height) = (f.sourceId, f.index, f.timestamp, f.width, f.height)
+        discontinuity = f.discontinuity
     }
 }

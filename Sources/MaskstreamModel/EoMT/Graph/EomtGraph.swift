@@ -181,7 +181,9 @@ public final class EomtGraph {
             pos = try upload(w.positionEmbeddings)
         let initRows = try upload(w.queries + w.clsToken + w.registerTokens)
         var layers: [WeightSlices.Layer] = []
-        for l in w.layers {
+        for index in 0..<w.numLayers {
+            // One layer's host floats at a time (`EomtWeights` reads layers from the mapped file).
+            let l = try w.layer(index)
             let (up1W, up1B, downW, downB): (BufferSlice, BufferSlice, BufferSlice, BufferSlice)
             switch l.mlp {
             case let .gelu(fc1, fc2):

@@ -34,7 +34,8 @@ public struct EomtReferenceForward: Sendable {
         for i in 0..<(c.numPatches * h) { x.append(embed[i] + w.positionEmbeddings[i]) }
         var tokens = c.numPrefixTokens + c.numPatches
 
-        for (idx, layer) in w.layers.enumerated() {
+        for idx in 0..<w.numLayers {
+            let layer = try w.layer(idx)
             if idx == c.firstQueryLayer {
                 x = w.queries + x
                 tokens += c.numQueries

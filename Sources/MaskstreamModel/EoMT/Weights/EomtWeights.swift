@@ -1,5 +1,10 @@
 /// Every EoMT parameter as `Float`, shape-checked against the config, in PyTorch layouts
 /// (Linear weight `[out, in]`, Conv2d `[out, in, kh, kw]`, ConvTranspose2d `[in, out, kh, kw]`).
+///
+/// The transformer layers (nearly all of a model's bytes) are read from the memory-mapped
+/// safetensors file when asked for (`layer(_:)`), one at a time, so loading a model and
+/// uploading it to a device never holds a host copy of all its weights; every other tensor is
+/// read at once. Every tensor's shape and dtype is checked when the weights are made.
 public struct EomtWeights: Sendable {
     /// A fully connected layer: `y = x·Wᵀ + b`.
     public struct Linear: Sendable {
@@ -51,13 +56,55 @@ public struct EomtWeights: Sendable {
     public var positionEmbeddings: [Float]
     /// `[numQueries, hidden]`.
     public var queries: [Float]
-    public var layers: [Layer]
+    /// Number of transformer layers (`num_hidden_layers`).
+    public let numLayers: Int
     public var finalNorm: Norm
     public var upscale: [Upscale]
     public var maskHead: [Linear]
     public var classPredictor: Linear
+    /// Where `layer(_:)` reads from.
+    private let file: SafeTensorsFile
+    private let config: EomtConfig
 
-    /// Reads every tensor of `config` from `file`, checking shapes.
+    /// Transformer layer `index` (0 ..< `numLayers`), read from the weights file now.
+    ///
+    /// - Complexity: O(parameters of one layer).
+    public func layer(_ index: Int) throws -> Layer {
+        guard (0..<numLayers).contains(index) else {
+            throw MaskstreamError(.invalidInput, "layer \(index) is outside 0..<\(numLayers)")
+        }
+        return try Self.layer(index, config: config) { try file.floats($0, shape: $1) }
+    }
+
+    /// Every layer, read now (tests and small models).
+    public func allLayers() throws -> [Layer] { try (0..<numLayers).map(layer) }
+
+    /// Layer `i` built from `read(key, shape)`; with a reader that only checks entries it
+    /// validates the layer's tensors without reading them.
+    private static func layer(_ i: Int, config c: EomtConfig, read: (String, [Int]) throws -> [Float]) throws -> Layer {
+        let (h, m, pre) = (c.hiddenSize, c.mlpHiddenSize, "layers.\(i)")
+        func linear(_ name: String, _ outF: Int, _ inF: Int) throws -> Linear {
+            Linear(weight: try read("\(name).weight", [outF, inF]), bias: try read("\(name).bias", [outF]),
+                   inFeatures: inF, outFeatures: outF)
+        }
+        func norm(_ name: String) throws -> Norm {
+            Norm(weight: try read("\(name).weight", [h]), bias: try read("\(name).bias", [h]))
+        }
+        let mlp: FeedForward = c.useSwiGLU
+            ? .swiglu(gate: try linear("\(pre).mlp.gate_proj", m, h), up: try linear("\(pre).mlp.up_proj", m, h),
+                      down: try linear("\(pre).mlp.down_proj", h, m))
+            : .gelu(fc1: try linear("\(pre).mlp.fc1", m, h), fc2: try linear("\(pre).mlp.fc2", h, m))
+        return Layer(
+            norm1: try norm("\(pre).norm1"),
+            q: try linear("\(pre).attention.q_proj", h, h), k: try linear("\(pre).attention.k_proj", h, h),
+            v: try linear("\(pre).attention.v_proj", h, h), out: try linear("\(pre).attention.out_proj", h, h),
+            layerScale1: try read("\(pre).layer_scale1.lambda1", [h]),
+            norm2: try norm("\(pre).norm2"), mlp: mlp,
+            layerScale2: try read("\(pre).layer_scale2.lambda1", [h]))
+    }
+
+    /// Reads every tensor of `config` from `file` but the layers' (`layer(_:)`), and checks
+    /// every shape and dtype, the layers' included.
     public init(file: SafeTensorsFile, config c: EomtConfig) throws {
         let h = c.hiddenSize
         func linear(_ name: String, _ outF: Int, _ inF: Int) throws -> Linear {
@@ -88,21 +135,11 @@ public struct EomtWeights: Sendable {
         positionEmbeddings = try file.floats("embeddings.position_embeddings.weight", shape: [c.numPatches, h],
                                              reason: "image_size \(c.imageSize) / patch_size \(c.patchSize)")
         queries = try file.floats("query.weight", shape: [c.numQueries, h], reason: "num_queries \(c.numQueries)")
-        var layers: [Layer] = []
-        let m = c.mlpHiddenSize
         for i in 0..<c.numHiddenLayers {
-            let pre = "layers.\(i)"
-            let mlp: FeedForward = c.useSwiGLU
-                ? .swiglu(gate: try linear("\(pre).mlp.gate_proj", m, h), up: try linear("\(pre).mlp.up_proj", m, h),
-                          down: try linear("\(pre).mlp.down_proj", h, m))
-                : .gelu(fc1: try linear("\(pre).mlp.fc1", m, h), fc2: try linear("\(pre).mlp.fc2", h, m))
-            layers.append(Layer(
-                norm1: try norm("\(pre).norm1"),
-                q: try linear("\(pre).attention.q_proj", h, h), k: try linear("\(pre).attention.k_proj", h, h),
-                v: try linear("\(pre).attention.v_proj", h, h), out: try linear("\(pre).attention.out_proj", h, h),
-                layerScale1: try file.floats("\(pre).layer_scale1.lambda1", shape: [h]),
-                norm2: try norm("\(pre).norm2"), mlp: mlp,
-                layerScale2: try file.floats("\(pre).layer_scale2.lambda1", shape: [h])))
+            _ = try Self.layer(i, config: c) { key, shape in
+                try file.entry(key, shape: shape)
+                return []
+            }
         }
         if file.entries["layers.\(c.numHiddenLayers).norm1.weight"] != nil {
             throw MaskstreamError(
@@ -111,7 +148,9 @@ public struct EomtWeights: Sendable {
                     + "num_hidden_layers \(c.numHiddenLayers); the weights do not belong to this config.json"
             )
         }
-        self.layers = layers
+        self.file = file
+        self.config = c
+        self.numLayers = c.numHiddenLayers
         finalNorm = try norm("layernorm")
         upscale = try (0..<c.numUpscaleBlocks).map { i in
             let pre = "upscale_block.block.\(i)"

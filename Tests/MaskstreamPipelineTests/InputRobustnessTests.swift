@@ -1,0 +1,156 @@
+import Foundation
+import Testing
+import MaskstreamTestSupport
+@testable import MaskstreamPipeline
+
+/// Inputs as users have them: a live camera that restarts, a file cut off mid-packet. Every
+/// sink must keep agreeing frame for frame (records = KLV packets = decodable video frames).
+@Suite(.serialized) struct InputRobustnessTests {
+    static let root = TestMedia.repositoryRoot
+
+    func yaml(url: String, out: URL, extraSource: String = "") -> String {
+        """
+        sources:
+          - url: \(url)
+        \(extraSource)
+        model:
+          path: \(Self.root.appending(path: "models/default").path())
+        tracker: {}
+        sinks:
+          - { type: jsonl, path: \(out.appending(path: "s.jsonl").path()) }
+          - { type: ts, path: \(out.appending(path: "s.ts").path()) }
+        """
+    }
+
+    /// Decodable video frames of an MPEG-TS output, and whether its video DTS only increase.
+    func videoOfTS(_ path: URL) throws -> (frames: Int, dtsIncreasing: Bool) {
+        let reader = try MediaReader(url: path.path())
+        var frames = 0
+        while try reader.nextFrame() != nil { frames += 1 }
+        let probe = try TestMedia.run("ffprobe", ["-v", "error", "-select_streams", "v:0", "-show_entries",
+                                                  "packet=dts", "-of", "csv=p=0", path.path()])
+        let dts = probe.stdout.split(separator: "\n").compactMap { Int64($0.trimmingCharacters(in: .whitespaces)) }
+        return (frames, !dts.isEmpty && zip(dts, dts.dropFirst()).allSatisfy { $0 < $1 })
+    }
+
+    /// The RTSP server is killed and restarted mid-run: the run goes on (it used to exit 1 on
+    /// the TS muxer's "non monotonically increasing dts"), frame indices and times continue,
+    /// the first record after the gap says `discontinuity`, and the TS holds one KLV packet and
+    /// one decodable video frame per record, with increasing DTS.
+    @Test func rtspRestartKeepsEverySinkInStep() async throws {
+        let out = try TestMedia.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let port = TestMedia.freePort()
+        let first = RTSPTestServer(port: port)
+        try first.start()
+        defer { first.stop() }
+        let second = RTSPTestServer(port: port)
+        defer { second.stop() }
+        // A large live buffer: no frame is dropped, so decodable frames must equal records.
+        let extra = "    read_timeout: 1.5\n    reconnect_max_delay: 0.5\n    live_buffer: 1000"
+        let config = try PipelineConfig.parse(yaml: yaml(url: first.url, out: out, extraSource: extra))
+        nonisolated(unsafe) var runnerRef: PipelineRunner?
+        let restarted = Locked(false)
+        let logLines = Locked([String]())
+        // Frames read when the source reconnected: the run stops 20 frames after those are out.
+        let readAtReconnect = Locked(Int?.none)
+        let runner = PipelineRunner(config: config, log: { line in
+            logLines.withLock { $0.append(line) }
+            if line.contains("reconnected to") { readAtReconnect.withLock { $0 = runnerRef?.framesRead.first } }
+        }, progress: { frames, _ in
+            if frames == 15, !restarted.withLock({ $0 }) {
+                restarted.withLock { $0 = true }
+                first.stop()
+                Thread.detachNewThread {
+                    Thread.sleep(forTimeInterval: 2)
+                    try? second.start()
+                }
+            }
+            if let read = readAtReconnect.withLock({ $0 }), frames >= read + 20 { runnerRef?.stop() }
+        })
+        runnerRef = runner
+        // A run that never reconnects must still end (the checks below then fail).
+        Thread.detachNewThread { Thread.sleep(forTimeInterval: 90); runner.stop() }
+        let summary = try await runner.run()
+        #expect(summary.reconnects >= 1)
+        #expect(summary.droppedFrames == 0)
+        #expect(summary.damagedSources.isEmpty)
+
+        let records = try FrameRecord.readJSONL(out.appending(path: "s.jsonl"))
+        #expect(records.count == summary.framesWritten)
+        #expect(records.count >= 35)
+        #expect(records.map(\.frame) == Array(0..<records.count), "frame indices continue across the reconnect")
+        #expect(zip(records, records.dropFirst()).allSatisfy { $0.pts < $1.pts }, "times keep increasing")
+        let marked = records.filter { $0.discontinuity == true }
+        #expect(marked.count == summary.reconnects, "one discontinuity per reconnect")
+        #expect((marked.first?.frame ?? 0) >= 15)
+
+        let klv = try MetadataTrackReader.read(path: out.appending(path: "s.ts").path())
+            .map { try FrameRecord.decode(json: $0.value) }
+        #expect(klv == records, "one KLV packet per record, the same records")
+        let video = try videoOfTS(out.appending(path: "s.ts"))
+        #expect(video.dtsIncreasing, "the TS timeline continues monotonically")
+        #expect(video.frames == records.count, "decodable video frames = records")
+        let log = logLines.withLock { $0 }
+        #expect(log.contains { $0.contains("lost '\(first.url)'") }, "\(log)")
+        #expect(log.contains { $0.contains("reconnected to '\(first.url)'") }, "\(log)")
+    }
+
+    /// A phone-style MP4 (moov at the front) cut off in the middle of its last packets: every
+    /// decodable frame is processed and written to every sink, and the summary says the input
+    /// was damaged (it used to end with `avcodec_receive_frame failed`, exit 1, and a TS
+    /// short of KLV packets).
+    @Test func truncatedFileIsProcessedToItsLastDecodableFrame() async throws {
+        let out = try TestMedia.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let whole = out.appending(path: "whole.mp4"), cut = out.appending(path: "cut.mp4")
+        _ = try TestMedia.run("ffmpeg", ["-v", "error", "-y", "-i", Self.root.appending(path: "examples/sample.mp4").path(),
+                                         "-t", "2", "-c", "copy", "-movflags", "+faststart", whole.path()])
+        let bytes = try Data(contentsOf: whole)
+        try bytes.prefix(bytes.count - 3000).write(to: cut)
+        let decodable = try TestMedia.run("ffprobe", ["-v", "error", "-count_frames", "-select_streams", "v:0",
+                                                      "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", cut.path()])
+        let expected = try #require(Int(decodable.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(expected > 10)
+
+        let config = try PipelineConfig.parse(yaml: yaml(url: cut.path(), out: out))
+        let summary = try await PipelineRunner(config: config).run()
+        let damage = try #require(summary.damagedSources[0], "the summary says the input was damaged")
+        #expect(!damage.isEmpty)
+        let records = try FrameRecord.readJSONL(out.appending(path: "s.jsonl"))
+        #expect(records.count == expected, "every frame ffprobe decodes is processed")
+        let klv = try MetadataTrackReader.read(path: out.appending(path: "s.ts").path())
+        #expect(klv.count == records.count)
+
+        // The same file whole is not damaged.
+        let clean = try await PipelineRunner(config: PipelineConfig.parse(yaml: yaml(url: whole.path(), out: out))).run()
+        #expect(clean.damagedSources.isEmpty)
+    }
+
+    /// `max_frames` trims the TS to the processed frames: it used to carry the decoder's
+    /// read-ahead packets too (32–34 video frames for 30 KLV packets). Exact for a stream
+    /// without reordering; with B-frames (the sample) never more video frames than records.
+    @Test(arguments: [("ip", ["-bf", "0"], true), ("sample", [], false)])
+    func maxFramesTrimsTheTransportStream(name: String, x264: [String], exact: Bool) async throws {
+        let out = try TestMedia.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let clip = name == "sample" ? Self.root.appending(path: "examples/sample.mp4")
+            : try TestMedia.makeClip(in: out, name: "ip.mp4", codec: "libx264", frames: 60, width: 160, height: 96,
+                                     extra: x264)
+        for n in [1, 7, 30] {
+            let config = try PipelineConfig.parse(yaml: yaml(url: clip.path(), out: out,
+                                                             extraSource: "    max_frames: \(n)"))
+            let summary = try await PipelineRunner(config: config).run()
+            #expect(summary.framesWritten == n)
+            let klv = try MetadataTrackReader.read(path: out.appending(path: "s.ts").path())
+            #expect(klv.count == n)
+            let video = try videoOfTS(out.appending(path: "s.ts"))
+            #expect(video.dtsIncreasing)
+            if exact {
+                #expect(video.frames == n, "\(name) max_frames \(n): decodable video frames = records")
+            } else {
+                #expect(video.frames <= n && video.frames >= 1, "\(name) max_frames \(n): \(video.frames) video frames")
+            }
+        }
+    }
+}
