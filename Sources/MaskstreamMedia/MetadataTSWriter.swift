@@ -1,7 +1,8 @@
 import CFFmpeg
 
-/// Writes an MPEG-TS file holding the source's video packets, copied unchanged, and an
-/// SMPTE KLV data stream with one record per video frame at that frame's PTS.
+/// Writes an MPEG-TS file holding the source's video packets, copied unchanged (or the decoded
+/// frames re-encoded to H.264, for codecs MPEG-TS cannot carry), and an SMPTE KLV data stream
+/// with one record per video frame at that frame's PTS.
 ///
 /// MPEG-TS is used because FFmpeg 5.1's Matroska and MP4 muxers reject data streams;
 /// the KLV stream uses the default (asynchronous) profile, which reads back exactly.
@@ -28,11 +29,35 @@ public final class MetadataTSWriter {
     /// Video packets whose DTS did not increase and were moved just past the previous one.
     public private(set) var adjustedTimestamps = 0
     private var lastVideoDTS: Int64?
+    /// Set when the video is re-encoded (`Video.encode`).
+    private let encoder: FrameEncoder?
 
-    public init(path: String, video: CodecParameters, timeBase: Rational) throws {
+    /// Where the TS's video comes from.
+    public enum Video {
+        /// The source's packets, copied (`writeVideo(_:)`).
+        case copy(CodecParameters)
+        /// Decoded RGB frames of this size re-encoded to H.264 (`writeVideo(rgb:srcWidth:pts:)`).
+        case encode(width: Int, height: Int, frameRate: Rational)
+    }
+
+    /// The codecs an MPEG-TS can carry as they are (FFmpeg's names).
+    public static let copyableCodecs: Set<String> = ["h264", "hevc", "mpeg2video", "mpeg1video"]
+
+    /// A TS copying `video`'s packets.
+    public convenience init(path: String, video: CodecParameters, timeBase: Rational) throws {
+        try self.init(path: path, video: .copy(video), timeBase: timeBase)
+    }
+
+    public init(path: String, video: Video, timeBase: Rational) throws {
         _ = FFmpeg.quietOnce
         self.path = path
         inputTimeBase = timeBase.av
+        if case .encode(let width, let height, let frameRate) = video {
+            encoder = try FrameEncoder(width: width, height: height, timeBase: timeBase, frameRate: frameRate,
+                                       globalHeader: false, what: path)
+        } else {
+            encoder = nil
+        }
         var ctx: UnsafeMutablePointer<AVFormatContext>?
         try FFmpeg.check(avformat_alloc_output_context2(&ctx, nil, "mpegts", path), "avformat_alloc_output_context2", path)
         guard let ctx else { throw MaskstreamError(.ffmpeg, "avformat_alloc_output_context2 returned no context for '\(path)'") }
@@ -43,7 +68,13 @@ public final class MetadataTSWriter {
             }
             videoStream = vs
             dataStream = ds
-            try FFmpeg.check(avcodec_parameters_copy(vs.pointee.codecpar, video.pointer), "avcodec_parameters_copy", path)
+            switch video {
+            case .copy(let parameters):
+                try FFmpeg.check(avcodec_parameters_copy(vs.pointee.codecpar, parameters.pointer),
+                                 "avcodec_parameters_copy", path)
+            case .encode:
+                try encoder?.copyParameters(to: vs)
+            }
             vs.pointee.codecpar.pointee.codec_tag = 0
             vs.pointee.time_base = inputTimeBase
             ds.pointee.codecpar.pointee.codec_type = AVMEDIA_TYPE_DATA
@@ -92,6 +123,22 @@ public final class MetadataTSWriter {
         if let dts { lastVideoDTS = dts }
     }
 
+    /// Encodes one decoded frame (interleaved RGB, `srcWidth * 3` bytes a row) into the video
+    /// stream at `pts` (source time base); for a writer made with `Video.encode`.
+    public func writeVideo(rgb: [UInt8], srcWidth: Int, pts: Int64) throws {
+        guard let encoder else {
+            throw MaskstreamError(.internal, "'\(path)' copies packets; it was not made to encode frames")
+        }
+        try encoder.encode(rgb: rgb, srcWidth: srcWidth, pts: pts, emit: muxEncoded)
+    }
+
+    private func muxEncoded(_ encoded: UnsafeMutablePointer<AVPacket>) throws {
+        guard !finished, let format else { throw MaskstreamError(.internal, "write to '\(path)' after finish()") }
+        encoded.pointee.stream_index = videoStream.pointee.index
+        av_packet_rescale_ts(encoded, inputTimeBase, videoStream.pointee.time_base)
+        try FFmpeg.check(av_interleaved_write_frame(format, encoded), "av_interleaved_write_frame", path, errorCode: .io)
+    }
+
     /// Writes one frame record as a KLV triple at `pts` (source time base).
     public func writeMetadata(pts: Int64, value: [UInt8]) throws {
         let result = try write(bytes: KLV.encode(value: value), pts: pts, dts: pts, duration: 0, key: true,
@@ -124,6 +171,7 @@ public final class MetadataTSWriter {
     /// Flushes interleaving buffers, writes the trailer and closes the file. Idempotent.
     public func finish() throws {
         guard !finished, let format else { return }
+        try encoder?.flush(emit: muxEncoded)
         finished = true
         defer {
             if format.pointee.pb != nil { avio_closep(&format.pointee.pb) }

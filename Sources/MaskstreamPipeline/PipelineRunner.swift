@@ -74,7 +74,9 @@ public final class PipelineRunner: @unchecked Sendable {
             server = live
         }
         let sinks: [any FrameSink]
-        do { sinks = try config.sinks.map { try $0.make(sourceCount: sources.count, server: server) } } catch {
+        do { sinks = try config.sinks.enumerated().map {
+            try $1.make(index: $0, sourceCount: sources.count, server: server)
+        } } catch {
             await server?.shutdown()
             throw error
         }

@@ -153,4 +153,64 @@ import MaskstreamTestSupport
             }
         }
     }
+
+    /// Codecs MPEG-TS cannot carry are re-encoded to H.264 (they used to give a TS with 0 video
+    /// packets and unreadable data packets, exit 0); `video: copy` refuses them at startup.
+    @Test(arguments: [("vp9.webm", "libvpx-vp9"), ("mjpeg.avi", "mjpeg")])
+    func transportStreamReencodesWhatItCannotCarry(name: String, codec: String) async throws {
+        let out = try TestMedia.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let pixelFormat = codec == "mjpeg" ? "yuvj420p" : "yuv420p"
+        let clip = try TestMedia.makeClip(in: out, name: name, codec: codec, frames: 20, width: 160, height: 96,
+                                          pixelFormat: pixelFormat)
+        let logLines = Locked([String]())
+        let config = try PipelineConfig.parse(yaml: yaml(url: clip.path(), out: out))
+        let summary = try await PipelineRunner(config: config, log: { l in logLines.withLock { $0.append(l) } }).run()
+        #expect(summary.framesWritten == 20)
+        #expect(logLines.withLock { $0 }.filter { $0.contains("re-encoding it to H.264") }.count == 1)
+        let ts = out.appending(path: "s.ts")
+        let records = try FrameRecord.readJSONL(out.appending(path: "s.jsonl"))
+        let klv = try MetadataTrackReader.read(path: ts.path()).map { try FrameRecord.decode(json: $0.value) }
+        #expect(klv == records)
+        let probe = try TestMedia.run("ffprobe", ["-v", "error", "-select_streams", "v:0", "-show_entries",
+                                                  "stream=codec_name,width,height", "-of", "csv=p=0", ts.path()])
+        // (ffprobe lists an MPEG-TS stream under its program and again on its own.)
+        #expect(Set(probe.stdout.split(separator: "\n").map(String.init)) == ["h264,160,96"], "\(probe.stdout)")
+        let video = try videoOfTS(ts)
+        #expect(video.frames == records.count, "decodable video frames = records")
+        // The re-encoded frames are the source's: same PTS as the records.
+        let pts = try TestMedia.probeFramePTS(ts)
+        #expect(pts.count == records.count)
+
+        var copyOnly = config
+        copyOnly.sinks[1].video = .copy
+        let error = await #expect(throws: MaskstreamError.self) { try await PipelineRunner(config: copyOnly).run() }
+        #expect(error?.code == .config)
+        #expect(error?.message.contains("'sinks[1].video' is copy") == true, "\(error?.message ?? "")")
+    }
+
+    /// An odd-sized input (641×361, 4:4:4 H.264) keeps its size in the records, the annotated
+    /// video (it used to come out 640×360) and the re-encoded TS.
+    @Test func oddSizesAreKept() async throws {
+        let out = try TestMedia.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let clip = try TestMedia.makeClip(in: out, name: "odd.mp4", codec: "libx264", frames: 6, width: 160, height: 96,
+                                          pixelFormat: "yuv444p", extra: ["-vf", "scale=161:97"])
+        var config = try PipelineConfig.parse(yaml: yaml(url: clip.path(), out: out) + """
+
+          - { type: video, path: \(out.appending(path: "a.mp4").path()) }
+        """)
+        config.sinks[1].video = .encode
+        _ = try await PipelineRunner(config: config).run()
+        let records = try FrameRecord.readJSONL(out.appending(path: "s.jsonl"))
+        #expect(records.count == 6)
+        #expect(records.allSatisfy { $0.width == 161 && $0.height == 97 })
+        for file in ["a.mp4", "s.ts"] {
+            let reader = try MediaReader(url: out.appending(path: file).path())
+            #expect(reader.info.width == 161 && reader.info.height == 97, "\(file): \(reader.info)")
+            var frames = 0
+            while try reader.nextFrame() != nil { frames += 1 }
+            #expect(frames == 6, "\(file)")
+        }
+    }
 }

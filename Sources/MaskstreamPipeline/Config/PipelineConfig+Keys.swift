@@ -42,6 +42,9 @@ extension PipelineConfig {
                 "jsonl: JSON Lines; mots: MOTS txt; ytvis: YouTube-VIS JSON; ts: MPEG-TS + KLV track; "
                 + "video: annotated H.264; websocket: records on the server's /ws."),
         .string("path", \.path, "Output file; `-` is standard output (jsonl). Every sink but websocket needs one."),
+        .choice("video", \.video, noun: "ts video mode",
+                "ts only: auto copies H.264/HEVC/MPEG-2 and re-encodes other codecs (VP9, AV1, MJPEG, …) to H.264; "
+                + "copy refuses those at startup; encode always re-encodes."),
     ]
 
     static let serverKeys: [ConfigKey<Server>] = [

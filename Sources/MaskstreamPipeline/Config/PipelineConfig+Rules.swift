@@ -17,6 +17,10 @@ extension PipelineConfig {
         for (i, sink) in sinks.enumerated() where sink.kind != .websocket && sink.path == nil {
             throw located(MaskstreamError(.config, "sink '\(sink.kind.rawValue)' needs 'path'"), key: "sinks[\(i)]")
         }
+        for (i, sink) in sinks.enumerated() where sink.kind != .ts && sink.video != .auto {
+            throw located(MaskstreamError(.config, "'video' applies to ts sinks only, not '\(sink.kind.rawValue)'"),
+                          key: "sinks[\(i)].video")
+        }
         do { try tracker.validate() } catch let e as MaskstreamError {
             let key = TrackerConfig.parameters.map(\.key).first { e.message.hasPrefix("tracker.\($0) ") }
             throw located(e, key: key.map { "tracker.\($0)" })

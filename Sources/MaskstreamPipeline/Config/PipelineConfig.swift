@@ -50,10 +50,22 @@ public struct PipelineConfig: Sendable {
         case jsonl, mots, ytvis, ts, video, websocket
     }
 
+    /// How the `ts` sink carries the source's video.
+    public enum TSVideo: String, Sendable, CaseIterable {
+        /// Copy H.264, HEVC and MPEG-2 packets; re-encode anything else to H.264 (one notice).
+        case auto
+        /// Copy only: a source MPEG-TS cannot carry is a `config` error at startup.
+        case copy
+        /// Always re-encode to H.264.
+        case encode
+    }
+
     public struct Sink: Sendable, Equatable {
         public var kind: SinkKind
         /// Output path ("-" is stdout for jsonl); unused by websocket.
         public var path: String?
+        /// The `ts` sink's video: copied or re-encoded.
+        public var video: TSVideo = .auto
 
         public init(kind: SinkKind = .jsonl, path: String? = nil) {
             self.kind = kind

@@ -6,6 +6,8 @@ public struct SourceContext: Sendable {
     public var info: StreamInfo
     public var codecParameters: CodecParameters
     public var labels: [Int: String]
+    /// The pipeline's log, for a sink's one-time notices about this source.
+    public var log: @Sendable (String) -> Void = { _ in }
 }
 
 /// What a sink reads besides the record: the Segment stage forwards only what some sink needs.

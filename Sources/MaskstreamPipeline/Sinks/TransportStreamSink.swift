@@ -1,32 +1,70 @@
-/// MPEG-TS with the source video copied unchanged and one KLV record per frame at its PTS.
+/// MPEG-TS with the source video and one KLV record per frame at its PTS.
 ///
-/// The decoder reads ahead of the frames it returns, so a frame arrives with packets of frames
-/// not yet decoded. Packets are written in decode order, each once every packet up to it
-/// shows a frame at or before the latest record: when the run ends early (`max_frames`, Ctrl-C,
-/// a live source stopped) the packets of frames that were never processed are left out, and
-/// the file holds one decodable video frame per KLV record. For streams that reorder frames
-/// (B-frames) a cut between a reference frame and the frames shown before it can leave those
-/// last frames out of the video (never more video frames than records).
+/// H.264, HEVC and MPEG-2 video is copied unchanged. Codecs MPEG-TS cannot carry (VP9, AV1,
+/// MJPEG, raw, …) are re-encoded to H.264 from the decoded frames, with one notice (`video:
+/// auto`, the default), or refused at startup with a `config` error (`video: copy`);
+/// `video: encode` always re-encodes.
+///
+/// When copying, the decoder reads ahead of the frames it returns, so a frame arrives with
+/// packets of frames not yet decoded. Packets are written in decode order, each once every
+/// packet up to it shows a frame at or before the latest record: when the run ends early
+/// (`max_frames`, Ctrl-C, a live source stopped) the packets of frames that were never
+/// processed are left out, and the file holds one decodable video frame per KLV record. For
+/// streams that reorder frames (B-frames) a cut between a reference frame and the frames shown
+/// before it can leave those last frames out of the video (never more video frames than records).
 public final class TransportStreamSink: FrameSink {
     public let name = "ts"
-    public let needs: SinkNeeds = .packets
+    public let needs: SinkNeeds
     private let output: OutputPath
+    private let video: PipelineConfig.TSVideo
+    private let videoKey: String
     private var writers: [Int: MetadataTSWriter] = [:]
-    /// Packets read but not yet written, per source, in decode order.
+    /// Sources whose frames are re-encoded; their writer is made at the first frame's size.
+    private var encoding: [Int: SourceContext] = [:]
+    /// Packets read but not yet written, per copying source, in decode order.
     private var pending: [Int: [EncodedPacket]] = [:]
 
-    public init(path: String, sourceCount: Int) throws {
+    /// - Parameter videoKey: the `video` key's name in errors (`sinks[1].video`).
+    public init(path: String, sourceCount: Int, video: PipelineConfig.TSVideo = .auto,
+                videoKey: String = "video") throws {
         output = try OutputPath(path, sourceCount: sourceCount)
+        self.video = video
+        self.videoKey = videoKey
+        needs = switch video {
+        case .copy: .packets
+        case .encode: .pixels
+        case .auto: [.packets, .pixels]
+        }
     }
 
     public func begin(source: SourceContext) throws {
-        writers[source.id] = try MetadataTSWriter(
-            path: output.forSource(source.id), video: source.codecParameters, timeBase: source.info.timeBase)
-        pending[source.id] = []
+        let codec = source.info.codec
+        let copyable = MetadataTSWriter.copyableCodecs.contains(codec)
+        switch (video, copyable) {
+        case (.copy, false):
+            throw MaskstreamError(
+                .config,
+                "'\(videoKey)' is copy, but source \(source.id) is \(codec), which MPEG-TS cannot carry: "
+                    + "set \(videoKey): auto (re-encode it to H.264) or use another sink")
+        case (.copy, true), (.auto, true):
+            writers[source.id] = try MetadataTSWriter(
+                path: output.forSource(source.id), video: source.codecParameters, timeBase: source.info.timeBase)
+            pending[source.id] = []
+        case (.encode, _), (.auto, false):
+            encoding[source.id] = source
+            if video == .auto {
+                source.log("ts: source \(source.id) is \(codec), which MPEG-TS cannot carry: re-encoding it to H.264 "
+                           + "(set \(videoKey): copy to refuse instead)")
+            }
+        }
     }
 
     public func write(_ frame: Emission) throws {
         let id = frame.record.source
+        if let source = encoding[id] {
+            try writeEncoded(frame, source: source)
+            return
+        }
         guard let writer = writers[id] else { return }
         var queue = (pending[id] ?? []) + frame.media.packets
         let shown = frame.record.pts
@@ -35,6 +73,20 @@ public final class TransportStreamSink: FrameSink {
         queue.removeFirst(ready)
         pending[id] = queue
         try writer.writeMetadata(pts: frame.record.pts, value: Array(frame.json.utf8))
+    }
+
+    /// Re-encodes the frame (sized from the first decoded frame: a stream's header can differ).
+    private func writeEncoded(_ frame: Emission, source: SourceContext) throws {
+        let record = frame.record
+        if writers[record.source] == nil {
+            writers[record.source] = try MetadataTSWriter(
+                path: output.forSource(record.source),
+                video: .encode(width: record.width, height: record.height, frameRate: source.info.frameRate),
+                timeBase: source.info.timeBase)
+        }
+        guard let writer = writers[record.source], let rgb = frame.media.rgb else { return }
+        try writer.writeVideo(rgb: rgb, srcWidth: record.width, pts: record.pts)
+        try writer.writeMetadata(pts: record.pts, value: Array(frame.json.utf8))
     }
 
     public func finish() throws {

@@ -60,7 +60,7 @@ final class SourceStage: @unchecked Sendable {
             guard let params = live.codecParameters else {
                 throw MaskstreamError(.internal, "live source '\(source.url)' started without codec parameters")
             }
-            queue.push(.begin(SourceContext(id: id, info: info, codecParameters: params, labels: labels)))
+            queue.push(.begin(SourceContext(id: id, info: info, codecParameters: params, labels: labels, log: log)))
             log("source \(id): \(info)")
             next = { try live.nextFrame() }
         } else {
@@ -71,7 +71,8 @@ final class SourceStage: @unchecked Sendable {
                 declared = (info.declaredFrameCount ?? info.duration.map { Int(($0 * info.frameRate.value).rounded()) })
                     .map { min($0, limit) }
             }
-            queue.push(.begin(SourceContext(id: id, info: info, codecParameters: reader.codecParameters, labels: labels)))
+            queue.push(.begin(SourceContext(id: id, info: info, codecParameters: reader.codecParameters,
+                                                    labels: labels, log: log)))
             log("source \(id): \(info)")
             next = {
                 let t0 = Date()
