@@ -9,6 +9,8 @@
 #include <libavutil/error.h>
 #include <libavutil/dict.h>
 #include <libavutil/log.h>
+#include <libavutil/display.h>
+#include <math.h>
 
 /// Macros become functions here so Swift can call them.
 static inline int CFFmpeg_AVERROR_EOF(void) { return AVERROR_EOF; }
@@ -22,6 +24,18 @@ static inline int CFFmpeg_AVFMT_GLOBALHEADER(void) { return AVFMT_GLOBALHEADER; 
 static inline int CFFmpeg_AV_CODEC_FLAG_GLOBAL_HEADER(void) { return AV_CODEC_FLAG_GLOBAL_HEADER; }
 static inline int CFFmpeg_AVFMT_NOFILE(void) { return AVFMT_NOFILE; }
 static inline int CFFmpeg_AVIO_FLAG_WRITE(void) { return AVIO_FLAG_WRITE; }
+
+/// The clockwise rotation, in whole quarter turns (0, 90, 180, 270), that a stream's display
+/// matrix asks for before showing its frames, as ffmpeg's autorotate computes it; 0 without one.
+static inline int CFFmpeg_display_rotation(const AVStream *stream) {
+    const uint8_t *matrix = av_stream_get_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, NULL);
+    if (!matrix) return 0;
+    double theta = -av_display_rotation_get((const int32_t *)matrix);
+    if (theta != theta) return 0;
+    theta -= 360 * floor(theta / 360 + 0.9 / 360);
+    int quarter = (int)floor(theta / 90 + 0.5) % 4;
+    return quarter * 90;
+}
 
 /// Writes FFmpeg's text for an error code into buf.
 static inline void CFFmpeg_av_strerror(int code, char *buf, size_t size) { av_strerror(code, buf, size); }

@@ -158,11 +158,14 @@ public final class MediaReader {
                 duration = Double(f.pointee.duration) / Double(AV_TIME_BASE)
             }
             let nb = stream.pointee.nb_frames
+            let rotation = Int(CFFmpeg_display_rotation(stream))
+            let (storedW, storedH) = (Int(params.pointee.width), Int(params.pointee.height))
             info = StreamInfo(
                 url: url,
                 container: String(cString: formatPointer!.pointee.iformat.pointee.name),
                 codec: String(cString: avcodec_get_name(params.pointee.codec_id)),
-                width: Int(params.pointee.width), height: Int(params.pointee.height),
+                width: rotation % 180 == 0 ? storedW : storedH, height: rotation % 180 == 0 ? storedH : storedW,
+                rotation: rotation,
                 frameRate: Rational(stream.pointee.avg_frame_rate),
                 timeBase: tb,
                 duration: live ? nil : duration,
@@ -306,6 +309,11 @@ public final class MediaReader {
         for y in 0..<height {
             rgb.replaceSubrange(y * width * 3 ..< (y + 1) * width * 3, with: padded[y * stride ..< y * stride + width * 3])
         }
+        var (shownWidth, shownHeight) = (width, height)
+        if info.rotation != 0 {
+            (rgb, shownWidth, shownHeight) = FrameRotation.rotate(rgb: rgb, width: width, height: height,
+                                                                  clockwise: info.rotation)
+        }
         var pts = f.best_effort_timestamp
         if pts == FFmpeg.noPTS { pts = f.pts }
         if pts == FFmpeg.noPTS {
@@ -316,7 +324,7 @@ public final class MediaReader {
         lastPTS = pts
         let result = VideoFrame(sourceId: options.sourceId, index: nextIndex,
                                 timestamp: Timestamp(pts: pts, timeBase: info.timeBase),
-                                width: width, height: height, rgb: rgb, packets: pendingPackets)
+                                width: shownWidth, height: shownHeight, rgb: rgb, packets: pendingPackets)
         pendingPackets.removeAll(keepingCapacity: true)
         nextIndex += 1
         return result

@@ -9,8 +9,12 @@ public struct StreamInfo: Sendable, CustomStringConvertible {
     public var container: String
     /// The video codec name (e.g. "h264").
     public var codec: String
+    /// The size of the frames as shown, and as `MediaReader` returns them (after `rotation`).
     public var width: Int
     public var height: Int
+    /// Clockwise degrees (0, 90, 180, 270) the stream's display matrix rotates its stored
+    /// frames by before showing them; `MediaReader` applies it, as ffmpeg and players do.
+    public var rotation: Int = 0
     /// Average frame rate; 0/0 when unknown (some live streams).
     public var frameRate: Rational
     /// The video stream's time base.
@@ -24,7 +28,8 @@ public struct StreamInfo: Sendable, CustomStringConvertible {
 
     public var description: String {
         let dur = duration.map { String(format: "%.3fs", $0) } ?? "live/unknown"
-        return "\(url): \(codec) \(width)x\(height) @ \(String(format: "%.3f", frameRate.value)) fps, time base \(timeBase), duration \(dur), container \(container)"
+        let turned = rotation == 0 ? "" : " (rotated \(rotation)° for display)"
+        return "\(url): \(codec) \(width)x\(height)\(turned) @ \(String(format: "%.3f", frameRate.value)) fps, time base \(timeBase), duration \(dur), container \(container)"
     }
 }
 

@@ -145,3 +145,39 @@ import MaskstreamTestSupport
         #expect(Date().timeIntervalSince(start) < 10)
     }
 }
+
+/// A stream's display matrix is honoured as ffmpeg's autorotate does: frames come out turned,
+/// with the displayed size, and match what the ffmpeg CLI decodes.
+@Suite struct RotationTests {
+    @Test(arguments: [90, 180, 270])
+    func framesAreRotatedLikeFFmpeg(rotate: Int) throws {
+        let dir = try TestMedia.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let upright = try TestMedia.makeClip(in: dir, name: "r0.mp4", codec: "libx264", frames: 3, width: 64, height: 32,
+                                             pixelFormat: "yuv444p")
+        let turned = dir.appending(path: "r.mp4")
+        let tag = try TestMedia.run("ffmpeg", ["-v", "error", "-y", "-i", upright.path(), "-c", "copy",
+                                               "-metadata:s:v:0", "rotate=\(rotate)", turned.path()])
+        #expect(tag.status == 0, "\(tag.stderr)")
+        let reader = try MediaReader(url: turned.path())
+        #expect(reader.info.rotation != 0)
+        let frame = try #require(try reader.nextFrame())
+        let sideways = reader.info.rotation % 180 != 0
+        #expect((frame.width, frame.height) == (sideways ? (32, 64) : (64, 32)))
+        #expect((reader.info.width, reader.info.height) == (frame.width, frame.height))
+        // ffmpeg's own autorotated decode of the same frame.
+        let raw = dir.appending(path: "f.rgb")
+        _ = try TestMedia.run("ffmpeg", ["-v", "error", "-y", "-i", turned.path(), "-frames:v", "1", "-f", "rawvideo",
+                                         "-pix_fmt", "rgb24", raw.path()])
+        let expected = [UInt8](try Data(contentsOf: raw))
+        #expect(expected.count == frame.rgb.count)
+        let meanDiff = zip(expected, frame.rgb).reduce(0.0) { $0 + abs(Double($1.0) - Double($1.1)) } / Double(expected.count)
+        #expect(meanDiff < 3, "mean |Δ| \(meanDiff) against ffmpeg's autorotated frame")
+        // The stored (unrotated) frame is far from it: the check can fail.
+        let stored = try #require(try MediaReader(url: upright.path()).nextFrame())
+        if rotate == 180 {
+            let storedDiff = zip(expected, stored.rgb).reduce(0.0) { $0 + abs(Double($1.0) - Double($1.1)) } / Double(expected.count)
+            #expect(storedDiff > 10 * max(meanDiff, 1))
+        }
+    }
+}

@@ -213,4 +213,34 @@ import MaskstreamTestSupport
             #expect(frames == 6, "\(file)")
         }
     }
+
+    /// A phone video stored landscape with a 90° display rotation: records, the annotated video
+    /// and the TS (re-encoded upright, since MPEG-TS cannot signal rotation) are portrait, and
+    /// the source's log line says the rotation.
+    @Test func rotatedInputIsProcessedAsDisplayed() async throws {
+        let out = try TestMedia.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let stored = try TestMedia.makeClip(in: out, name: "stored.mp4", codec: "libx264", frames: 5, width: 160, height: 96)
+        let phone = out.appending(path: "phone.mp4")
+        _ = try TestMedia.run("ffmpeg", ["-v", "error", "-y", "-i", stored.path(), "-c", "copy",
+                                         "-metadata:s:v:0", "rotate=90", phone.path()])
+        let config = try PipelineConfig.parse(yaml: yaml(url: phone.path(), out: out) + """
+
+          - { type: video, path: \(out.appending(path: "a.mp4").path()) }
+        """)
+        let logLines = Locked([String]())
+        _ = try await PipelineRunner(config: config, log: { l in logLines.withLock { $0.append(l) } }).run()
+        let log = logLines.withLock { $0 }
+        #expect(log.contains { $0.contains("96x160 (rotated") }, "\(log)")
+        #expect(log.contains { $0.contains("re-encoding it upright") }, "\(log)")
+        let records = try FrameRecord.readJSONL(out.appending(path: "s.jsonl"))
+        #expect(records.count == 5)
+        #expect(records.allSatisfy { $0.width == 96 && $0.height == 160 })
+        #expect(records.allSatisfy { r in r.instances.allSatisfy { $0.segmentation.height == 160 && $0.segmentation.width == 96 } })
+        for file in ["a.mp4", "s.ts"] {
+            let reader = try MediaReader(url: out.appending(path: file).path())
+            #expect(reader.info.width == 96 && reader.info.height == 160 && reader.info.rotation == 0, "\(file)")
+        }
+        #expect(try MetadataTrackReader.read(path: out.appending(path: "s.ts").path()).count == 5)
+    }
 }

@@ -3,7 +3,8 @@
 /// H.264, HEVC and MPEG-2 video is copied unchanged. Codecs MPEG-TS cannot carry (VP9, AV1,
 /// MJPEG, raw, …) are re-encoded to H.264 from the decoded frames, with one notice (`video:
 /// auto`, the default), or refused at startup with a `config` error (`video: copy`);
-/// `video: encode` always re-encodes.
+/// `video: encode` always re-encodes. A source rotated by its display matrix is re-encoded
+/// upright too (MPEG-TS cannot signal a rotation), so video and masks line up.
 ///
 /// When copying, the decoder reads ahead of the frames it returns, so a frame arrives with
 /// packets of frames not yet decoded. Packets are written in decode order, each once every
@@ -38,8 +39,14 @@ public final class TransportStreamSink: FrameSink {
     }
 
     public func begin(source: SourceContext) throws {
-        let codec = source.info.codec
-        let copyable = MetadataTSWriter.copyableCodecs.contains(codec)
+        let codec = source.info.codec, rotation = source.info.rotation
+        // MPEG-TS has no display matrix: copied video of a rotated source would play turned
+        // against the records, so `auto` re-encodes it upright.
+        let copyable = MetadataTSWriter.copyableCodecs.contains(codec) && (rotation == 0 || video == .copy)
+        if video == .copy, rotation != 0 {
+            source.log("ts: source \(source.id) is rotated \(rotation)° for display; its video is copied as stored "
+                       + "while records use the displayed orientation")
+        }
         switch (video, copyable) {
         case (.copy, false):
             throw MaskstreamError(
@@ -52,7 +59,10 @@ public final class TransportStreamSink: FrameSink {
             pending[source.id] = []
         case (.encode, _), (.auto, false):
             encoding[source.id] = source
-            if video == .auto {
+            if video == .auto, rotation != 0, MetadataTSWriter.copyableCodecs.contains(codec) {
+                source.log("ts: source \(source.id) is rotated \(rotation)° for display, which MPEG-TS cannot signal: "
+                           + "re-encoding it upright to H.264 (set \(videoKey): copy to copy it as stored)")
+            } else if video == .auto {
                 source.log("ts: source \(source.id) is \(codec), which MPEG-TS cannot carry: re-encoding it to H.264 "
                            + "(set \(videoKey): copy to refuse instead)")
             }
