@@ -91,7 +91,7 @@ public final class LiveSource: @unchecked Sendable {
                         infoReady.signal()
                     } else if let first = lock.withLock({ firstInfo }) {
                         let down = lostAt.map { String(format: " after %.1f s", Date().timeIntervalSince($0)) } ?? ""
-                        events("reconnected to '\(url)'\(down) (reconnect \(reconnects))")
+                        events("reconnected to '\(url)'\(down) (reconnect \(reconnects), next frame \(index))")
                         let now = reader.info
                         if now.codec != first.codec || now.width != first.width || now.height != first.height {
                             events("'\(url)' now sends \(now.codec) \(now.width)x\(now.height), not \(first.codec) "

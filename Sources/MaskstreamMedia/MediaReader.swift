@@ -322,9 +322,10 @@ public final class MediaReader {
             pts = (lastPTS ?? -step) + step
         }
         lastPTS = pts
-        let result = VideoFrame(sourceId: options.sourceId, index: nextIndex,
+        var result = VideoFrame(sourceId: options.sourceId, index: nextIndex,
                                 timestamp: Timestamp(pts: pts, timeBase: info.timeBase),
                                 width: shownWidth, height: shownHeight, rgb: rgb, packets: pendingPackets)
+        result.decodedAt = DispatchTime.now().uptimeNanoseconds
         pendingPackets.removeAll(keepingCapacity: true)
         nextIndex += 1
         return result

@@ -29,6 +29,9 @@ public struct VideoFrame: Sendable {
     /// The first frame after a live source reconnected: the timeline continues (timestamps are
     /// rebased) but frames were lost in between.
     public var discontinuity = false
+    /// When the frame was decoded (`DispatchTime` uptime nanoseconds): for a live source, about
+    /// when it arrived. The pipeline measures each record's age from it.
+    public var decodedAt: UInt64 = 0
 
     public init(sourceId: Int, index: Int, timestamp: Timestamp, width: Int, height: Int,
                 rgb: [UInt8], packets: [EncodedPacket] = []) {

@@ -8,6 +8,11 @@ public final class PipelineMetrics: @unchecked Sendable {
 
     private let lock = NSLock()
     private let histograms: [Stage: LatencyHistogram] = Dictionary(uniqueKeysWithValues: Stage.allCases.map { ($0, LatencyHistogram()) })
+    /// Decode → all sinks written, per record (on live input: the delay a consumer sees).
+    private let recordAge = LatencyHistogram(
+        buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60, 120])
+    private var lastRecordAge = 0.0
+    private var maxAge = 0.0
     private var frames = 0
     private var instances = 0
     private let started = Date()
@@ -41,6 +46,18 @@ public final class PipelineMetrics: @unchecked Sendable {
 
     func frameDone(instances n: Int) { lock.withLock { frames += 1; instances += n } }
 
+    /// Records one record's age: seconds from its frame's decode to the last sink's write.
+    func observeRecordAge(seconds: Double) {
+        recordAge.observe(seconds)
+        lock.withLock {
+            lastRecordAge = seconds
+            maxAge = max(maxAge, seconds)
+        }
+    }
+
+    /// The largest record age so far (decode → written), seconds.
+    public var maxRecordAge: Double { lock.withLock { maxAge } }
+
     /// Frames through the whole pipeline so far.
     public var framesProcessed: Int { lock.withLock { frames } }
 
@@ -70,6 +87,10 @@ public final class PipelineMetrics: @unchecked Sendable {
             text.histogram("maskstream_stage_latency_seconds", histogram.snapshot(), labels: ["stage": stage.rawValue],
                            help: "Per-frame latency of each pipeline stage.")
         }
+        text.histogram("maskstream_record_age_seconds", recordAge.snapshot(),
+                       help: "Seconds from a frame's decode to its record written by every sink.")
+        text.gauge("maskstream_record_age_last_seconds", lock.withLock { lastRecordAge },
+                   help: "Age of the last record written (decode → every sink).")
         text.counter("maskstream_frames_total", Double(frames), help: "Frames through the whole pipeline.")
         text.counter("maskstream_instances_total", Double(instances), help: "Tracked instances written.")
         text.gauge("maskstream_fps", fps, help: "Frames per second since start.")

@@ -48,15 +48,22 @@ import MaskstreamTestSupport
         defer { second.stop() }
         // A large live buffer: no frame is dropped, so decodable frames must equal records.
         let extra = "    read_timeout: 1.5\n    reconnect_max_delay: 0.5\n    live_buffer: 1000"
-        let config = try PipelineConfig.parse(yaml: yaml(url: first.url, out: out, extraSource: extra))
+        var config = try PipelineConfig.parse(yaml: yaml(url: first.url, out: out, extraSource: extra))
+        var server = PipelineConfig.Server()
+        server.port = 0
+        config.server = server
         nonisolated(unsafe) var runnerRef: PipelineRunner?
+        let scraped = Locked("")
         let restarted = Locked(false)
         let logLines = Locked([String]())
-        // Frames read when the source reconnected: the run stops 20 frames after those are out.
+        // The first frame index after the reconnect (from its log line): the run stops 20 later.
         let readAtReconnect = Locked(Int?.none)
         let runner = PipelineRunner(config: config, log: { line in
             logLines.withLock { $0.append(line) }
-            if line.contains("reconnected to") { readAtReconnect.withLock { $0 = runnerRef?.framesRead.first } }
+            if line.contains("reconnected to"), let next = line.split(separator: "next frame ").last
+                .flatMap({ Int($0.prefix { $0.isNumber }) }) {
+                readAtReconnect.withLock { $0 = next }
+            }
         }, progress: { frames, _ in
             if frames == 15, !restarted.withLock({ $0 }) {
                 restarted.withLock { $0 = true }
@@ -66,7 +73,13 @@ import MaskstreamTestSupport
                     try? second.start()
                 }
             }
-            if let read = readAtReconnect.withLock({ $0 }), frames >= read + 20 { runnerRef?.stop() }
+            if let read = readAtReconnect.withLock({ $0 }), frames >= read + 20, let runner = runnerRef {
+                if scraped.withLock({ $0.isEmpty }), let port = runner.serverPort {
+                    let text = (try? TestMedia.run("curl", ["-s", "http://127.0.0.1:\(port)/metrics"]).stdout) ?? ""
+                    scraped.withLock { $0 = text }
+                }
+                runner.stop()
+            }
         })
         runnerRef = runner
         // A run that never reconnects must still end (the checks below then fail).
@@ -91,6 +104,10 @@ import MaskstreamTestSupport
         let video = try videoOfTS(out.appending(path: "s.ts"))
         #expect(video.dtsIncreasing, "the TS timeline continues monotonically")
         #expect(video.frames == records.count, "decodable video frames = records")
+        let metrics = scraped.withLock { $0 }
+        #expect(metrics.contains("maskstream_reconnects_total{source=\"0\"} 1"), "\(metrics)")
+        #expect(metrics.contains("maskstream_source_state{source=\"0\",state=\"streaming\"} 1"), "\(metrics)")
+        #expect(metrics.contains("maskstream_source_state{source=\"0\",state=\"backing_off\"} 0"), "\(metrics)")
         let log = logLines.withLock { $0 }
         #expect(log.contains { $0.contains("lost '\(first.url)'") }, "\(log)")
         #expect(log.contains { $0.contains("reconnected to '\(first.url)'") }, "\(log)")

@@ -123,6 +123,9 @@ import MaskstreamTestSupport
         #expect((inferCount ?? 0) >= 3, "infer latency observed for every frame so far: \(scraped)")
         #expect(scraped.contains("maskstream_frames_total"))
         #expect(scraped.contains("maskstream_queue_depth{queue=\"submit_to_collect\"}"))
+        let ages = scraped.split(separator: "\n").first { $0.hasPrefix("maskstream_record_age_seconds_count ") }
+            .flatMap { Int($0.split(separator: " ").last ?? "") }
+        #expect((ages ?? 0) >= 2, "record age observed per record written: \(scraped)")
     }
 
     @Test func missingModelIsATypedError() async throws {

@@ -35,6 +35,8 @@ public struct Emission: Sendable {
     /// The tracker's output for the frame (`detection.classId` is the record's `category_id`).
     public var tracks: [TrackedInstance]
     public var media: FrameMedia
+    /// When the frame was decoded (`VideoFrame.decodedAt`; 0 when unknown).
+    public var decodedAt: UInt64 = 0
 }
 
 /// A destination for frame records. The pipeline calls `begin` once per source, `write`

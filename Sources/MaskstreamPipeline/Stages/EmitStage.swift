@@ -29,6 +29,10 @@ struct EmitStage: Stage {
         let t0 = Date()
         each { try $0.write(frame) }
         metrics.observe(.sink, seconds: Date().timeIntervalSince(t0))
+        if frame.decodedAt > 0 {
+            let now = DispatchTime.now().uptimeNanoseconds
+            metrics.observeRecordAge(seconds: Double(now &- frame.decodedAt) / 1e9)
+        }
         metrics.frameDone(instances: frame.record.instances.count)
         progress(metrics.framesProcessed)
     }

@@ -54,9 +54,12 @@ struct FrameInfo: Sendable {
     var timestamp: Timestamp
     /// The first frame after a live source reconnected.
     var discontinuity: Bool
+    /// `VideoFrame.decodedAt`.
+    var decodedAt: UInt64
 
     init(_ f: VideoFrame) {
         (source, index, timestamp, width, height) = (f.sourceId, f.index, f.timestamp, f.width, f.height)
         discontinuity = f.discontinuity
+        decodedAt = f.decodedAt
     }
 }

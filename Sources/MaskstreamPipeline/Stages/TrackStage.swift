@@ -33,6 +33,6 @@ struct TrackStage: Stage {
                                  discontinuity: info.discontinuity)
         let json = try record.jsonLine()
         metrics.observe(.track, seconds: Date().timeIntervalSince(t0))
-        return Emission(record: record, json: json, tracks: tracks, media: job.media)
+        return Emission(record: record, json: json, tracks: tracks, media: job.media, decodedAt: info.decodedAt)
     }
 }
