@@ -120,16 +120,20 @@ def main() -> None:
     presets = ["default", "small"] + ([] if args.skip_large else ["large"])
     names = {"default": "default model (models/default)", "small": "EoMT-S layout, 640", "large": "EoMT-L layout, 640"}
     print("## EoMT forward vs Hugging Face PyTorch (CPU), same weights and frame\n")
-    print("| model | HF PyTorch s | maskstream s | ratio | maskstream attention s | peak host MiB |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    print("| model | HF PyTorch s | maskstream s | ratio | maskstream attention s | logits max abs diff vs HF | "
+          "weights file MiB | peak host MiB: loading / overall | device MiB: after load / peak |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     forwards = []
     for preset in presets:
         iterations = 1 if preset == "large" else args.iterations
-        r = compare(preset, iterations=iterations, forward_only=True, profile=True)
+        r = compare(preset, iterations=iterations, forward_only=True, profile=True, parity=True)
         forwards.append(r)
+        diff = max(r["parity_class_logits_max_abs_diff"], r["parity_mask_logits_max_abs_diff"])
         print(f"| {names[preset]} | {r['hf_torch_cpu_forward_s']:.3f} | {r['maskstream_forward_s']:.3f} | "
               f"{r['maskstream_over_hf']:.2f}× | {r.get('maskstream_attention_s', 0):.3f} | "
-              f"{r['maskstream_peak_rss_mib']:.0f} |")
+              f"{diff:.1e}{'' if r['parity_ok'] else ' (over 1e-3)'} | {r['weights_file_mib']:.0f} | "
+              f"{r['maskstream_load_peak_rss_mib']:.0f} / {r['maskstream_peak_rss_mib']:.0f} | "
+              f"{r['maskstream_device_memory_after_load_mib']:.0f} / {r['maskstream_device_memory_peak_mib']:.0f} |")
     report["forward"] = forwards
     print()
 

@@ -9,6 +9,11 @@ temporary folder with a synthetic frame, times EomtForUniversalSegmentation.forw
 processor's pixel values (torch CPU, all threads), then times maskstream's forward on the same
 folder and frame with the release `EomtBench` executable, and prints both with their ratio (one
 run each, median over iterations). `benchmarks/inference_report.py` runs it for every layout.
+
+With --parity (on by default in inference_report.py) it also compares maskstream's class and
+mask logits with transformers' on the same pixels: the parity fixture for layouts too large for
+CI (EoMT-L: max|Δ| must stay <= 1e-3). It reports EomtBench's peak host memory (while loading
+and overall) and device memory (in buffers, after loading and at peak).
 """
 
 import argparse
@@ -51,7 +56,7 @@ def release_bin(product: str) -> str:
 
 
 def compare(preset: str, iterations: int = 3, backend: str = "gpu", frame: str = "480x640",
-            forward_only: bool = False, profile: bool = False) -> dict:
+            forward_only: bool = False, profile: bool = False, parity: bool = False) -> dict:
     """Times HF PyTorch and maskstream on one preset; returns the figures as a dict."""
     height, width = (int(v) for v in frame.split("x"))
     work = tempfile.mkdtemp(prefix="maskstream-bench-")
@@ -77,7 +82,9 @@ def compare(preset: str, iterations: int = 3, backend: str = "gpu", frame: str =
         pixel_values = processor(images=rgb, return_tensors="pt")["pixel_values"]
         times = []
         with torch.inference_mode():
-            model(pixel_values=pixel_values)  # warm-up
+            reference = model(pixel_values=pixel_values)  # warm-up
+            hf_class = reference.class_queries_logits[0].float().numpy()
+            hf_masks = reference.masks_queries_logits[0].float().numpy()
             for _ in range(iterations):
                 t0 = time.perf_counter()
                 model(pixel_values=pixel_values)
@@ -91,6 +98,9 @@ def compare(preset: str, iterations: int = 3, backend: str = "gpu", frame: str =
             cmd.append("--forward-only")
         if profile:
             cmd.append("--profile-kernels")
+        dump = os.path.join(work, "outputs.f32")
+        if parity:
+            cmd += ["--dump-outputs", dump]
         run = subprocess.run(cmd, capture_output=True, text=True)
         if run.returncode != 0:
             raise SystemExit(f"EomtBench failed ({run.returncode}) on preset {preset}:\n{run.stderr[-2000:]}")
@@ -106,7 +116,20 @@ def compare(preset: str, iterations: int = 3, backend: str = "gpu", frame: str =
             "maskstream_load_s": round(ours["load_s"], 3),
             # EomtBench's peak resident memory (on lavapipe device memory is host memory too).
             "maskstream_peak_rss_mib": round(ours["peak_rss_mib"], 1),
+            "maskstream_load_peak_rss_mib": round(ours["load_peak_rss_mib"], 1),
+            "weights_file_mib": round(ours["weights_file_mib"], 1),
+            "maskstream_device_memory_after_load_mib": round(ours["device_memory_after_load_mib"], 1),
+            "maskstream_device_memory_peak_mib": round(ours["device_memory_peak_mib"], 1),
         }
+        if parity:
+            got = np.fromfile(dump, dtype="<f4")
+            n_class = hf_class.size
+            if got.size != n_class + hf_masks.size:
+                raise SystemExit(f"EomtBench wrote {got.size} floats, transformers has {n_class} + {hf_masks.size}")
+            result["parity_class_logits_max_abs_diff"] = float(np.abs(got[:n_class] - hf_class.ravel()).max())
+            result["parity_mask_logits_max_abs_diff"] = float(np.abs(got[n_class:] - hf_masks.ravel()).max())
+            result["parity_ok"] = max(result["parity_class_logits_max_abs_diff"],
+                                      result["parity_mask_logits_max_abs_diff"]) <= 1e-3
         if profile:
             result["maskstream_attention_s"] = round(ours["attention_ms"] / 1e3, 4)
         return result
@@ -121,8 +144,10 @@ def main() -> None:
     ap.add_argument("--iterations", type=int, default=3)
     ap.add_argument("--frame", default="480x640", help="HxW of the synthetic frame")
     ap.add_argument("--forward-only", action="store_true", help="skip maskstream's frame-path runs")
+    ap.add_argument("--parity", action="store_true", help="compare the logits with transformers' (max|Δ| <= 1e-3)")
     args = ap.parse_args()
-    print(json.dumps(compare(args.preset, args.iterations, args.backend, args.frame, args.forward_only), indent=1))
+    print(json.dumps(compare(args.preset, args.iterations, args.backend, args.frame, args.forward_only,
+                             parity=args.parity), indent=1))
 
 
 if __name__ == "__main__":

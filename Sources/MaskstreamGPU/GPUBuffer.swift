@@ -109,9 +109,11 @@ public final class GPUBuffer: @unchecked Sendable {
             self.address = 0
         }
         self.mapped = pointer
+        device.countMemory(bytes)
     }
 
     deinit {
+        owner.countMemory(-byteSize)
         let vk = owner.device
         if mapped != nil { vkUnmapMemory(vk, memory) }
         vkDestroyBuffer(vk, buffer, nil)

@@ -197,6 +197,18 @@ public final class VulkanDevice: @unchecked Sendable {
     }
     private let profiling = Locked(false)
 
+    /// Bytes of device memory this process holds in buffers now, and the most it held at once.
+    public var memoryInUse: (current: Int, peak: Int) { memoryCounter.withLock { ($0.current, $0.peak) } }
+    private let memoryCounter = Locked((current: 0, peak: 0))
+
+    /// `GPUBuffer` reports each allocation (positive) and free (negative).
+    func countMemory(_ bytes: Int) {
+        memoryCounter.withLock {
+            $0.current += bytes
+            $0.peak = max($0.peak, $0.current)
+        }
+    }
+
     /// Starts an empty command sequence (one command buffer, one fence).
     public func makeSequence() throws -> CommandSequence {
         try CommandSequence(device: self)

@@ -14,6 +14,9 @@ import MaskstreamModel
 // (timestamp queries) to standard error, slowest first.
 // `--forward-only`: time the forward pass alone (large layouts on CPU devices), skipping the
 // frame path and the frames-in-flight runs.
+// `--dump-outputs PATH`: write the last forward's class logits then mask logits (float32,
+// little endian, `[queries, classes + 1]` and `[queries, maskSize, maskSize]`) to PATH, for a
+// parity check against transformers (benchmarks/model_forward.py --parity).
 // `--parity`: also run the CPU reference forward on the same pixels and report the largest
 // logit differences (the GPU check on machines without PyTorch).
 //
@@ -35,7 +38,13 @@ if CommandLine.arguments.count >= 4, CommandLine.arguments[1] == "make-random" {
 let profileKernels = CommandLine.arguments.contains("--profile-kernels")
 let forwardOnly = CommandLine.arguments.contains("--forward-only")
 let parity = CommandLine.arguments.contains("--parity")
-let args = CommandLine.arguments.filter { !["--profile-kernels", "--forward-only", "--parity"].contains($0) }
+var rawArgs = CommandLine.arguments
+var dumpPath: String?
+if let i = rawArgs.firstIndex(of: "--dump-outputs"), i + 1 < rawArgs.count {
+    dumpPath = rawArgs[i + 1]
+    rawArgs.removeSubrange(i...(i + 1))
+}
+let args = rawArgs.filter { !["--profile-kernels", "--forward-only", "--parity"].contains($0) }
 guard args.count >= 5, let width = Int(args[3]), let height = Int(args[4]) else {
     let usage = "usage: eomt-bench <model-folder> <frame.rgb> <width> <height> [iterations] [backend]\n"
     FileHandle.standardError.write(Data(usage.utf8))
@@ -69,22 +78,31 @@ do {
     let model = try EomtModel(folder: folder, device: device,
                               options: SegmenterOptions(framesInFlight: forwardOnly ? 1 : 2))
     let loadSeconds = Date().timeIntervalSince(loadStart)
-    /// Peak resident memory of this process so far, in MiB.
+    /// Peak resident memory of this process so far, in MiB: /proc/self/status VmHWM (getrusage's
+    /// ru_maxrss survives exec, so it would report the parent's size when a large Python process,
+    /// e.g. model_forward.py with torch, starts this one).
     func peakRSS() -> Double {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        return Double(usage.ru_maxrss) / 1024
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }
+        let kib = line.flatMap { Double($0.split(separator: " ").dropFirst().first ?? "") } ?? 0
+        return kib / 1024
     }
     // Peak while loading: file map, host conversions and (on CPU devices) the device's copy.
     let loadPeakRSS = peakRSS()
     let rgb = [UInt8](try Data(contentsOf: URL(fileURLWithPath: args[2])))
     let (pixels, resized) = try model.preprocessor.pixelValues(rgb: rgb, width: width, height: height)
+    let deviceMemoryAfterLoad = device?.memoryInUse.current ?? 0
     var forwardTimes: [Double] = []
     var predictTimes: [Double] = []
     var instances = 0
     for _ in 0..<max(iterations, 1) {
         let t0 = Date()
         let out = try model.forward(pixels: pixels)
+        if let dumpPath {
+            var bytes = Data()
+            for v in out.classLogits + out.maskLogits { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
+            try bytes.write(to: URL(fileURLWithPath: dumpPath))
+        }
         let t1 = Date()
         let found = try model.postprocessor.instances(out, frameHeight: height, frameWidth: width, resized: resized,
                                                       threshold: 0.5, topK: nil)
@@ -157,6 +175,9 @@ do {
     // while loading and overall (with the activations of the forward passes).
     result["load_peak_rss_mib"] = loadPeakRSS
     result["peak_rss_mib"] = peakRSS()
+    // Device memory in buffers: after loading (weights and lanes), and the most at once.
+    result["device_memory_after_load_mib"] = Double(deviceMemoryAfterLoad) / 1_048_576
+    result["device_memory_peak_mib"] = Double(device?.memoryInUse.peak ?? 0) / 1_048_576
     result["weights_file_mib"] = Double((try? FileManager.default.attributesOfItem(
         atPath: folder.appendingPathComponent("model.safetensors").path)[.size] as? Int) ?? 0) / 1_048_576
     if profileKernels {
