@@ -113,18 +113,27 @@ import MaskstreamTestSupport
         #expect(log.contains { $0.contains("reconnected to '\(first.url)'") }, "\(log)")
     }
 
-    /// A phone-style MP4 (moov at the front) cut off in the middle of its last packets: every
+    /// A phone-style MP4 (moov at the front) cut off in the middle of its last packets, or
+    /// overwritten in the middle: every
     /// decodable frame is processed and written to every sink, and the summary says the input
     /// was damaged (it used to end with `avcodec_receive_frame failed`, exit 1, and a TS
     /// short of KLV packets).
-    @Test func truncatedFileIsProcessedToItsLastDecodableFrame() async throws {
+    @Test(arguments: ["truncated", "overwritten mid-file"])
+    func damagedFileIsProcessedFrameByDecodableFrame(damage: String) async throws {
         let out = try TestMedia.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: out) }
         let whole = out.appending(path: "whole.mp4"), cut = out.appending(path: "cut.mp4")
         _ = try TestMedia.run("ffmpeg", ["-v", "error", "-y", "-i", Self.root.appending(path: "examples/sample.mp4").path(),
                                          "-t", "2", "-c", "copy", "-movflags", "+faststart", whole.path()])
-        let bytes = try Data(contentsOf: whole)
-        try bytes.prefix(bytes.count - 3000).write(to: cut)
+        var bytes = [UInt8](try Data(contentsOf: whole))
+        if damage == "truncated" {
+            bytes.removeLast(3000)
+        } else {
+            // 3,000 bytes of 0xFF in the middle of the video data: NAL units the decoder rejects.
+            let mid = bytes.count / 2
+            bytes.replaceSubrange(mid..<(mid + 3000), with: [UInt8](repeating: 0xFF, count: 3000))
+        }
+        try Data(bytes).write(to: cut)
         let decodable = try TestMedia.run("ffprobe", ["-v", "error", "-count_frames", "-select_streams", "v:0",
                                                       "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", cut.path()])
         let expected = try #require(Int(decodable.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
@@ -138,6 +147,7 @@ import MaskstreamTestSupport
         #expect(records.count == expected, "every frame ffprobe decodes is processed")
         let klv = try MetadataTrackReader.read(path: out.appending(path: "s.ts").path())
         #expect(klv.count == records.count)
+        #expect(try videoOfTS(out.appending(path: "s.ts")).dtsIncreasing, "the TS stays valid")
 
         // The same file whole is not damaged.
         let clean = try await PipelineRunner(config: PipelineConfig.parse(yaml: yaml(url: whole.path(), out: out))).run()
