@@ -24,9 +24,11 @@ public struct VideoFrame: Sendable {
     public var rgb: [UInt8]
     /// The compressed packets read since the previous frame was returned (decode order).
     public var packets: [EncodedPacket]
+    /// The image file the frame was decoded from (its name within an image sequence); nil for video.
+    public var file: String?
 
     public init(sourceId: Int, index: Int, timestamp: Timestamp, width: Int, height: Int,
-                rgb: [UInt8], packets: [EncodedPacket] = []) {
+                rgb: [UInt8], packets: [EncodedPacket] = [], file: String? = nil) {
         self.sourceId = sourceId
         self.index = index
         self.timestamp = timestamp
@@ -34,5 +36,6 @@ public struct VideoFrame: Sendable {
         self.height = height
         self.rgb = rgb
         self.packets = packets
+        self.file = file
     }
 }

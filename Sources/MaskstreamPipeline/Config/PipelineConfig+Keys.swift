@@ -13,13 +13,17 @@ extension PipelineConfig {
     ]
 
     static let sourceKeys: [ConfigKey<Source>] = [
-        .string("url", \.url, required: true, "A video file, or a network stream (rtsp://…)."),
+        .string("url", \.url, required: true,
+                "A video file; a folder, glob (`frames/*.png`) or pattern (`frames/%05d.jpg`) of images; "
+                + "`-` (standard input); a V4L2 camera (`/dev/video0`); or a network stream (rtsp://…)."),
         .number("open_timeout", \.open.openTimeout, NumberRange(0.1...3600), "Seconds allowed to open the source."),
         .number("read_timeout", \.open.readTimeout, NumberRange(0.1...3600),
                 "Seconds without data before a live stream counts as stalled."),
         .integer("live_buffer", \.liveBuffer, 1...1000,
                  "Frames kept for a live source when behind; the oldest is dropped (counted)."),
         .integer("max_frames", \.maxFrames, 1...Int.max, "Process at most this many frames (default: all)."),
+        .number("fps", \.fps, NumberRange(0.001...1000),
+                "Frame rate of an image sequence: image i is at i/fps s (time base 1/fps). Videos keep their own."),
     ]
 
     static let modelKeys: [ConfigKey<Model>] = [

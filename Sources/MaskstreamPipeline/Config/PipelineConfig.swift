@@ -26,6 +26,8 @@ public struct PipelineConfig: Sendable {
         public var liveBuffer: Int = 4
         /// Process at most this many frames (nil: all).
         public var maxFrames: Int?
+        /// Frames per second of an image sequence (folder, glob, `%05d` pattern): image i is at pts i, time base 1/fps.
+        public var fps: Double = 25
 
         public init(url: String = "") { self.url = url }
     }

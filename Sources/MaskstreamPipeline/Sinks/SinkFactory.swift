@@ -1,5 +1,17 @@
 import MaskstreamServer
 
+extension PipelineConfig.SinkKind {
+    /// What a sink of this kind reads besides the record: its `FrameSink.needs`, known before
+    /// the sink is made, so ``PipelineConfig/validate()`` can check it against the sources.
+    var needs: SinkNeeds {
+        switch self {
+        case .ts: .packets
+        case .video: .pixels
+        case .jsonl, .mots, .ytvis, .websocket: []
+        }
+    }
+}
+
 extension PipelineConfig.Sink {
     /// Opens the sink this entry describes; `server` is the process's server (websocket sinks
     /// broadcast through it).

@@ -46,12 +46,15 @@ public struct FrameRecord: Codable, Sendable, Equatable {
     public var width: Int
     public var height: Int
     public var instances: [InstanceRecord]
+    /// The image's file name, for image-sequence sources (`"00007.jpg"`); nil (and left out of the JSON) for video.
+    public var file: String?
 
     enum CodingKeys: String, CodingKey {
-        case source, frame, pts, timeBase = "time_base", time, width, height, instances
+        case source, frame, pts, timeBase = "time_base", time, width, height, instances, file
     }
 
-    public init(source: Int, frame: Int, timestamp: Timestamp, width: Int, height: Int, instances: [InstanceRecord]) {
+    public init(source: Int, frame: Int, timestamp: Timestamp, width: Int, height: Int, instances: [InstanceRecord],
+                file: String? = nil) {
         self.source = source
         self.frame = frame
         self.pts = timestamp.pts
@@ -60,6 +63,7 @@ public struct FrameRecord: Codable, Sendable, Equatable {
         self.width = width
         self.height = height
         self.instances = instances
+        self.file = file
     }
 
     public var timestamp: Timestamp {

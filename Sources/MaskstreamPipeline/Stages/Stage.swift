@@ -52,8 +52,10 @@ extension Stage {
 struct FrameInfo: Sendable {
     var source: Int, index: Int, width: Int, height: Int
     var timestamp: Timestamp
+    /// The image's name (image sequences).
+    var file: String?
 
     init(_ f: VideoFrame) {
-        (source, index, timestamp, width, height) = (f.sourceId, f.index, f.timestamp, f.width, f.height)
+        (source, index, timestamp, width, height, file) = (f.sourceId, f.index, f.timestamp, f.width, f.height, f.file)
     }
 }

@@ -29,7 +29,8 @@ struct TrackStage: Stage {
         let tracks = tracker.update(detections)
         trackers[info.source] = tracker
         let record = FrameRecord(source: info.source, frame: info.index, timestamp: info.timestamp,
-                                 width: info.width, height: info.height, instances: tracks.map(InstanceRecord.init))
+                                 width: info.width, height: info.height, instances: tracks.map(InstanceRecord.init),
+                                 file: info.file)
         let json = try record.jsonLine()
         metrics.observe(.track, seconds: Date().timeIntervalSince(t0))
         return Emission(record: record, json: json, tracks: tracks, media: job.media)
