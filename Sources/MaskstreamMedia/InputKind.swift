@@ -64,9 +64,11 @@ public enum InputKind: Sendable, Equatable {
 
     /// The input format FFmpeg opens the URL with; nil lets FFmpeg probe it.
     func inputFormat() throws -> UnsafePointer<AVInputFormat>? {
-        if isImageSequence {
-            throw MaskstreamError(.invalidInput, "\(self) is an image sequence, not a stream FFmpeg demuxes: "
+        switch self {
+        case .imageFolder(let path), .imagePattern(let path), .imageGlob(let path):
+            throw MaskstreamError(.invalidInput, "'\(path)' is an image sequence, not a stream FFmpeg demuxes: "
                 + "open it with MediaInput.open (ImageSequenceReader)")
+        case .network, .pipe, .device, .file: break
         }
         guard case .device(let path) = self else { return nil }
         _ = Self.devicesOnce

@@ -2,8 +2,8 @@
 /// so `img2.jpg` sorts before `img10.jpg`, and `00007.jpg` before `00010.jpg`.
 ///
 /// Everything else compares byte by byte (UTF-8), so the order does not depend on the
-/// locale. Names that differ only in leading zeros (`7.jpg`, `007.jpg`) fall back to their
-/// bytes, so the order is total and the same on every machine.
+/// locale. Of names that differ only in leading zeros, the one with fewer zeros in the first
+/// such run comes first (`7.jpg`, then `007.jpg`), so the order is total.
 ///
 /// ```swift
 /// ["img10.jpg", "img2.jpg", "img1.jpg"].sorted(by: NaturalOrder.areInIncreasingOrder)
@@ -16,6 +16,8 @@ public enum NaturalOrder {
     public static func areInIncreasingOrder(_ a: String, _ b: String) -> Bool {
         let x = Array(a.utf8), y = Array(b.utf8)
         var i = 0, j = 0
+        /// Set at the first pair of equal numbers written with different leading zeros.
+        var fewerZerosFirst: Bool?
         while i < x.count, j < y.count {
             if isDigit(x[i]), isDigit(y[j]) {
                 let (endX, endY) = (digitRunEnd(x, i), digitRunEnd(y, j))
@@ -25,6 +27,7 @@ public enum NaturalOrder {
                 for k in 0..<(endX - startX) where x[startX + k] != y[startY + k] {
                     return x[startX + k] < y[startY + k]
                 }
+                if fewerZerosFirst == nil, startX - i != startY - j { fewerZerosFirst = startX - i < startY - j }
                 (i, j) = (endX, endY)
             } else {
                 if x[i] != y[j] { return x[i] < y[j] }
@@ -32,7 +35,7 @@ public enum NaturalOrder {
             }
         }
         if (x.count - i) != (y.count - j) { return x.count - i < y.count - j }
-        return x.lexicographicallyPrecedes(y)
+        return fewerZerosFirst ?? x.lexicographicallyPrecedes(y)
     }
 
     private static func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
