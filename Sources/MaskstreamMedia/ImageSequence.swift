@@ -61,12 +61,14 @@ public struct ImageSequence: Sendable, Equatable {
     private static func folder(_ path: String) throws -> ([Entry], [String]) {
         let names: [String]
         do { names = try FileManager.default.contentsOfDirectory(atPath: path) } catch {
-            throw MaskstreamError(.io, "cannot list folder '\(path)': \(error.localizedDescription); check its permissions")
+            throw MaskstreamError(.io, "cannot list folder '\(path)': \(error.localizedDescription); "
+                + "check its permissions")
         }
         let files = names.filter { name in
             var isDir: ObjCBool = false
             let full = (path as NSString).appendingPathComponent(name)
-            return !name.hasPrefix(".") && FileManager.default.fileExists(atPath: full, isDirectory: &isDir) && !isDir.boolValue
+            return !name.hasPrefix(".") && FileManager.default.fileExists(atPath: full, isDirectory: &isDir)
+                && !isDir.boolValue
         }
         if files.isEmpty {
             throw MaskstreamError(.invalidInput, "folder '\(path)' is empty: put the frames in it as images "
@@ -95,7 +97,8 @@ public struct ImageSequence: Sendable, Equatable {
                 if let p = g.gl_pathv[i] { paths.append(String(cString: p)) }
             }
         } else if status != GLOB_NOMATCH {
-            throw MaskstreamError(.io, "cannot expand glob '\(pattern)' (glob error \(status)): check the folders' permissions")
+            throw MaskstreamError(.io, "cannot expand glob '\(pattern)' (glob error \(status)): "
+                + "check the folders' permissions")
         }
         let files = paths.filter { p in
             var isDir: ObjCBool = false
@@ -149,7 +152,8 @@ public struct ImageSequence: Sendable, Equatable {
     private static func partition(_ names: [String]) -> (images: [String], others: [String]) {
         var images: [String] = [], others: [String] = []
         for n in names {
-            if imageExtensions.contains((n as NSString).pathExtension.lowercased()) { images.append(n) } else { others.append(n) }
+            let isImage = imageExtensions.contains((n as NSString).pathExtension.lowercased())
+            if isImage { images.append(n) } else { others.append(n) }
         }
         return (images, others)
     }

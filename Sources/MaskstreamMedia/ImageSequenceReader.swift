@@ -48,7 +48,8 @@ public final class ImageSequenceReader {
                 warn: @escaping (String) -> Void = { _ in }) throws {
         _ = FFmpeg.quietOnce
         guard frameRate.isFinite, frameRate > 0 else {
-            throw MaskstreamError(.invalidInput, "'\(url)': the frame rate of an image sequence must be > 0, got \(frameRate)")
+            throw MaskstreamError(.invalidInput, "'\(url)': the frame rate of an image sequence must be > 0, "
+                + "got \(frameRate)")
         }
         self.sequence = try ImageSequence(listing: url)
         self.options = options
@@ -63,7 +64,9 @@ public final class ImageSequenceReader {
         var start = 0
         while firstImage == nil, start < sequence.entries.count {
             let entry = sequence.entries[start]
-            do { firstImage = try Self.decode(entry.path, converter, describing: true) } catch let e as MaskstreamError {
+            do {
+                firstImage = try Self.decode(entry.path, converter, describing: true)
+            } catch let e as MaskstreamError {
                 failed.append((entry, e))
             }
             start += 1
@@ -167,7 +170,8 @@ public final class ImageSequenceReader {
         var frame = av_frame_alloc()
         defer { av_frame_free(&frame) }
         guard let codec, let packet, let frame else {
-            throw MaskstreamError(.ffmpeg, "avcodec_alloc_context3/av_packet_alloc/av_frame_alloc failed: out of memory")
+            throw MaskstreamError(.ffmpeg, "avcodec_alloc_context3/av_packet_alloc/av_frame_alloc failed: "
+                + "out of memory")
         }
         try FFmpeg.check(avcodec_parameters_to_context(codec, params), "avcodec_parameters_to_context", path)
         codec.pointee.thread_count = 1
@@ -194,7 +198,8 @@ public final class ImageSequenceReader {
             _ = avcodec_send_packet(codec, nil)
             let received = avcodec_receive_frame(codec, frame)
             if received < 0 {
-                throw MaskstreamError(.invalidInput, "not a decodable image: \(FFmpeg.describe(received)) (\(received))")
+                throw MaskstreamError(.invalidInput,
+                                      "not a decodable image: \(FFmpeg.describe(received)) (\(received))")
             }
         }
         defer { av_frame_unref(frame) }

@@ -25,7 +25,9 @@ final class RGBConverter {
             var planes: [UnsafeMutablePointer<UInt8>?] = [dst.baseAddress, nil, nil, nil]
             var strides: [Int32] = [Int32(stride), 0, 0, 0]
             let data = withUnsafePointer(to: f.data) {
-                $0.withMemoryRebound(to: UnsafePointer<UInt8>?.self, capacity: 8) { Array(UnsafeBufferPointer(start: $0, count: 8)) }
+                $0.withMemoryRebound(to: UnsafePointer<UInt8>?.self, capacity: 8) {
+                    Array(UnsafeBufferPointer(start: $0, count: 8))
+                }
             }
             let lines = withUnsafePointer(to: f.linesize) {
                 $0.withMemoryRebound(to: Int32.self, capacity: 8) { Array(UnsafeBufferPointer(start: $0, count: 8)) }
@@ -33,8 +35,9 @@ final class RGBConverter {
             try FFmpeg.check(sws_scale(sws, data, lines, 0, f.height, &planes, &strides), "sws_scale", what)
         }
         var rgb = [UInt8](repeating: 0, count: width * 3 * height)
+        let row = width * 3
         for y in 0..<height {
-            rgb.replaceSubrange(y * width * 3 ..< (y + 1) * width * 3, with: padded[y * stride ..< y * stride + width * 3])
+            rgb.replaceSubrange(y * row ..< (y + 1) * row, with: padded[y * stride ..< y * stride + row])
         }
         return rgb
     }

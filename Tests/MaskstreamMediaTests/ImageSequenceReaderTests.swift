@@ -8,11 +8,14 @@ import MaskstreamTestSupport
 @Suite struct ImageSequenceReaderTests {
     /// Writes `images` (name → grey level) into `dir`.
     func make(_ images: [(String, Int)], in dir: URL, width: Int = 64, height: Int = 48) throws {
-        for (name, gray) in images { try TestMedia.makeImage(dir.appending(path: name), gray: gray, width: width, height: height) }
+        for (name, gray) in images {
+            try TestMedia.makeImage(dir.appending(path: name), gray: gray, width: width, height: height)
+        }
     }
 
     func readAll(_ url: String, fps: Double = 25, warnings: Locked<[String]>? = nil) throws -> [VideoFrame] {
-        let reader = try MediaInput.open(url, imageFrameRate: fps, log: { line in warnings?.withLock { $0.append(line) } })
+        let reader = try MediaInput.open(url, imageFrameRate: fps,
+                                         log: { line in warnings?.withLock { $0.append(line) } })
         var frames: [VideoFrame] = []
         while let f = try reader.nextFrame() { frames.append(f) }
         return frames

@@ -17,11 +17,12 @@ import MaskstreamTestSupport
         let r = try TestMedia.run("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y",
                                              "-i", root.appending(path: "examples/sample.mp4").path(),
                                              "-frames:v", "5", "-vf", "scale=320:180",
-                                             folder.appending(path: "%d.jpg").path()])
+                                             folder.path(percentEncoded: false) + "/%d.jpg"])
         guard r.status == 0 else { throw TestFailure("ffmpeg failed: \(r.stderr)") }
         let names = ["frame1.jpg", "frame2.jpg", "frame5.jpg", "frame10.jpg", "frame11.jpg"]
         for (i, name) in names.enumerated() {
-            try FileManager.default.moveItem(at: folder.appending(path: "\(i + 1).jpg"), to: folder.appending(path: name))
+            try FileManager.default.moveItem(at: folder.appending(path: "\(i + 1).jpg"),
+                                             to: folder.appending(path: name))
         }
         try Data("1,2,3\n".utf8).write(to: folder.appending(path: "groundtruth.txt"))
         return (folder, names)
@@ -50,7 +51,8 @@ import MaskstreamTestSupport
             "{ type: video, path: \(out.appending(path: "r.mp4").path()) }",
         ]))
         let logged = Locked<[String]>([])
-        let summary = try await PipelineRunner(config: config, log: { line in logged.withLock { $0.append(line) } }).run()
+        let runner = PipelineRunner(config: config, log: { line in logged.withLock { $0.append(line) } })
+        let summary = try await runner.run()
         #expect(summary.framesWritten == names.count)
         #expect(summary.framesRead == [names.count])
 
@@ -124,7 +126,7 @@ import MaskstreamTestSupport
         try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
         let bad: [(String, MaskstreamError.Code, String)] = [
             ("url: \(empty.path())", .invalidInput, "is empty"),
-            ("url: '\(dir.appending(path: "none").path(percentEncoded: false) + "/%05d.jpg")'", .notFound, "matches no file"),
+            ("url: '\(dir.path(percentEncoded: false))/none/%05d.jpg'", .notFound, "matches no file"),
             ("url: '\(dir.appending(path: "*.png").path())'", .notFound, "matches no file"),
             ("url: /dev/video97", .notFound, "camera"),
             ("{ url: \(folder.path()), fps: 0 }", .config, "fps"),

@@ -9,7 +9,8 @@ import MaskstreamTestSupport
         let dir = try TestMedia.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let frames = 6
-        let clip = try TestMedia.makeClip(in: dir, name: "in.ts", codec: "libx264", frames: frames, width: 128, height: 96)
+        let clip = try TestMedia.makeClip(in: dir, name: "in.ts", codec: "libx264", frames: frames,
+                                          width: 128, height: 96)
         let out = dir.appending(path: "r.jsonl")
         let yaml = dir.appending(path: "p.yaml")
         try """

@@ -51,7 +51,8 @@ public enum TestMedia {
     @discardableResult
     public static func makeImage(_ url: URL, gray: Int, width: Int = 64, height: Int = 48) throws -> URL {
         let hex = String(format: "0x%02X%02X%02X", gray, gray, gray)
-        let args = ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "color=c=\(hex):size=\(width)x\(height)",
+        let args = ["-hide_banner", "-loglevel", "error", "-y",
+                    "-f", "lavfi", "-i", "color=c=\(hex):size=\(width)x\(height)",
                     "-frames:v", "1", "-update", "1", url.path()]
         let r = try run("ffmpeg", args)
         guard r.status == 0 else { throw TestFailure("ffmpeg failed for \(url.lastPathComponent): \(r.stderr)") }

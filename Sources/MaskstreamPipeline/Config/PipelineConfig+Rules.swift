@@ -22,7 +22,8 @@ extension PipelineConfig {
             throw located(MaskstreamError(.config, "sinks[\(i)]: a '\(sink.kind.rawValue)' sink copies the source's "
                 + "compressed video, and sources[\(j)].url '\(sources[j].url)' is an image sequence, which has none: "
                 + "remove the sink, use a 'video' sink (annotated H.264), or encode the images to a video first "
-                + "(ffmpeg -framerate \(sources[j].fps) -i 'frames/%05d.jpg' -c:v libx264 clip.mp4)"), key: "sinks[\(i)]")
+                + "(ffmpeg -framerate \(sources[j].fps) -i 'frames/%05d.jpg' -c:v libx264 clip.mp4)"),
+                          key: "sinks[\(i)]")
         }
         do { try tracker.validate() } catch let e as MaskstreamError {
             let key = TrackerConfig.parameters.map(\.key).first { e.message.hasPrefix("tracker.\($0) ") }
