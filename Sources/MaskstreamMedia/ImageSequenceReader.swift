@@ -57,7 +57,8 @@ public final class ImageSequenceReader {
         if !sequence.skipped.isEmpty {
             let shown = sequence.skipped.prefix(5).map { "'\($0)'" }.joined(separator: ", ")
             let more = sequence.skipped.count > 5 ? ", …" : ""
-            warn("skipped \(sequence.skipped.count) files that are not images by their extension: \(shown)\(more)")
+            let n = sequence.skipped.count
+            warn("skipped \(n) \(n == 1 ? "file" : "files") without an image extension: \(shown)\(more)")
         }
         var firstImage: DecodedImage?
         var failed: [(ImageSequence.Entry, MaskstreamError)] = []

@@ -68,7 +68,7 @@ import MaskstreamTestSupport
         let line = try String(contentsOf: out.appending(path: "r.jsonl"), encoding: .utf8).split(separator: "\n")[0]
         #expect(line.contains("\"file\":\"frame1.jpg\""))
 
-        let skipped = logged.withLock { $0 }.filter { $0.contains("not images") }
+        let skipped = logged.withLock { $0 }.filter { $0.contains("without an image extension") }
         #expect(skipped.count == 1 && skipped[0].contains("groundtruth.txt"), "said once: \(logged.withLock { $0 })")
 
         let video = try MediaReader(url: out.appending(path: "r.mp4").path())

@@ -17,13 +17,15 @@ extension PipelineConfig {
         for (i, sink) in sinks.enumerated() where sink.kind != .websocket && sink.path == nil {
             throw located(MaskstreamError(.config, "sink '\(sink.kind.rawValue)' needs 'path'"), key: "sinks[\(i)]")
         }
+        // A sink that copies the source's compressed video needs sources that have some.
         for (i, sink) in sinks.enumerated() where sink.kind.needs.contains(.packets) {
             guard let j = sources.firstIndex(where: { !InputKind($0.url).hasVideoPackets }) else { break }
-            throw located(MaskstreamError(.config, "sinks[\(i)]: a '\(sink.kind.rawValue)' sink copies the source's "
+            let fps = String(format: "%g", sources[j].fps)
+            let error = MaskstreamError(.config, "sinks[\(i)]: a '\(sink.kind.rawValue)' sink copies the source's "
                 + "compressed video, and sources[\(j)].url '\(sources[j].url)' is an image sequence, which has none: "
                 + "remove the sink, use a 'video' sink (annotated H.264), or encode the images to a video first "
-                + "(ffmpeg -framerate \(sources[j].fps) -i 'frames/%05d.jpg' -c:v libx264 clip.mp4)"),
-                          key: "sinks[\(i)]")
+                + "(ffmpeg -framerate \(fps) -i 'frames/%05d.jpg' -c:v libx264 clip.mp4)")
+            throw located(error, key: "sinks[\(i)]")
         }
         do { try tracker.validate() } catch let e as MaskstreamError {
             let key = TrackerConfig.parameters.map(\.key).first { e.message.hasPrefix("tracker.\($0) ") }
