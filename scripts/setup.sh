@@ -7,7 +7,7 @@
 # than bookworm's 22.3 (benchmarks/RESULTS.md). Without it, bookworm's Mesa is used.
 # MASKSTREAM_MESA=bookworm keeps bookworm's Mesa.
 set -euo pipefail
-PKGS=(pkg-config libavformat-dev libavcodec-dev libswscale-dev libavutil-dev ffmpeg
+PKGS=(pkg-config libavdevice-dev libavformat-dev libavcodec-dev libswscale-dev libavutil-dev ffmpeg
       libvulkan-dev mesa-vulkan-drivers glslc vulkan-tools vulkan-validationlayers
       python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good
       gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav curl)

@@ -18,7 +18,8 @@ extension Maskstream {
             """)
 
         @Argument(help: "The pipeline YAML file.") var pipeline: String
-        @Option(help: "Replace the first source's URL (a file path or rtsp://...).") var input: String?
+        @Option(help: ArgumentHelp("Replace the first source's URL: a file, image folder, 'frames/%05d.jpg', "
+                                   + "'frames/*.png', - (stdin), /dev/video0 or rtsp://....")) var input: String?
         @Option(help: "Write every sink's file into this folder (file names kept).") var output: String?
         @Option(help: "Replace the model folder.") var model: String?
         @Option(help: "Vulkan device: auto, an index, or a name substring (see 'maskstream devices').") var device: String?

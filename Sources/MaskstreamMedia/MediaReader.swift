@@ -103,6 +103,8 @@ public final class MediaReader {
         let live = MediaReader.isNetworkURL(url)
         if !live { try MediaReader.checkInput(url) }
         if live { avformat_network_init() }
+        let kind = InputKind(url)
+        let inputFormat = try kind.inputFormat()
 
         guard let ctx = avformat_alloc_context() else {
             throw MaskstreamError(.ffmpeg, "avformat_alloc_context failed: out of memory")
@@ -118,7 +120,7 @@ public final class MediaReader {
             av_dict_set(&dict, "timeout", String(Int64(options.readTimeout * 1_000_000)), 0)
         }
         interrupt.arm(seconds: options.openTimeout)
-        let openResult = avformat_open_input(&formatPointer, url, nil, &dict)
+        let openResult = avformat_open_input(&formatPointer, kind.ffmpegURL(url), inputFormat, &dict)
         if openResult < 0 {
             // avformat_open_input frees the context on failure.
             throw MediaReader.openError(url: url, code: openResult, live: live, options: options)
@@ -345,10 +347,18 @@ public final class MediaReader {
     }
 
     /// The one check of an input before it is opened: a local file must exist, be a
-    /// non-empty readable file; network URLs pass (they are checked when connecting).
+    /// non-empty readable file; an image folder, glob or pattern must name images
+    /// (``ImageSequence``); a camera must exist; network URLs and `-` (standard input) pass
+    /// (they are checked when connecting).
     ///
     /// - Throws: `MaskstreamError` `.notFound`, `.invalidInput` or `.io` saying what to fix.
     public static func checkInput(_ url: String) throws {
+        switch InputKind(url) {
+        case .network, .pipe: return
+        case .device(let path): return try InputKind.checkDevice(path)
+        case .imageFolder, .imagePattern, .imageGlob: _ = try ImageSequence(listing: url); return
+        case .file: break
+        }
         guard let path = localPath(url) else { return }
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {

@@ -32,9 +32,11 @@ public struct VideoFrame: Sendable {
     /// When the frame was decoded (`DispatchTime` uptime nanoseconds): for a live source, about
     /// when it arrived. The pipeline measures each record's age from it.
     public var decodedAt: UInt64 = 0
+    /// The image file the frame was decoded from (its name within an image sequence); nil for video.
+    public var file: String?
 
     public init(sourceId: Int, index: Int, timestamp: Timestamp, width: Int, height: Int,
-                rgb: [UInt8], packets: [EncodedPacket] = []) {
+                rgb: [UInt8], packets: [EncodedPacket] = [], file: String? = nil) {
         self.sourceId = sourceId
         self.index = index
         self.timestamp = timestamp
@@ -42,5 +44,6 @@ public struct VideoFrame: Sendable {
         self.height = height
         self.rgb = rgb
         self.packets = packets
+        self.file = file
     }
 }

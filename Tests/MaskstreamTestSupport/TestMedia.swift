@@ -46,6 +46,19 @@ public enum TestMedia {
         return url
     }
 
+    /// Writes one still image of a solid grey level (`gray` in 0...255) with the ffmpeg CLI;
+    /// the format follows the extension (`.jpg`, `.png`, …).
+    @discardableResult
+    public static func makeImage(_ url: URL, gray: Int, width: Int = 64, height: Int = 48) throws -> URL {
+        let hex = String(format: "0x%02X%02X%02X", gray, gray, gray)
+        let args = ["-hide_banner", "-loglevel", "error", "-y",
+                    "-f", "lavfi", "-i", "color=c=\(hex):size=\(width)x\(height)",
+                    "-frames:v", "1", "-update", "1", url.path()]
+        let r = try run("ffmpeg", args)
+        guard r.status == 0 else { throw TestFailure("ffmpeg failed for \(url.lastPathComponent): \(r.stderr)") }
+        return url
+    }
+
     /// The presentation timestamps ffprobe reports for every video frame (best effort).
     public static func probeFramePTS(_ url: URL) throws -> [Int64] {
         let r = try run("ffprobe", ["-v", "error", "-select_streams", "v:0", "-show_entries", "frame=best_effort_timestamp",

@@ -13,7 +13,9 @@ extension PipelineConfig {
     ]
 
     static let sourceKeys: [ConfigKey<Source>] = [
-        .string("url", \.url, required: true, "A video file, or a network stream (rtsp://…)."),
+        .string("url", \.url, required: true,
+                "A video file; a folder, glob (`frames/*.png`) or pattern (`frames/%05d.jpg`) of images; "
+                + "`-` (standard input); a V4L2 camera (`/dev/video0`); or a network stream (rtsp://…)."),
         .number("open_timeout", \.open.openTimeout, NumberRange(0.1...3600), "Seconds allowed to open the source."),
         .number("read_timeout", \.open.readTimeout, NumberRange(0.1...3600),
                 "Seconds without data before a live stream counts as stalled."),
@@ -24,6 +26,8 @@ extension PipelineConfig {
                  "Failed connection attempts in a row before a live source gives up (default: never)."),
         .number("reconnect_max_delay", \.reconnect.maxDelay, NumberRange(0.1...3600),
                 "Ceiling in seconds on the backoff between reconnection attempts (±20 % jitter)."),
+        .number("fps", \.fps, NumberRange(0.001...1000),
+                "Frame rate of an image sequence: image i is at i/fps s (time base 1/fps). Videos keep their own."),
     ]
 
     static let modelKeys: [ConfigKey<Model>] = [

@@ -21,6 +21,16 @@ extension PipelineConfig {
             throw located(MaskstreamError(.config, "'video' applies to ts sinks only, not '\(sink.kind.rawValue)'"),
                           key: "sinks[\(i)].video")
         }
+        // A sink that can only copy the source's compressed video needs sources that have some.
+        for (i, sink) in sinks.enumerated() where sink.needs == .packets {
+            guard let j = sources.firstIndex(where: { !InputKind($0.url).hasVideoPackets }) else { break }
+            let fps = String(format: "%g", sources[j].fps)
+            let error = MaskstreamError(.config, "sinks[\(i)]: a '\(sink.kind.rawValue)' sink with video: copy copies "
+                + "the source's compressed video, and sources[\(j)].url '\(sources[j].url)' is an image sequence, "
+                + "which has none: set video: auto (re-encode to H.264), or encode the images to a video first "
+                + "(ffmpeg -framerate \(fps) -i 'frames/%05d.jpg' -c:v libx264 clip.mp4)")
+            throw located(error, key: "sinks[\(i)]")
+        }
         do { try tracker.validate() } catch let e as MaskstreamError {
             let key = TrackerConfig.parameters.map(\.key).first { e.message.hasPrefix("tracker.\($0) ") }
             throw located(e, key: key.map { "tracker.\($0)" })

@@ -28,6 +28,8 @@ public struct PipelineConfig: Sendable {
         public var maxFrames: Int?
         /// How a live source reconnects (by default forever, backing off up to 8 s).
         public var reconnect = ReconnectPolicy()
+        /// Frames per second of an image sequence (folder, glob, `%05d` pattern): image i is at pts i, time base 1/fps.
+        public var fps: Double = 25
 
         public init(url: String = "") { self.url = url }
     }

@@ -1,6 +1,20 @@
 import MaskstreamServer
 
 extension PipelineConfig.Sink {
+    /// What this sink reads besides the record: its `FrameSink.needs`, known before the sink
+    /// is made, so ``PipelineConfig/validate()`` can check it against the sources.
+    var needs: SinkNeeds {
+        switch (kind, video) {
+        case (.ts, .copy): .packets
+        case (.ts, .encode): .pixels
+        case (.ts, .auto): [.packets, .pixels]
+        case (.video, _): .pixels
+        case (.jsonl, _), (.mots, _), (.ytvis, _), (.websocket, _): []
+        }
+    }
+}
+
+extension PipelineConfig.Sink {
     /// Opens the sink this entry describes; `server` is the process's server (websocket sinks
     /// broadcast through it).
     /// `index` is the sink's place in `sinks` (errors name its keys).

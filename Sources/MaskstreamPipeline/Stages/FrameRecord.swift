@@ -49,13 +49,15 @@ public struct FrameRecord: Codable, Sendable, Equatable {
     /// `true` on the first frame after a live source reconnected (frames were lost before it;
     /// the timeline continues); absent otherwise.
     public var discontinuity: Bool?
+    /// The image's file name, for image-sequence sources (`"00007.jpg"`); nil (and left out of the JSON) for video.
+    public var file: String?
 
     enum CodingKeys: String, CodingKey {
-        case source, frame, pts, timeBase = "time_base", time, width, height, instances, discontinuity
+        case source, frame, pts, timeBase = "time_base", time, width, height, instances, discontinuity, file
     }
 
     public init(source: Int, frame: Int, timestamp: Timestamp, width: Int, height: Int, instances: [InstanceRecord],
-                discontinuity: Bool = false) {
+                discontinuity: Bool = false, file: String? = nil) {
         self.source = source
         self.frame = frame
         self.pts = timestamp.pts
@@ -65,6 +67,7 @@ public struct FrameRecord: Codable, Sendable, Equatable {
         self.height = height
         self.instances = instances
         self.discontinuity = discontinuity ? true : nil
+        self.file = file
     }
 
     public var timestamp: Timestamp {

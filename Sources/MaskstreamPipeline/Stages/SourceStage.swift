@@ -9,7 +9,7 @@ final class SourceStage: @unchecked Sendable {
     private let lock = NSLock()
     private var stopped = false
     private var live: LiveSource?
-    private var reader: MediaReader?
+    private var reader: (any FrameReader)?
     private var read = 0
     private var declared: Int?
     private var damage: String?
@@ -64,7 +64,8 @@ final class SourceStage: @unchecked Sendable {
             log("source \(id): \(info)")
             next = { try live.nextFrame() }
         } else {
-            let reader = try MediaReader(url: source.url, options: options)
+            let reader = try MediaInput.open(source.url, imageFrameRate: source.fps, options: options,
+                                             log: { log("source \(self.id): \($0)") })
             let info = reader.info
             lock.withLock {
                 self.reader = reader

@@ -56,9 +56,11 @@ struct FrameInfo: Sendable {
     var discontinuity: Bool
     /// `VideoFrame.decodedAt`.
     var decodedAt: UInt64
+    /// The image's name (image sequences).
+    var file: String?
 
     init(_ f: VideoFrame) {
-        (source, index, timestamp, width, height) = (f.sourceId, f.index, f.timestamp, f.width, f.height)
+        (source, index, timestamp, width, height, file) = (f.sourceId, f.index, f.timestamp, f.width, f.height, f.file)
         discontinuity = f.discontinuity
         decodedAt = f.decodedAt
     }

@@ -30,7 +30,7 @@ struct TrackStage: Stage {
         trackers[info.source] = tracker
         let record = FrameRecord(source: info.source, frame: info.index, timestamp: info.timestamp,
                                  width: info.width, height: info.height, instances: tracks.map(InstanceRecord.init),
-                                 discontinuity: info.discontinuity)
+                                 discontinuity: info.discontinuity, file: info.file)
         let json = try record.jsonLine()
         metrics.observe(.track, seconds: Date().timeIntervalSince(t0))
         return Emission(record: record, json: json, tracks: tracks, media: job.media, decodedAt: info.decodedAt)
