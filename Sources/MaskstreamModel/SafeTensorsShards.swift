@@ -138,7 +138,8 @@ public struct SafeTensorsShards: SafeTensorsSource {
     private func shard(for key: String, reason: String) throws -> SafeTensorsFile {
         guard let file = weightMap[key], let shard = shards[file] else {
             throw MaskstreamError(.malformedModel, "\(name): tensor '\(key)' is missing"
-                                  + "\(reason.isEmpty ? "" : " (\(reason))"); the weights do not belong to this config.json")
+                                  + "\(reason.isEmpty ? "" : " (\(reason))"); the weights do not belong to this "
+                                  + "config.json")
         }
         return shard
     }
