@@ -30,6 +30,8 @@ struct HubDownloader: Sendable {
     var retryDelay: Double = 0.25
 
     private var http: HubHTTP { HubHTTP(settings: settings) }
+    /// Files from this size on show a progress bar.
+    static let progressThreshold: Int64 = 1_000_000
 
     /// `{endpoint}/{org}/{name}/resolve/{revision}/{file}`, the revision percent-encoded whole
     /// (`refs/pr/1` → `refs%2Fpr%2F1`).
@@ -92,6 +94,8 @@ struct HubDownloader: Sendable {
             attempt += 1
             let offset = cache.size(partial) ?? 0
             if let expected, offset >= expected { break }
+            // Small files (configs, the index) download without a bar.
+            let progress = (expected ?? .max) >= Self.progressThreshold ? self.progress : nil
             progress?.start(file: file, total: expected ?? 0, resumedAt: offset)
             let response: HubResponse
             do {
@@ -175,8 +179,8 @@ struct HubDownloader: Sendable {
         let message = r["x-error-message"].map { " (the hub says: \($0))" } ?? ""
         if (200..<400).contains(r.status) { return nil }
         if code == "RepoNotFound" && [401, 403, 404].contains(r.status) {
-            return MaskstreamError(.notFound, "the hub at \(settings.endpoint) has no model repo '\(repo.id)'"
-                                   + "\(message): "
+            return MaskstreamError(.notFound, "there is no model folder '\(repo.id)' and the hub at "
+                                   + "\(settings.endpoint) has no model repo '\(repo.id)'\(message): "
                                    + "check the id, or, if the repo is private or gated, set HF_TOKEN to a token "
                                    + "that may read it (https://huggingface.co/settings/tokens)")
         }

@@ -40,14 +40,15 @@ struct HubHTTP: Sendable {
         return r
     }
 
-    /// `HEAD url`, following redirects to the same host (a renamed repo) but not to another.
+    /// `HEAD url`, following relative redirects (a renamed repo) but not absolute ones (the
+    /// CDN), as huggingface_hub does: the metadata is on the hub's own answer.
     func head(_ url: URL) async throws -> HubResponse {
         var current = url
         for _ in 0..<10 {
             let response = try await perform(request(current, method: "HEAD"), sink: nil, followRedirects: false)
             guard (300...399).contains(response.status), let location = response["location"],
-                  let next = URL(string: location, relativeTo: current)?.absoluteURL,
-                  next.host == current.host, next.port == current.port else { return response }
+                  URL(string: location)?.host == nil,
+                  let next = URL(string: location, relativeTo: current)?.absoluteURL else { return response }
             current = next
         }
         throw MaskstreamError(.network, "too many redirects for \(url.absoluteString): check HF_ENDPOINT")

@@ -182,6 +182,31 @@ func gitBlobSHA1Hex(_ url: URL) throws -> String {
         _ = try EomtModel(folder: snapshot.folder, device: nil)
     }
 
+    /// A download that failed every try keeps its `.incomplete` blob; the next run resumes it.
+    @Test func nextRunResumesAFailedDownload() async throws {
+        let fx = try HubFixture()
+        defer { fx.remove() }
+        let server = try fx.server(.init(dropOnce: "model.safetensors"))
+        defer { server.stop() }
+        var once = fx.resolver(server)
+        once.maxAttempts = 1
+        let repo = try HubRepo(parsing: "org/eomt")
+        await #expect {
+            _ = try await once.resolve(repo)
+        } throws: { error in
+            let e = error as? MaskstreamError
+            return e?.code == .network && e?.message.contains(".incomplete") == true
+        }
+        let sha = try sha256Hex(fx.single.appending(path: "model.safetensors"))
+        let partial = fx.cache.appending(path: "models--org--eomt/blobs/\(sha).incomplete")
+        let kept = try FileManager.default.attributesOfItem(atPath: partial.path)[.size] as? Int ?? 0
+        #expect(kept > 0)
+        let snapshot = try await fx.resolver(server).resolve(repo)
+        #expect(try server.requests.last { $0.path.hasPrefix("/cdn/") }?.range == "bytes=\(kept)-")
+        #expect(!FileManager.default.fileExists(atPath: partial.path))
+        #expect(try sha256Hex(snapshot.folder.appending(path: "model.safetensors")) == sha)
+    }
+
     /// A byte flipped in transit fails the sha256 check: a typed error, and no partial file is kept.
     @Test func corruptedDownloadIsDeleted() async throws {
         let fx = try HubFixture()
@@ -246,7 +271,7 @@ func gitBlobSHA1Hex(_ url: URL) throws -> String {
         let server = try fx.server()
         defer { server.stop() }
         let cases: [(String, HubTestServer?, MaskstreamError.Code, String)] = [
-            ("org/nothing", server, .notFound, "no model repo 'org/nothing'"),
+            ("org/nothing", server, .notFound, "no model folder 'org/nothing' and the hub at"),
             ("org/eomt@v9", server, .notFound, "no revision 'v9'"),
             ("org/eomt", nil, .network, "cannot reach http://127.0.0.1:9/org/eomt/resolve/main/config.json"),
         ]
