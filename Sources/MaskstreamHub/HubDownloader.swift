@@ -18,7 +18,7 @@ struct HubFileMetadata: Sendable {
 
 /// Fetches single files of one repo into the hub cache: metadata with `HEAD`, the bytes
 /// into `blobs/<etag>.incomplete` (resumed with `Range` after a dropped connection, up to
-/// `maxAttempts` tries), checked (size, and sha256 for LFS files), moved to `blobs/<etag>`
+/// `maxAttempts` tries), checked (size, and the sha256 or git sha1 the ETag is), moved to `blobs/<etag>`
 /// and linked from `snapshots/<commit>/`.
 struct HubDownloader: Sendable {
     let settings: HubSettings
@@ -140,7 +140,8 @@ struct HubDownloader: Sendable {
         try cache.link(file, etag: meta.etag, commit: meta.commit)
     }
 
-    /// Checks the downloaded size and, for LFS files, the sha256; deletes the file when either is wrong.
+    /// Checks the downloaded size and the hash the ETag is (sha256 for LFS files, the git blob
+    /// sha1 for the others); deletes the file when either is wrong.
     private func verify(_ partial: URL, file: String, _ meta: HubFileMetadata) throws {
         let size = cache.size(partial) ?? 0
         func corrupt(_ why: String) -> MaskstreamError {
@@ -154,7 +155,21 @@ struct HubDownloader: Sendable {
         if meta.isSHA256 {
             let digest = try Self.sha256(of: partial)
             if digest != meta.etag { throw corrupt("its sha256 is \(digest) but the hub announced \(meta.etag)") }
+        } else if HubRepo.isCommitHash(meta.etag) {
+            let oid = try Self.gitBlobSHA1(of: partial, size: size)
+            if oid != meta.etag { throw corrupt("its git blob sha1 is \(oid) but the hub announced \(meta.etag)") }
         }
+    }
+
+    /// The git object id of a file (`git hash-object`: sha1 of `blob <size>\0` and the bytes),
+    /// which the hub sends as the ETag of files stored in git rather than LFS.
+    static func gitBlobSHA1(of url: URL, size: Int64) throws -> String {
+        let handle = try FileHandle(forReadingFrom: url)
+        defer { try? handle.close() }
+        var hasher = Insecure.SHA1()
+        hasher.update(data: Data("blob \(size)\0".utf8))
+        while let chunk = try handle.read(upToCount: 4 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 
     /// The lowercase hex sha256 of a file, read in 4 MiB chunks.

@@ -207,23 +207,27 @@ func gitBlobSHA1Hex(_ url: URL) throws -> String {
         #expect(try sha256Hex(snapshot.folder.appending(path: "model.safetensors")) == sha)
     }
 
-    /// A byte flipped in transit fails the sha256 check: a typed error, and no partial file is kept.
-    @Test func corruptedDownloadIsDeleted() async throws {
+    /// A byte flipped in transit fails the hash check the ETag gives (sha256 for LFS files, the
+    /// git blob sha1 for the others): a typed error, and no partial file is kept.
+    @Test(arguments: [("model.safetensors", "sha256"), ("config.json", "git blob sha1")])
+    func corruptedDownloadIsDeleted(_ file: String, _ hash: String) async throws {
         let fx = try HubFixture()
         defer { fx.remove() }
-        let server = try fx.server(.init(corrupt: "model.safetensors"))
+        let server = try fx.server(.init(corrupt: file))
         defer { server.stop() }
         await #expect {
             _ = try await fx.resolver(server).resolve(try HubRepo(parsing: "org/eomt"))
         } throws: { error in
             let e = error as? MaskstreamError
-            return e?.code == .corruptDownload && e?.message.contains("sha256") == true
-                && e?.message.contains("model.safetensors") == true
+            return e?.code == .corruptDownload && e?.message.contains("its \(hash) is") == true
+                && e?.message.contains("\(file) of org/eomt is corrupted") == true
+                && e?.message.contains("partial file was deleted") == true
         }
         let blobs = try FileManager.default.contentsOfDirectory(
             atPath: fx.cache.appending(path: "models--org--eomt/blobs").path)
-        let sha = try sha256Hex(fx.single.appending(path: "model.safetensors"))
-        #expect(!blobs.contains { $0.hasPrefix(sha) }, "\(blobs)")
+        let source = fx.single.appending(path: file)
+        let etag = file.hasSuffix(".safetensors") ? try sha256Hex(source) : try gitBlobSHA1Hex(source)
+        #expect(!blobs.contains { $0.hasPrefix(etag) }, "\(blobs)")
     }
 
     /// A repo that needs a token: 401 without HF_TOKEN says to set it; with it the download works,

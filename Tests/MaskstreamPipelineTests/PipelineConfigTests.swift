@@ -119,7 +119,8 @@ import MaskstreamTestSupport
     /// runs); a malformed one names the key and its line.
     @Test func modelPathTakesAHubRepoID() throws {
         for id in ["tue-mps/coco_instance_eomt_large_640", "org/name@v1.0"] {
-            let c = try PipelineConfig.parse(yaml: yaml("sources:\n  - url: ROOT/examples/sample.mp4\nmodel:\n  path: \(id)\nsinks: []\n"))
+            let text = yaml("sources:\n  - url: ROOT/examples/sample.mp4\nmodel:\n  path: \(id)\nsinks: []\n")
+            let c = try PipelineConfig.parse(yaml: text)
             #expect(c.model.path == id)
         }
         let bad = yaml("sources:\n  - url: ROOT/examples/sample.mp4\nmodel:\n  path: org/na--me\nsinks: []\n")
