@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.8.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
     ],
     targets: [
         // C interop: module maps and shims only.
@@ -51,6 +52,11 @@ let package = Package(
         .target(
             name: "MaskstreamModel", dependencies: ["MaskstreamCore", "MaskstreamGPU", "MaskstreamMasks"],
             swiftSettings: swiftSettings, plugins: ["ShaderCompiler"]),
+        // Models named by Hugging Face repo id: fetched into the hub cache (sha256 from swift-crypto).
+        .target(
+            name: "MaskstreamHub",
+            dependencies: ["MaskstreamCore", "MaskstreamModel", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings),
         .target(
             name: "MaskstreamTracking", dependencies: ["MaskstreamCore", "MaskstreamMasks"],
             swiftSettings: swiftSettings),
@@ -60,7 +66,7 @@ let package = Package(
             name: "MaskstreamPipeline",
             dependencies: [
                 "MaskstreamCore", "MaskstreamMedia", "MaskstreamMasks", "MaskstreamGPU",
-                "MaskstreamModel", "MaskstreamTracking", "MaskstreamServer",
+                "MaskstreamModel", "MaskstreamHub", "MaskstreamTracking", "MaskstreamServer",
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
@@ -111,7 +117,10 @@ let package = Package(
         testTargetWithFixtures(
             "MaskstreamEvaluationTests", dependencies: ["MaskstreamEvaluation", "MaskstreamTestSupport"]),
         testTargetWithFixtures("MaskstreamGPUTests", dependencies: ["MaskstreamGPU", "MaskstreamTestSupport"]),
-        testTargetWithFixtures("MaskstreamModelTests", dependencies: ["MaskstreamModel"]),
+        testTargetWithFixtures("MaskstreamModelTests", dependencies: ["MaskstreamModel", "MaskstreamTestSupport"]),
+        .testTarget(
+            name: "MaskstreamHubTests", dependencies: ["MaskstreamHub", "MaskstreamModel", "MaskstreamTestSupport"],
+            swiftSettings: swiftSettings),
         testTargetWithFixtures(
             "MaskstreamTrackingTests", dependencies: ["MaskstreamTracking", "MaskstreamTestSupport"]),
         .testTarget(

@@ -21,7 +21,7 @@ extension Maskstream {
         @Option(help: ArgumentHelp("Replace the first source's URL: a file, image folder, 'frames/%05d.jpg', "
                                    + "'frames/*.png', - (stdin), /dev/video0 or rtsp://....")) var input: String?
         @Option(help: "Write every sink's file into this folder (file names kept).") var output: String?
-        @Option(help: "Replace the model folder.") var model: String?
+        @Option(help: "Replace the model: a folder or a Hugging Face repo id (org/name[@revision]).") var model: String?
         @Option(help: "Vulkan device: auto, an index, or a name substring (see 'maskstream devices').") var device: String?
         @Option(help: "Process at most this many frames per source.") var maxFrames: Int?
         @Option(name: .customLong("set"), help: "Set a pipeline key: KEY=VALUE (e.g. model.threshold=0.3); repeatable.")

@@ -1,4 +1,5 @@
 import Foundation
+import MaskstreamHub
 import MaskstreamServer
 
 /// Runs a pipeline: Source → Segment (submit, collect) → Track → Emit, each stage on its own
@@ -60,8 +61,10 @@ public final class PipelineRunner: @unchecked Sendable {
         let start = Date()
         let device = try VulkanDevice(selection: DeviceSelection(parsing: config.model.device))
         let m = config.model
+        let folder = try await ModelLocation(parsing: m.path).localFolder(
+            environment: ProcessInfo.processInfo.environment, log: log)
         let segmenter: any Segmenter = try EomtModel(
-            folder: URL(fileURLWithPath: m.path), device: device,
+            folder: folder, device: device,
             options: SegmenterOptions(threshold: Float(m.threshold), topK: m.topK, framesInFlight: m.framesInFlight))
         log("model \(m.path) on \(device.info.name) (kernels: \(device.info.kernelSummary))")
         for line in device.kernelProfile.fallbacks { log("kernels: \(line)") }

@@ -114,4 +114,19 @@ import MaskstreamTestSupport
         #expect(keys.count == Set(keys).count)
         #expect(keys.filter { $0.hasPrefix("tracker.") }.count == TrackerConfig.parameters.count)
     }
+
+    /// A hub repo id is accepted without a network request (it is fetched when the pipeline
+    /// runs); a malformed one names the key and its line.
+    @Test func modelPathTakesAHubRepoID() throws {
+        for id in ["tue-mps/coco_instance_eomt_large_640", "org/name@v1.0"] {
+            let text = yaml("sources:\n  - url: ROOT/examples/sample.mp4\nmodel:\n  path: \(id)\nsinks: []\n")
+            let c = try PipelineConfig.parse(yaml: text)
+            #expect(c.model.path == id)
+        }
+        let bad = yaml("sources:\n  - url: ROOT/examples/sample.mp4\nmodel:\n  path: org/na--me\nsinks: []\n")
+        let error = #expect(throws: MaskstreamError.self) { try PipelineConfig.parse(yaml: bad, file: "p.yaml") }
+        #expect(error?.code == .invalidInput)
+        #expect(error?.message.hasPrefix("p.yaml:4: 'model.path': 'org/na--me' is not a Hugging Face repo id") == true,
+                "\(error?.message ?? "")")
+    }
 }

@@ -3,8 +3,9 @@ import MaskstreamGPU
 import MaskstreamMasks
 
 /// An EoMT instance segmentation model loaded from a Hugging Face
-/// `EomtForUniversalSegmentation` folder (`config.json`, `model.safetensors`,
-/// `preprocessor_config.json`), as-is, without conversion.
+/// `EomtForUniversalSegmentation` folder (`config.json`, `model.safetensors` or a sharded
+/// `model.safetensors.index.json` with its shards, `preprocessor_config.json`), as-is, without
+/// conversion.
 ///
 /// ```swift
 /// let model = try EomtModel(folder: URL(filePath: "models/eomt"), device: try VulkanDevice(),
@@ -105,8 +106,7 @@ public final class EomtModel: Segmenter {
                     + "\(config.imageSize)"
             )
         }
-        let file = try SafeTensorsFile(contentsOf: folder.appendingPathComponent("model.safetensors"))
-        let weights = try EomtWeights(file: file, config: config)
+        let weights = try EomtWeights(file: try SafeTensorsShards.open(folder: folder), config: config)
         self.config = config
         self.processorConfig = processor
         self.weights = weights

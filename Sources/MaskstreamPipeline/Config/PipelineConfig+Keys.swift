@@ -31,7 +31,8 @@ extension PipelineConfig {
     ]
 
     static let modelKeys: [ConfigKey<Model>] = [
-        .string("path", \.path, required: true, "A Hugging Face EomtForUniversalSegmentation folder."),
+        .string("path", \.path, required: true,
+                "An EomtForUniversalSegmentation folder, or a Hugging Face repo id: org/name[@revision]."),
         .string("device", \.device, "Vulkan device: auto, an index, or a name substring (`maskstream devices`)."),
         .number("threshold", \.threshold, .unit, "Keep instances whose score (class prob × mask score) reaches this."),
         .integer("top_k", \.topK, 1...10_000, "At most this many instances per frame (default: all)."),

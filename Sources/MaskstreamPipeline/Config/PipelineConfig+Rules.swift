@@ -1,4 +1,5 @@
 import Foundation
+import MaskstreamHub
 
 extension PipelineConfig {
     /// The one place each rule between values (and about the files they name) is checked,
@@ -11,7 +12,10 @@ extension PipelineConfig {
                 throw located(e, key: "sources[\(i)].url")
             }
         }
-        do { try EomtModel.checkFolder(model.path) } catch let e as MaskstreamError {
+        // A hub repo id is only parsed here; it is fetched when the pipeline starts.
+        do {
+            if case .folder = try ModelLocation(parsing: model.path) { try EomtModel.checkFolder(model.path) }
+        } catch let e as MaskstreamError {
             throw located(e, key: "model.path")
         }
         for (i, sink) in sinks.enumerated() where sink.kind != .websocket && sink.path == nil {

@@ -63,7 +63,7 @@ public struct EomtWeights: Sendable {
     public var maskHead: [Linear]
     public var classPredictor: Linear
     /// Where `layer(_:)` reads from.
-    private let file: SafeTensorsFile
+    private let file: any SafeTensorsSource
     private let config: EomtConfig
 
     /// Transformer layer `index` (0 ..< `numLayers`), read from the weights file now.
@@ -103,9 +103,9 @@ public struct EomtWeights: Sendable {
             layerScale2: try read("\(pre).layer_scale2.lambda1", [h]))
     }
 
-    /// Reads every tensor of `config` from `file` but the layers' (`layer(_:)`), and checks
-    /// every shape and dtype, the layers' included.
-    public init(file: SafeTensorsFile, config c: EomtConfig) throws {
+    /// Reads every tensor of `config` from `file` (one file or a sharded checkpoint) but the
+    /// layers' (`layer(_:)`), and checks every shape and dtype, the layers' included.
+    public init(file: any SafeTensorsSource, config c: EomtConfig) throws {
         let h = c.hiddenSize
         func linear(_ name: String, _ outF: Int, _ inF: Int) throws -> Linear {
             Linear(weight: try file.floats("\(name).weight", shape: [outF, inF]),
