@@ -132,6 +132,59 @@ public final class MetadataTSWriter {
         try encoder.encode(rgb: rgb, srcWidth: srcWidth, pts: pts, emit: muxEncoded)
     }
 
+    /// Appends decoded frames (interleaved RGB, `width * 3` bytes a row) to a copied H.264 stream
+    /// as a new H.264 segment (an IDR with in-band SPS/PPS) after every packet written so far:
+    /// the frames of a cut whose copied packets need frames that were never processed.
+    /// Timestamps in the source time base.
+    public func appendEncodedTail(_ frames: [(rgb: [UInt8], width: Int, height: Int, pts: Int64)],
+                                  frameRate: Rational) throws {
+        guard let first = frames.first else { return }
+        let tail = try FrameEncoder(width: first.width, height: first.height, timeBase: Rational(inputTimeBase),
+                                    frameRate: frameRate, globalHeader: false, what: path)
+        // A stream copied from MP4/MKV is length-prefixed (avcC extradata starts with 1); the
+        // muxer converts it to Annex B, so the encoder's Annex B packets are converted to match.
+        let par = videoStream.pointee.codecpar.pointee
+        let lengthPrefixed = par.extradata_size > 0 && par.extradata?[0] == 1
+        var encoded: [EncodedPacket] = []
+        let collect: (UnsafeMutablePointer<AVPacket>) throws -> Void = { p in
+            let raw = Array(UnsafeBufferPointer(start: p.pointee.data, count: Int(p.pointee.size)))
+            encoded.append(EncodedPacket(
+                data: lengthPrefixed ? Self.lengthPrefixed(annexB: raw) : raw,
+                pts: p.pointee.pts == FFmpeg.noPTS ? nil : p.pointee.pts,
+                dts: p.pointee.dts == FFmpeg.noPTS ? nil : p.pointee.dts,
+                duration: p.pointee.duration, isKeyframe: (p.pointee.flags & AV_PKT_FLAG_KEY) != 0))
+        }
+        for f in frames where f.width == first.width && f.height == first.height {
+            try tail.encode(rgb: f.rgb, srcWidth: f.width, pts: f.pts, emit: collect)
+        }
+        try tail.flush(emit: collect)
+        for packet in encoded { try writeVideo(packet) }
+    }
+
+    /// Annex B NAL units (start codes) as 4-byte big-endian length-prefixed units.
+    static func lengthPrefixed(annexB bytes: [UInt8]) -> [UInt8] {
+        var starts: [(code: Int, nal: Int)] = []
+        var i = 0
+        while i + 2 < bytes.count {
+            if bytes[i] == 0, bytes[i + 1] == 0, bytes[i + 2] == 1 {
+                let code = i > 0 && bytes[i - 1] == 0 ? i - 1 : i
+                starts.append((code, i + 3))
+                i += 3
+            } else {
+                i += 1
+            }
+        }
+        var out: [UInt8] = []
+        for (k, s) in starts.enumerated() {
+            let end = k + 1 < starts.count ? starts[k + 1].code : bytes.count
+            let n = end - s.nal
+            guard n > 0 else { continue }
+            out += [UInt8(n >> 24 & 0xFF), UInt8(n >> 16 & 0xFF), UInt8(n >> 8 & 0xFF), UInt8(n & 0xFF)]
+            out += bytes[s.nal..<end]
+        }
+        return out
+    }
+
     private func muxEncoded(_ encoded: UnsafeMutablePointer<AVPacket>) throws {
         guard !finished, let format else { throw MaskstreamError(.internal, "write to '\(path)' after finish()") }
         encoded.pointee.stream_index = videoStream.pointee.index

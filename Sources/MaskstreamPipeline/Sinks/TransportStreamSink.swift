@@ -12,7 +12,8 @@
 /// (`max_frames`, Ctrl-C, a live source stopped) the packets of frames that were never
 /// processed are left out, and the file holds one decodable video frame per KLV record. For
 /// streams that reorder frames (B-frames) a cut between a reference frame and the frames shown
-/// before it can leave those last frames out of the video (never more video frames than records).
+/// before it would leave those last frames out of the video: for H.264 they are re-encoded
+/// after the copied packets (`MetadataTSWriter.appendEncodedTail`).
 public final class TransportStreamSink: FrameSink {
     public let name = "ts"
     public let needs: SinkNeeds
@@ -24,6 +25,15 @@ public final class TransportStreamSink: FrameSink {
     private var encoding: [Int: SourceContext] = [:]
     /// Packets read but not yet written, per copying source, in decode order.
     private var pending: [Int: [EncodedPacket]] = [:]
+    /// Recent records of copying sources whose packet is not written yet (reordered frames wait
+    /// for the reference frames decoded before them), with their pixels: at the end, those shown
+    /// after every copied frame are re-encoded (H.264) so the video holds one frame per record.
+    private var uncovered: [Int: [(rgb: [UInt8], width: Int, height: Int, pts: Int64)]] = [:]
+    private var contexts: [Int: SourceContext] = [:]
+    /// The largest PTS among the packets written, per copying source.
+    private var lastWrittenPTS: [Int: Int64] = [:]
+    /// Reordering never holds back more frames than this; older uncovered records are dropped.
+    private static let maxUncovered = 32
 
     /// - Parameter videoKey: the `video` key's name in errors (`sinks[1].video`).
     public init(path: String, sourceCount: Int, video: PipelineConfig.TSVideo = .auto,
@@ -57,6 +67,7 @@ public final class TransportStreamSink: FrameSink {
             writers[source.id] = try MetadataTSWriter(
                 path: output.forSource(source.id), video: source.codecParameters, timeBase: source.info.timeBase)
             pending[source.id] = []
+            contexts[source.id] = source
         case (.encode, _), (.auto, false):
             encoding[source.id] = source
             if video == .auto, rotation != 0, MetadataTSWriter.copyableCodecs.contains(codec) {
@@ -78,10 +89,22 @@ public final class TransportStreamSink: FrameSink {
         guard let writer = writers[id] else { return }
         var queue = (pending[id] ?? []) + frame.media.packets
         let shown = frame.record.pts
+        var waiting = uncovered[id] ?? []
+        if let rgb = frame.media.rgb {
+            waiting.append((rgb, frame.record.width, frame.record.height, shown))
+            if waiting.count > Self.maxUncovered { waiting.removeFirst() }
+        }
         let ready = queue.prefix { ($0.pts ?? shown) <= shown }.count
-        for packet in queue[..<ready] { try writer.writeVideo(packet) }
+        for packet in queue[..<ready] {
+            try writer.writeVideo(packet)
+            if let pts = packet.pts {
+                waiting.removeAll { $0.pts == pts }
+                lastWrittenPTS[id] = max(lastWrittenPTS[id] ?? pts, pts)
+            }
+        }
         queue.removeFirst(ready)
         pending[id] = queue
+        uncovered[id] = waiting
         try writer.writeMetadata(pts: frame.record.pts, value: Array(frame.json.utf8))
     }
 
@@ -100,6 +123,15 @@ public final class TransportStreamSink: FrameSink {
     }
 
     public func finish() throws {
-        for w in writers.values { try w.finish() }
+        for (id, w) in writers {
+            // A cut inside a reordered group: records shown after every copied frame have no
+            // video in the file; their frames are re-encoded after the copy.
+            let after = lastWrittenPTS[id] ?? .min
+            if let tail = uncovered[id]?.filter({ $0.pts > after }), !tail.isEmpty, let source = contexts[id],
+               source.info.codec == "h264" {
+                try w.appendEncodedTail(tail, frameRate: source.info.frameRate)
+            }
+            try w.finish()
+        }
     }
 }
