@@ -161,12 +161,10 @@ struct TimestampRebase {
     private var lastDTS: Int64?
     private var step: Int64 = 1
     private var segmentStarted = false
-    private var segments = 0
 
     /// A new connection: its first frame sets the offset.
     mutating func startSegment() {
         segmentStarted = false
-        segments += 1
     }
 
     mutating func apply(to frame: inout VideoFrame) {
@@ -178,7 +176,7 @@ struct TimestampRebase {
                     shift = max(shift, lastDTS + 1 - firstDTS)
                 }
                 offset = shift
-                frame.discontinuity = segments > 1
+                frame.discontinuity = true
             }
         }
         let pts = frame.timestamp.pts + offset

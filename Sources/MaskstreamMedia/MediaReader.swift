@@ -61,7 +61,7 @@ public final class MediaReader {
 
     private var format: UnsafeMutablePointer<AVFormatContext>?
     private var codec: UnsafeMutablePointer<AVCodecContext>?
-    private var sws: OpaquePointer?
+    private let converter = RGBConverter()
     private var packet: UnsafeMutablePointer<AVPacket>?
     private var frame: UnsafeMutablePointer<AVFrame>?
     private let interrupt = InterruptDeadline()
@@ -193,7 +193,6 @@ public final class MediaReader {
     public func cancel() { interrupt.cancel() }
 
     private func release() {
-        if sws != nil { sws_freeContext(sws); sws = nil }
         if frame != nil { av_frame_free(&frame) }
         if packet != nil { av_packet_free(&packet) }
         if codec != nil { avcodec_free_context(&codec) }
@@ -292,25 +291,7 @@ public final class MediaReader {
     private func convert(_ frame: UnsafeMutablePointer<AVFrame>) throws -> VideoFrame {
         let f = frame.pointee
         let width = Int(f.width), height = Int(f.height)
-        sws = sws_getCachedContext(sws, f.width, f.height, AVPixelFormat(rawValue: f.format),
-                                   f.width, f.height, AV_PIX_FMT_RGB24, SWS_BILINEAR, nil, nil, nil)
-        guard let sws else {
-            throw MaskstreamError(.ffmpeg, "sws_getCachedContext failed for \(width)x\(height) pixel format \(f.format)")
-        }
-        let stride = (width * 3 + 63) & ~63
-        var padded = [UInt8](repeating: 0, count: stride * (height + 1))
-        try padded.withUnsafeMutableBufferPointer { dst in
-            var planes: [UnsafeMutablePointer<UInt8>?] = [dst.baseAddress, nil, nil, nil]
-            var strides: [Int32] = [Int32(stride), 0, 0, 0]
-            let srcData = withUnsafePointer(to: f.data) { $0.withMemoryRebound(to: UnsafePointer<UInt8>?.self, capacity: 8) { Array(UnsafeBufferPointer(start: $0, count: 8)) } }
-            let srcStrides = withUnsafePointer(to: f.linesize) { $0.withMemoryRebound(to: Int32.self, capacity: 8) { Array(UnsafeBufferPointer(start: $0, count: 8)) } }
-            let rows = sws_scale(sws, srcData, srcStrides, 0, f.height, &planes, &strides)
-            try FFmpeg.check(rows, "sws_scale", info.url)
-        }
-        var rgb = [UInt8](repeating: 0, count: width * 3 * height)
-        for y in 0..<height {
-            rgb.replaceSubrange(y * width * 3 ..< (y + 1) * width * 3, with: padded[y * stride ..< y * stride + width * 3])
-        }
+        var rgb = try converter.rgb(of: frame, info.url)
         var (shownWidth, shownHeight) = (width, height)
         if info.rotation != 0 {
             (rgb, shownWidth, shownHeight) = FrameRotation.rotate(rgb: rgb, width: width, height: height,

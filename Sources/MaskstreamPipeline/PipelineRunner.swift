@@ -43,9 +43,6 @@ public final class PipelineRunner: @unchecked Sendable {
         for s in sources { s.stop() }
     }
 
-    /// Frames read so far from each source (they may still be in flight).
-    public var framesRead: [Int] { sources.map(\.framesRead) }
-
     /// The port of the pipeline's server (`/metrics`, `/ws`) once `run()` started it.
     public var serverPort: Int? { state.withLock { $0.serverPort } }
 

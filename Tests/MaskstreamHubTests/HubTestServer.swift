@@ -26,37 +26,20 @@ final class HubTestServer: @unchecked Sendable {
     /// Serves `repos` (`org/name` → (folder, commit)).
     init(repos: [String: (folder: URL, commit: String)], options: Options = Options(), logIn folder: URL) throws {
         logFile = folder.appending(path: "hub-requests-\(UUID().uuidString.prefix(8)).jsonl")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        var args = [TestMedia.repositoryRoot.appending(path: "scripts/hub_test_server.py").path(), "--port", "0",
-                    "--log", logFile.path]
+        var args = ["--port", "0", "--log", logFile.path]
         for (id, repo) in repos.sorted(by: { $0.key < $1.key }) {
             args += ["--repo", "\(id)=\(repo.folder.path)@\(repo.commit)"]
         }
         if let f = options.dropOnce { args += ["--drop-once", f] }
         if let f = options.corrupt { args += ["--corrupt", f] }
         if let t = options.token { args += ["--token", t] }
-        p.arguments = args
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
+        let (p, ready) = try TestMedia.startServerScript("hub_test_server.py", args)
         process = p
-        let handle = out.fileHandleForReading
-        var text = ""
-        let deadline = Date().addingTimeInterval(15)
-        while Date() < deadline {
-            let chunk = handle.availableData
-            if chunk.isEmpty { break }
-            text += String(decoding: chunk, as: UTF8.self)
-            if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("READY ") }),
-               let port = Int(line.dropFirst(6)) {
-                self.port = port
-                return
-            }
+        guard ready.hasPrefix("READY "), let port = Int(ready.dropFirst(6)) else {
+            stop()
+            throw TestFailure("hub test server did not give its port: \(ready)")
         }
-        stop()
-        throw TestFailure("hub test server did not start: \(text)")
+        self.port = port
     }
 
     /// Every request so far, in order.

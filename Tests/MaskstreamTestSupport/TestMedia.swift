@@ -87,6 +87,37 @@ public enum TestMedia {
     }
 }
 
+extension TestMedia {
+    /// Starts `scripts/<script>` with Debian's python3 and waits until it prints a line that
+    /// starts with `READY`; returns the process and that line. Kills it and throws otherwise.
+    public static func startServerScript(_ script: String, _ arguments: [String],
+                                         timeout: Double = 15) throws -> (process: Process, ready: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        p.arguments = [repositoryRoot.appending(path: "scripts/\(script)").path()] + arguments
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let handle = out.fileHandleForReading
+        let deadline = Date().addingTimeInterval(timeout)
+        var text = ""
+        while Date() < deadline {
+            let chunk = handle.availableData
+            if chunk.isEmpty { break }
+            text += String(decoding: chunk, as: UTF8.self)
+            if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("READY") }) {
+                return (p, String(line))
+            }
+        }
+        if p.isRunning {
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+        }
+        throw TestFailure("\(script) did not start: \(text)")
+    }
+}
+
 /// A real RTSP server (GStreamer) on 127.0.0.1, started and stopped by a test.
 public final class RTSPTestServer: @unchecked Sendable {
     public let port: Int
@@ -98,25 +129,7 @@ public final class RTSPTestServer: @unchecked Sendable {
 
     /// Starts the server and waits until it listens.
     public func start(fps: Int = 25) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        p.arguments = [TestMedia.repositoryRoot.appending(path: "scripts/rtsp_test_server.py").path(), String(port), "--fps", String(fps)]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        process = p
-        let handle = out.fileHandleForReading
-        let deadline = Date().addingTimeInterval(15)
-        var text = ""
-        while Date() < deadline {
-            let chunk = handle.availableData
-            if chunk.isEmpty { break }
-            text += String(decoding: chunk, as: UTF8.self)
-            if text.contains("READY") { return }
-        }
-        stop()
-        throw TestFailure("RTSP test server did not start: \(text)")
+        process = try TestMedia.startServerScript("rtsp_test_server.py", [String(port), "--fps", String(fps)]).process
     }
 
     /// Kills the server (SIGKILL: an abrupt death, as a crashing camera).
