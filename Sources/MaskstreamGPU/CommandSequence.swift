@@ -276,7 +276,14 @@ public final class CommandSequence {
         var texelViews: [VkBufferView?] = []
         var offsets: [UInt32] = []
         for (index, (slice, _)) in bindings.enumerated() {
-            if kernel.texelBindings.contains(index) {
+            let half = kernel.halfBindings.contains(index), texel = kernel.texelBindings.contains(index)
+            // Texel bindings take either element type (the view's format follows the buffer).
+            if !texel, half != (slice.element == .float16) {
+                throw MaskstreamError(.invalidInput,
+                    "kernel \(kernel.name) reads binding \(index) as \(half ? "fp16" : "fp32"), but it was given a "
+                        + "buffer of \(slice.element) elements")
+            }
+            if texel {
                 let (view, texelOffset) = try texelView(kernel, slice)
                 texelViews.append(view)
                 infos.append(VkDescriptorBufferInfo())
@@ -285,10 +292,11 @@ public final class CommandSequence {
                 continue
             }
             texelViews.append(nil)
-            let byteOffset = slice.offset * 4
+            let size = slice.element.bytes
+            let byteOffset = slice.offset * size
             let aligned = byteOffset / align * align
-            let remainder = (byteOffset - aligned) / 4
-            let range = (remainder + slice.count) * 4
+            let remainder = (byteOffset - aligned) / size
+            let range = (remainder + slice.count) * size
             guard range <= maxRange else {
                 throw MaskstreamError(.unsupported,
                     "kernel \(kernel.name) binds \(range) bytes, more than the \(maxRange)-byte storage-buffer range "
@@ -366,36 +374,44 @@ public final class CommandSequence {
         }
     }
 
-    /// An RGBA32F texel view of `slice` starting at or before its first float, and the slice's
-    /// first texel in it. The slice must start on a whole texel (4 floats).
+    /// An RGBA32F (or, for `.float16` buffers, RGBA16F) texel view of `slice` starting at or
+    /// before its first element, and the slice's first texel in it. The slice must start on a
+    /// whole texel (4 elements).
     private func texelView(_ kernel: Kernel, _ slice: BufferSlice) throws -> (VkBufferView, UInt32) {
+        let half = slice.element == .float16
         guard slice.offset % 4 == 0 else {
             throw MaskstreamError(.internal,
-                "kernel \(kernel.name) reads a slice at float \(slice.offset) as RGBA32F texels: it must start on a "
-                    + "multiple of 4 floats")
+                "kernel \(kernel.name) reads a slice at element \(slice.offset) as 4-element texels: it must start "
+                    + "on a multiple of 4")
+        }
+        guard !half || device.info.supportsFP16Texels else {
+            throw MaskstreamError(.unsupported,
+                "kernel \(kernel.name) reads fp16 texels, which '\(device.info.name)' lacks: use model.precision fp32")
         }
         let limits = device.limits
+        let texel = 4 * slice.element.bytes
         let align = max(Int(limits.minTexelBufferOffsetAlignment), 16)
-        let byteOffset = slice.offset * 4
+        let byteOffset = slice.offset * slice.element.bytes
         let aligned = byteOffset / align * align
         let allocated = (slice.buffer.byteSize + 15) / 16 * 16
-        let range = min((byteOffset - aligned + slice.count * 4 + 15) / 16 * 16, allocated - aligned)
-        guard range / 16 <= Int(limits.maxTexelBufferElements) else {
+        let range = min((byteOffset - aligned + slice.count * slice.element.bytes + texel - 1) / texel * texel,
+                        allocated - aligned)
+        guard range / texel <= Int(limits.maxTexelBufferElements) else {
             throw MaskstreamError(.unsupported,
-                "kernel \(kernel.name) reads \(range / 16) texels, more than the \(limits.maxTexelBufferElements) of "
-                    + "'\(device.info.name)': split the tensor")
+                "kernel \(kernel.name) reads \(range / texel) texels, more than the \(limits.maxTexelBufferElements) "
+                    + "of '\(device.info.name)': split the tensor")
         }
         var info = VkBufferViewCreateInfo()
         info.sType = VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO
         info.buffer = slice.buffer.buffer
-        info.format = VK_FORMAT_R32G32B32A32_SFLOAT
+        info.format = half ? VK_FORMAT_R16G16B16A16_SFLOAT : VK_FORMAT_R32G32B32A32_SFLOAT
         info.offset = VkDeviceSize(aligned)
         info.range = VkDeviceSize(range)
         var view: VkBufferView?
         try vkCheck(vkCreateBufferView(device.device, &info, nil, &view), "vkCreateBufferView")
         guard let view else { throw MaskstreamError(.vulkan, "vkCreateBufferView returned nothing") }
         views.append(view)
-        return (view, UInt32((byteOffset - aligned) / 16))
+        return (view, UInt32((byteOffset - aligned) / texel))
     }
 
     private func allocateSet(_ layout: VkDescriptorSetLayout) throws -> VkDescriptorSet {

@@ -55,6 +55,12 @@ public struct DeviceInfo: Sendable, Equatable, CustomStringConvertible {
     /// Whether shaders can read buffers through device addresses (`bufferDeviceAddress`, Vulkan
     /// 1.2): the `lanes` linear kernel needs it.
     public var supportsBufferDeviceAddress: Bool = false
+    /// Whether shaders can load 16-bit floats from storage buffers (`storageBuffer16BitAccess`):
+    /// the shared-memory linear kernel reads fp16 weights that way.
+    public var supportsFP16Storage: Bool = false
+    /// Whether RGBA16F uniform texel buffers exist (`VK_FORMAT_R16G16B16A16_SFLOAT` with
+    /// `UNIFORM_TEXEL_BUFFER`): the `texels` linear kernel reads fp16 weights that way.
+    public var supportsFP16Texels: Bool = false
     /// The driver and its version (`VkPhysicalDeviceDriverProperties`), e.g.
     /// "llvmpipe: Mesa 25.0.7-2~bpo12+1 (LLVM 15.0.6)"; empty before Vulkan 1.2.
     public var driver: String = ""

@@ -2,7 +2,20 @@ import CVulkan
 import Foundation
 import MaskstreamCore
 
-/// A Vulkan storage buffer sized in 32-bit floats.
+/// How a buffer stores its elements: 32-bit floats (every kernel) or 16-bit floats (linear
+/// weights at `model.precision: fp16`, read by the kernels that declare it, converted to fp32
+/// as they are loaded; accumulation stays fp32).
+public enum ElementType: String, Sendable, CaseIterable, CustomStringConvertible {
+    case float32 = "fp32"
+    case float16 = "fp16"
+
+    /// Bytes per element.
+    public var bytes: Int { self == .float32 ? 4 : 2 }
+
+    public var description: String { rawValue }
+}
+
+/// A Vulkan storage buffer sized in elements: 32-bit floats unless made with `.float16`.
 ///
 /// On CPU and integrated devices the memory is host-visible and mapped, so `upload` and
 /// `download` are plain copies; on discrete GPUs it is device-local and they go through
@@ -11,8 +24,10 @@ import MaskstreamCore
 /// `upload` and `download` do not synchronize with command sequences: wait for the
 /// sequences that use the buffer first.
 public final class GPUBuffer: @unchecked Sendable {
-    /// Number of floats the buffer holds.
+    /// Number of elements the buffer holds (floats unless `element` is `.float16`).
     public let count: Int
+    /// How the elements are stored; `upload` and `download` convert from and to `Float`.
+    public let element: ElementType
     let byteSize: Int
     let buffer: VkBuffer
     let memory: VkDeviceMemory
@@ -26,15 +41,17 @@ public final class GPUBuffer: @unchecked Sendable {
     ///   - hostVisible: memory kind; by default host-visible except on discrete GPUs.
     ///   - mappable: when false, never map the memory, so uploads and downloads take
     ///     the staging path of discrete GPUs (lets CPU-only CI test that path).
-    init(device: VulkanDevice, count: Int, hostVisible: Bool? = nil, mappable: Bool = true) throws {
+    init(device: VulkanDevice, count: Int, element: ElementType = .float32, hostVisible: Bool? = nil,
+         mappable: Bool = true) throws {
         guard count > 0 else {
             throw MaskstreamError(.invalidInput, "a GPU buffer needs at least one float, got \(count): check the tensor shape")
         }
-        let (bytes, overflow) = count.multipliedReportingOverflow(by: 4)
+        let (bytes, overflow) = count.multipliedReportingOverflow(by: element.bytes)
         guard !overflow, UInt64(bytes) <= UInt64(Int64.max) else {
             throw MaskstreamError(.invalidInput, "a GPU buffer of \(count) floats is too large: use a smaller input")
         }
         self.count = count
+        self.element = element
         self.byteSize = bytes
         self.owner = device
         let vk = device.device
@@ -132,9 +149,17 @@ public final class GPUBuffer: @unchecked Sendable {
         return BufferSlice(buffer: self, offset: offset, count: count)
     }
 
-    /// Copies `values` into the buffer starting at float `offset`.
+    /// Copies `values` into the buffer starting at element `offset` (rounded to the nearest
+    /// half when the buffer holds `.float16`).
     public func upload(_ values: [Float], at offset: Int = 0) throws {
-        try values.withUnsafeBytes { raw in try write(raw, atByte: offset * 4, what: "\(values.count) floats at \(offset)") }
+        let what = "\(values.count) floats at \(offset)"
+        switch element {
+        case .float32:
+            try values.withUnsafeBytes { raw in try write(raw, atByte: offset * 4, what: what) }
+        case .float16:
+            let halves = values.map { Float16($0) }
+            try halves.withUnsafeBytes { raw in try write(raw, atByte: offset * 2, what: what) }
+        }
     }
 
     /// Copies raw bytes (e.g. an RGB8 frame) into the buffer starting at byte `byteOffset`.
@@ -142,31 +167,40 @@ public final class GPUBuffer: @unchecked Sendable {
         try bytes.withUnsafeBytes { raw in try write(raw, atByte: byteOffset, what: "\(bytes.count) bytes at byte \(byteOffset)") }
     }
 
-    /// Reads `count` floats starting at float `offset` (all of them by default).
+    /// Reads `count` elements starting at element `offset` (all of them by default) as floats.
     public func download(offset: Int = 0, count: Int? = nil) throws -> [Float] {
-        try read(Float.self, offset: offset, count: count)
+        switch element {
+        case .float32: try read(Float.self, offset: offset, count: count)
+        case .float16: try read(Float16.self, offset: offset, count: count).map { Float($0) }
+        }
     }
 
     /// Reads `count` 32-bit words starting at word `offset` as `UInt32` (bit masks, indices).
     public func downloadWords(offset: Int = 0, count: Int? = nil) throws -> [UInt32] {
-        try read(UInt32.self, offset: offset, count: count)
+        guard element == .float32 else {
+            throw MaskstreamError(.invalidInput, "downloadWords reads 32-bit words, not a buffer of \(element) elements")
+        }
+        return try read(UInt32.self, offset: offset, count: count)
     }
 
     private func read<T: BitwiseCopyable>(_: T.Type, offset: Int, count: Int?) throws -> [T] {
         let n = count ?? (self.count - offset)
+        let size = element.bytes
         guard offset >= 0, n >= 0, offset <= self.count, n <= self.count - offset else {
             throw MaskstreamError(.invalidInput, "download of \(n) floats at \(offset) is outside a GPU buffer of \(self.count) floats")
         }
         if n == 0 { return [] }
         if let mapped {
             return [T](unsafeUninitializedCapacity: n) { dst, initialized in
-                UnsafeMutableRawBufferPointer(dst).copyMemory(from: UnsafeRawBufferPointer(start: mapped + offset * 4, count: n * 4))
+                UnsafeMutableRawBufferPointer(dst).copyMemory(
+                    from: UnsafeRawBufferPointer(start: mapped + offset * size, count: n * size))
                 initialized = n
             }
         }
-        let staging = try GPUBuffer(device: owner, count: n, hostVisible: true)
+        let staging = try GPUBuffer(device: owner, count: n, element: element, hostVisible: true)
         try owner.runImmediately { cb in
-            var region = VkBufferCopy(srcOffset: VkDeviceSize(offset * 4), dstOffset: 0, size: VkDeviceSize(n * 4))
+            var region = VkBufferCopy(
+                srcOffset: VkDeviceSize(offset * size), dstOffset: 0, size: VkDeviceSize(n * size))
             vkCmdCopyBuffer(cb, buffer, staging.buffer, 1, &region)
             Self.hostBarrier(cb, access: VK_ACCESS_HOST_READ_BIT.rawValue)
         }
@@ -204,7 +238,8 @@ public final class GPUBuffer: @unchecked Sendable {
     }
 }
 
-/// A range of floats inside a `GPUBuffer`: what kernels bind.
+/// A range of elements (floats unless the buffer holds `.float16`) inside a `GPUBuffer`: what
+/// kernels bind.
 public struct BufferSlice: Sendable {
     /// The buffer holding the data.
     public let buffer: GPUBuffer
@@ -215,7 +250,10 @@ public struct BufferSlice: Sendable {
 
     /// The device address of the slice's first float (for kernels that read through
     /// `buffer_reference`); 0 where the device has no `bufferDeviceAddress`.
-    var deviceAddress: UInt64 { buffer.address == 0 ? 0 : buffer.address + UInt64(offset) * 4 }
+    var deviceAddress: UInt64 { buffer.address == 0 ? 0 : buffer.address + UInt64(offset * buffer.element.bytes) }
+
+    /// How the slice's elements are stored.
+    public var element: ElementType { buffer.element }
 
     /// A sub-slice `count` floats long starting `offset` floats into this slice.
     public func slice(offset: Int, count: Int) throws -> BufferSlice {

@@ -31,14 +31,20 @@ public struct Kernel: Hashable, Sendable {
     /// lavapipe fetches texels for all 8 lanes without branches, where it loads storage buffers
     /// one lane at a time.
     public var texelBindings: [Int]
+    /// Storage-buffer bindings declared `float16_t` (they must be given `.float16` buffers, every
+    /// other storage binding `.float32` ones; texel bindings take either). Their push-constant
+    /// offsets count halves.
+    public var halfBindings: [Int]
 
     /// A kernel whose SPIR-V `<name>.spv` is a resource of `bundle`.
-    public init(name: String, bindings: Int, bundle: Bundle, constants: [UInt32] = [], texelBindings: [Int] = []) {
+    public init(name: String, bindings: Int, bundle: Bundle, constants: [UInt32] = [], texelBindings: [Int] = [],
+                halfBindings: [Int] = []) {
         self.name = name
         self.bindings = bindings
         self.bundleURL = bundle.bundleURL
         self.constants = constants
         self.texelBindings = texelBindings
+        self.halfBindings = halfBindings
     }
 
     /// The same shader with these specialization constants (one pipeline per distinct set).
@@ -63,6 +69,7 @@ public struct Kernel: Hashable, Sendable {
     static let fill = Kernel(name: "fill", bindings: 1, bundle: .module)
     static let linearRegisterBlocked = Kernel(name: "linear_rb", bindings: 6, bundle: .module)
     static let linearSharedTiled = Kernel(name: "linear_tiled", bindings: 6, bundle: .module)
+    static let linearSharedTiledF16 = Kernel(name: "linear_tiled_f16", bindings: 6, bundle: .module, halfBindings: [1])
     static let linearLanes = Kernel(name: "linear_lanes", bindings: 6, bundle: .module)
     static let linearTexels = Kernel(name: "linear_texels", bindings: 6, bundle: .module, texelBindings: [0, 1])
     static let layerNorm = Kernel(name: "layernorm", bindings: 4, bundle: .module)

@@ -49,6 +49,9 @@ public struct KernelProfile: Sendable, Equatable {
         case .registerBlocked, .sharedMemoryTiled: nil
         }
     }
+    /// Whether `linear` can read fp16 weights on this device (`model.precision: fp16`): the
+    /// `texels` kernel needs RGBA16F texel buffers, the shared-memory one `storageBuffer16BitAccess`.
+    public var halfWeights = false
     /// How LayerNorm and softmax reduce a row.
     public var rowReduction = RowReduction.workgroup
     /// How a model should compute attention.
@@ -78,6 +81,8 @@ public struct KernelProfile: Sendable, Equatable {
         case .discreteGPU, .integratedGPU, .virtualGPU, .other:
             self.init(linear: .sharedMemoryTiled, attention: .fused, loopIterationBudget: .max)
         }
+        halfWeights = linear == .texels ? device.supportsFP16Texels || device.supportsFP16Storage
+            : device.supportsFP16Storage
     }
 
     /// A profile with explicit choices (tests, benchmarks).
@@ -94,6 +99,7 @@ extension DeviceInfo {
     public var kernelSummary: String {
         let p = KernelProfile(device: self)
         let tile = p.tile(for: p.linear, k: .max).map { " \($0)" } ?? ""
-        return "linear \(p.linear)\(tile), row reductions \(p.rowReduction), attention \(p.attention)"
+        return "linear \(p.linear)\(tile), row reductions \(p.rowReduction), attention \(p.attention), "
+            + "fp16 weights \(p.halfWeights ? "yes" : "no")"
     }
 }

@@ -40,6 +40,8 @@ extension CommandSequence {
     /// Records `y = x · weightᵀ + bias` with optional fused epilogues, in this order:
     /// bias, exact-erf GELU, layer-scale multiply (per output column), residual add.
     ///
+    /// `weight` holds fp32 or fp16 elements (fp16: read by the `texels` kernel as RGBA16F texels,
+    /// or by the shared-memory kernel from a `float16_t` buffer; accumulation stays fp32).
     /// `weight` is in PyTorch `nn.Linear` layout `[n, k]` (out, in), or `[k, n]` when
     /// `weightTransposed` is true (a plain matmul `x · weight`, e.g. mask embeddings ·
     /// CHW pixel features, which are `[c, h·w]`); `x` is `[m, k]`,
@@ -71,6 +73,19 @@ extension CommandSequence {
         if chosen == .texels, weightTransposed || k % 4 != 0 || x.offset % 4 != 0 || weight.offset % 4 != 0 {
             chosen = device.info.supportsBufferDeviceAddress ? .lanes : .registerBlocked
         }
+        let halfWeight = weight.element == .float16
+        if halfWeight, chosen != .texels || !device.info.supportsFP16Texels {
+            // fp16 weights: RGBA16F texels, or halves in a storage buffer for the shared-memory kernel.
+            guard device.info.supportsFP16Storage else {
+                throw MaskstreamError(.unsupported,
+                    "linear: '\(device.info.name)' cannot read these fp16 weights (m \(m), n \(n), k \(k)) with the "
+                        + "\(chosen) kernel and has no storageBuffer16BitAccess: use model.precision fp32")
+            }
+            chosen = .sharedMemoryTiled
+        }
+        guard x.element == .float32 else {
+            throw MaskstreamError(.invalidInput, "linear: x must hold fp32 activations, not \(x.element)")
+        }
         let tile = laneTile ?? profile.tile(for: chosen, k: k)
         var flags: UInt32 = 0
         if bias != nil { flags |= 1 }
@@ -87,7 +102,8 @@ extension CommandSequence {
                              m: m, n: n, k: k, batches: 1, flags: flags, tile: tile ?? profile.texelTile(k: k))
             return
         case .registerBlocked: (kernel, groups) = (.linearRegisterBlocked, ((n + 31) / 32, (m + 31) / 32, 1))
-        case .sharedMemoryTiled: (kernel, groups) = (.linearSharedTiled, ((n + 63) / 64, (m + 63) / 64, 1))
+        case .sharedMemoryTiled:
+            (kernel, groups) = (halfWeight ? .linearSharedTiledF16 : .linearSharedTiled, ((n + 63) / 64, (m + 63) / 64, 1))
         case .lanes:
             let tile = tile ?? profile.laneTile
             let width = 8 * tile.columnsPerLane

@@ -126,9 +126,24 @@ public final class VulkanDevice: @unchecked Sendable {
                 var address = VkPhysicalDeviceBufferDeviceAddressFeatures()
                 address.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_BUFFER_DEVICE_ADDRESS_FEATURES
                 address.bufferDeviceAddress = 1
+                // fp16 weights in storage buffers (`linear_tiled_f16`).
+                var storage16 = VkPhysicalDevice16BitStorageFeatures()
+                storage16.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES
+                storage16.storageBuffer16BitAccess = 1
                 try withUnsafeMutablePointer(to: &address) { ap in
-                    if infos[chosen].supportsBufferDeviceAddress { deviceInfo.pNext = UnsafeRawPointer(ap) }
-                    try vkCheck(vkCreateDevice(physical, &deviceInfo, nil, &createdDevice), "vkCreateDevice")
+                    try withUnsafeMutablePointer(to: &storage16) { sp in
+                        var chain: UnsafeMutableRawPointer?
+                        if infos[chosen].supportsBufferDeviceAddress {
+                            ap.pointee.pNext = chain
+                            chain = UnsafeMutableRawPointer(ap)
+                        }
+                        if infos[chosen].supportsFP16Storage {
+                            sp.pointee.pNext = chain
+                            chain = UnsafeMutableRawPointer(sp)
+                        }
+                        deviceInfo.pNext = UnsafeRawPointer(chain)
+                        try vkCheck(vkCreateDevice(physical, &deviceInfo, nil, &createdDevice), "vkCreateDevice")
+                    }
                 }
             }
         }
@@ -170,13 +185,14 @@ public final class VulkanDevice: @unchecked Sendable {
     }
 
     /// Allocates a buffer of `count` floats (contents undefined until uploaded).
-    public func makeBuffer(count: Int) throws -> GPUBuffer {
-        try GPUBuffer(device: self, count: count)
+    public func makeBuffer(count: Int, element: ElementType = .float32) throws -> GPUBuffer {
+        try GPUBuffer(device: self, count: count, element: element)
     }
 
-    /// Allocates a buffer and uploads `values` into it.
-    public func makeBuffer(_ values: [Float]) throws -> GPUBuffer {
-        let buffer = try GPUBuffer(device: self, count: values.count)
+    /// Allocates a buffer of `element`s and uploads `values` into it (rounded to halves for
+    /// `.float16`).
+    public func makeBuffer(_ values: [Float], element: ElementType = .float32) throws -> GPUBuffer {
+        let buffer = try GPUBuffer(device: self, count: values.count, element: element)
         try buffer.upload(values)
         return buffer
     }
@@ -469,6 +485,9 @@ public final class VulkanDevice: @unchecked Sendable {
             }
         }
         let fp16 = is12 && float16.shaderFloat16 != 0 && storage16.storageBuffer16BitAccess != 0
+        var halfFormat = VkFormatProperties()
+        vkGetPhysicalDeviceFormatProperties(physical, VK_FORMAT_R16G16B16A16_SFLOAT, &halfFormat)
+        let halfTexels = halfFormat.bufferFeatures & VK_FORMAT_FEATURE_UNIFORM_TEXEL_BUFFER_BIT.rawValue != 0
         let deviceAddress = is12 && Self.instanceVersion12 && address.bufferDeviceAddress != 0
 
         var mem = VkPhysicalDeviceMemoryProperties()
@@ -493,6 +512,8 @@ public final class VulkanDevice: @unchecked Sendable {
             maxStorageBufferRange: UInt64(props.limits.maxStorageBufferRange),
             maxSharedMemoryBytes: Int(props.limits.maxComputeSharedMemorySize),
             supportsBufferDeviceAddress: deviceAddress,
+            supportsFP16Storage: storage16.storageBuffer16BitAccess != 0,
+            supportsFP16Texels: halfTexels,
             driver: driver
         )
     }

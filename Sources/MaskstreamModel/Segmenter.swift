@@ -85,15 +85,29 @@ public struct SegmenterOptions: Sendable, Equatable {
     public var topK: Int?
     /// How many frames may be submitted and not yet collected (``framesInFlightRange``).
     public var framesInFlight: Int
+    /// How the device stores the linear layers' weights (activations and sums stay fp32).
+    public var precision: ModelPrecision
 
     /// The valid `framesInFlight` values (the pipeline's `model.frames_in_flight` key uses it).
     public static let framesInFlightRange = 1...8
 
-    public init(threshold: Float = 0.5, topK: Int? = nil, framesInFlight: Int = 2) {
+    public init(threshold: Float = 0.5, topK: Int? = nil, framesInFlight: Int = 2, precision: ModelPrecision = .fp32) {
         self.threshold = threshold
         self.topK = topK
         self.framesInFlight = framesInFlight
+        self.precision = precision
     }
+}
+
+/// How a model keeps its linear layers' weights on the device (`model.precision`).
+public enum ModelPrecision: String, Sendable, CaseIterable, CustomStringConvertible {
+    /// 32-bit floats: logits match transformers within 1e-3.
+    case fp32
+    /// 16-bit floats, widened to fp32 as kernels load them (fp32 sums): half the weight memory.
+    /// Needs a device whose linear kernel reads fp16 (`KernelProfile.halfWeights`).
+    case fp16
+
+    public var description: String { rawValue }
 }
 
 /// The model boundary of the pipeline: frames in, segments (COCO RLE masks with labels,

@@ -62,8 +62,9 @@ public final class PipelineRunner: @unchecked Sendable {
             environment: ProcessInfo.processInfo.environment, log: log)
         let segmenter: any Segmenter = try EomtModel(
             folder: folder, device: device,
-            options: SegmenterOptions(threshold: Float(m.threshold), topK: m.topK, framesInFlight: m.framesInFlight))
-        log("model \(m.path) on \(device.info.name) (kernels: \(device.info.kernelSummary))")
+            options: SegmenterOptions(threshold: Float(m.threshold), topK: m.topK, framesInFlight: m.framesInFlight,
+                                      precision: m.precision))
+        log("model \(m.path) (\(m.precision) weights) on \(device.info.name) (kernels: \(device.info.kernelSummary))")
         for line in device.kernelProfile.fallbacks { log("kernels: \(line)") }
         var server: LiveStreamServer?
         if let s = config.effectiveServer {

@@ -44,6 +44,16 @@ if let i = rawArgs.firstIndex(of: "--dump-outputs"), i + 1 < rawArgs.count {
     dumpPath = rawArgs[i + 1]
     rawArgs.removeSubrange(i...(i + 1))
 }
+// `--precision fp16`: linear weights stored as halves on the device (`model.precision`).
+var precision = ModelPrecision.fp32
+if let i = rawArgs.firstIndex(of: "--precision"), i + 1 < rawArgs.count {
+    guard let p = ModelPrecision(rawValue: rawArgs[i + 1]) else {
+        FileHandle.standardError.write(Data("eomt-bench: --precision takes fp32 or fp16\n".utf8))
+        exit(2)
+    }
+    precision = p
+    rawArgs.removeSubrange(i...(i + 1))
+}
 let args = rawArgs.filter { !["--profile-kernels", "--forward-only", "--parity"].contains($0) }
 guard args.count >= 5, let width = Int(args[3]), let height = Int(args[4]) else {
     let usage = "usage: eomt-bench <model-folder> <frame.rgb> <width> <height> [iterations] [backend]\n"
@@ -76,7 +86,7 @@ do {
     // One frame lane when only the forward pass is timed (large layouts: device memory is host
     // memory on CPU devices, and peak RSS is reported).
     let model = try EomtModel(folder: folder, device: device,
-                              options: SegmenterOptions(framesInFlight: forwardOnly ? 1 : 2))
+                              options: SegmenterOptions(framesInFlight: forwardOnly ? 1 : 2, precision: precision))
     let loadSeconds = Date().timeIntervalSince(loadStart)
     /// Peak resident memory of this process so far, in MiB: /proc/self/status VmHWM (getrusage's
     /// ru_maxrss survives exec, so it would report the parent's size when a large Python process,
@@ -125,7 +135,8 @@ do {
             framePathTimes.append(Date().timeIntervalSince(t0))
         }
         for inFlight in [1, 2] {
-            let m = try EomtModel(folder: folder, device: device, options: SegmenterOptions(framesInFlight: inFlight))
+            let m = try EomtModel(folder: folder, device: device,
+                                  options: SegmenterOptions(framesInFlight: inFlight, precision: precision))
             _ = try m.collect(try m.submit(rgb: rgb, width: width, height: height))
             let n = max(iterations, 1) * 2
             var pending: [SegmentTicket] = []
@@ -149,7 +160,7 @@ do {
         }
     }
     var result: [String: Any] = [
-        "backend": backend, "device": device.map { "\($0.info.name) (\($0.info.kind))" } ?? "cpu reference",
+        "backend": backend, "precision": precision.rawValue, "device": device.map { "\($0.info.name) (\($0.info.kind))" } ?? "cpu reference",
         "driver": device?.info.driver ?? "", "kernels": device?.info.kernelSummary ?? "",
         "iterations": forwardTimes.count, "load_s": loadSeconds,
         "forward_s_median": median(forwardTimes), "forward_s_all": forwardTimes,

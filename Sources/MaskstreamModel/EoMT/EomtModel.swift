@@ -117,7 +117,7 @@ public final class EomtModel: Segmenter {
         self.reference = EomtReferenceForward(config: config, weights: weights)
         self.graph = try device.map {
             GraphBox(try EomtGraph(config: config, weights: weights, device: $0, lanes: framesInFlight,
-                                   scoreThreshold: options.threshold))
+                                   scoreThreshold: options.threshold, precision: options.precision))
         }
         self.lanes = LanePool(count: framesInFlight)
     }

@@ -40,6 +40,9 @@ extension PipelineConfig {
                  "Added to the model's class index to give category_id (COCO ids start at 1)."),
         .integer("frames_in_flight", \.framesInFlight, SegmenterOptions.framesInFlightRange,
                  "Frames on the device at once (1 disables the overlap)."),
+        .choice("precision", \.precision, noun: "precision",
+                "Linear weights on the device: fp32 (logits match transformers), or fp16 (half the weight memory, "
+                + "fp32 sums; a config error where the device's kernels cannot read fp16)."),
     ]
 
     static let sinkKeys: [ConfigKey<Sink>] = [

@@ -1,4 +1,5 @@
 import Foundation
+import MaskstreamModel
 import Yams
 
 /// A pipeline as written in a YAML file under pipelines/.
@@ -44,6 +45,8 @@ public struct PipelineConfig: Sendable {
         public var categoryIdOffset: Int = 1
         /// Frames on the device at once (each has its own activations and command buffer).
         public var framesInFlight: Int = 2
+        /// How the device stores the linear layers' weights.
+        public var precision: ModelPrecision = .fp32
 
         public init(path: String = "") { self.path = path }
     }

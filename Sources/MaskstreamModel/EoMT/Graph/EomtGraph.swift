@@ -135,7 +135,13 @@ public final class EomtGraph {
     /// sequences are recorded on first use. `attention` defaults to the device's
     /// `kernelProfile`.
     public init(config c: EomtConfig, weights w: EomtWeights, device: VulkanDevice, attention: AttentionVariant? = nil,
-                lanes: Int = 1, scoreThreshold: Float = 0) throws {
+                lanes: Int = 1, scoreThreshold: Float = 0, precision: ModelPrecision = .fp32) throws {
+        guard precision == .fp32 || device.kernelProfile.halfWeights else {
+            throw MaskstreamError(.config,
+                "model.precision fp16: '\(device.info.name)' has neither RGBA16F texel buffers nor "
+                    + "storageBuffer16BitAccess, so its linear kernels cannot read fp16 weights: use fp32")
+        }
+        let weightElement: ElementType = precision == .fp16 ? .float16 : .float32
         // HF's score is the class probability times a mask mean ≤ 1: queries below the threshold
         // in probability alone are never kept. The margin covers the device's exp rounding.
         maskCandidateThreshold = scoreThreshold > 1e-3 ? scoreThreshold - 1e-3 : 0
@@ -164,8 +170,11 @@ public final class EomtGraph {
             plan = .perHead
         }
         self.attention = plan
+        // Linear weights in the model's precision (everything else stays fp32).
         func uploadLinear(_ values: [Float], out n: Int) throws -> BufferSlice {
-            guard inputMajor, n > 0, !values.isEmpty else { return try upload(values) }
+            guard inputMajor, n > 0, !values.isEmpty else {
+                return try device.makeBuffer(values.isEmpty ? [0] : values, element: weightElement).all
+            }
             let k = values.count / n
             var t = [Float](repeating: 0, count: values.count)
             values.withUnsafeBufferPointer { src in
@@ -173,7 +182,7 @@ public final class EomtGraph {
                     for o in 0..<n { for i in 0..<k { dst[i * n + o] = src[o * k + i] } }
                 }
             }
-            return try upload(t)
+            return try device.makeBuffer(t, element: weightElement).all
         }
 
         // Weights.
