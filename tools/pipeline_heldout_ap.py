@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -30,6 +31,7 @@ PIPELINE = """sources:
 model:
   path: {model}
   threshold: {threshold}
+  precision: {precision}
 tracker: {{}}
 sinks:
   - {{ type: jsonl, path: {out}/frames.jsonl }}
@@ -51,6 +53,8 @@ def main():
     ap.add_argument("--binary", default=".build/release/maskstream")
     ap.add_argument("--threshold", type=float, default=0.5)
     ap.add_argument("--report", default="", help="write metrics JSON here")
+    ap.add_argument("--precision", default="fp32", choices=["fp32", "fp16"], help="model.precision")
+    ap.add_argument("--keep", default="", help="copy each video's frames.jsonl to DIR/<video id>.jsonl")
     a = ap.parse_args()
 
     videos = em.ensure_videos(a.cache)
@@ -66,8 +70,11 @@ def main():
             yaml = os.path.join(out, "pipeline.yaml")
             with open(yaml, "w") as f:
                 f.write(PIPELINE.format(mp4=os.path.abspath(mp4), model=os.path.abspath(a.model),
-                                        threshold=a.threshold, out=out))
+                                        threshold=a.threshold, precision=a.precision, out=out))
             subprocess.run([a.binary, "run", yaml, "--no-progress"], check=True, capture_output=True)
+            if a.keep:
+                os.makedirs(a.keep, exist_ok=True)
+                shutil.copy(os.path.join(out, "frames.jsonl"), os.path.join(a.keep, f"{vid}.jsonl"))
             with open(os.path.join(out, "frames.jsonl")) as f:
                 for line in f:
                     rec = json.loads(line)
@@ -95,7 +102,7 @@ def main():
     coco_gt = coco_ap.load_gt(gt)
     with coco_ap.quiet():
         ev = coco_ap.segm_eval(coco_gt, coco_gt.loadRes(results)) if results else None
-    metrics = {"model": a.model, "threshold": a.threshold, "detections": len(results),
+    metrics = {"model": a.model, "threshold": a.threshold, "precision": a.precision, "detections": len(results),
                "pycocotools_AP": round(float(ev.stats[0]), 4) if ev else 0.0,
                "pycocotools_AP50": round(float(ev.stats[1]), 4) if ev else 0.0,
                "maskstream_AP": round(float(ours["ap"]), 4), "maskstream_AP50": round(float(ours["ap50"]), 4),

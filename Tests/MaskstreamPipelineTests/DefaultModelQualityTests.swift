@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 import MaskstreamEvaluation
+import MaskstreamModel
+import MaskstreamMasks
 import MaskstreamTestSupport
 @testable import MaskstreamPipeline
 
@@ -51,5 +53,37 @@ import MaskstreamTestSupport
             predictionsJSON: JSONEncoder().encode(results))
         #expect(report.sampleCount == 120)
         #expect(report.summary.ap >= Self.goalAP, "\(report.table)")
+    }
+
+    /// `model.precision: fp16` on the default model, which ships fp16 weights: fp16 storage keeps
+    /// them exactly, so every record (masks, scores, track ids) equals the fp32 run's.
+    @Test func fp16WeightsReproduceTheDefaultModelExactly() async throws {
+        let out = try TestMedia.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: out) }
+        var records: [ModelPrecision: [FrameRecord]] = [:]
+        for precision in ModelPrecision.allCases {
+            let path = out.appending(path: "\(precision).jsonl").path()
+            let text = """
+            sources:
+              - { url: \(Self.root.appending(path: "examples/sample.mp4").path()), max_frames: 30 }
+            model:
+              path: \(Self.root.appending(path: "models/default").path())
+              precision: \(precision)
+            tracker: {}
+            sinks:
+              - { type: jsonl, path: \(path) }
+            """
+            let summary = try await PipelineRunner(config: PipelineConfig.parse(yaml: text)).run()
+            #expect(summary.framesWritten == 30)
+            records[precision] = try FrameRecord.readJSONL(URL(fileURLWithPath: path))
+        }
+        let full = try #require(records[.fp32]), half = try #require(records[.fp16])
+        #expect(full.reduce(0) { $0 + $1.instances.count } >= 30, "the sample's objects are found")
+        #expect(full.count == half.count)
+        for (a, b) in zip(full, half) {
+            #expect(a.instances.map(\.segmentation) == b.instances.map(\.segmentation), "frame \(a.frame)")
+            #expect(a.instances.map(\.score) == b.instances.map(\.score), "frame \(a.frame)")
+            #expect(a.instances.map(\.trackId) == b.instances.map(\.trackId), "frame \(a.frame)")
+        }
     }
 }

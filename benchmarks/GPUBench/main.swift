@@ -2,12 +2,14 @@
 //
 //   swift run -c release GPUBench [--device <index|name>] [--reps N] [--filter <kernel substring>]
 //                                 [--tiles RxC,…] [--shapes MxNxK,…] [--profile-only] [--json]
+//                                 [--precision fp32|fp16]
 //
 // Prints a Markdown table: each row is one kernel configuration, timed as `reps`
 // dispatches recorded into one command buffer (one submit), after one warm-up submit.
 // `--shapes` replaces the linear shapes; `--profile-only` times only the variant (and tile) the
 // device's kernel profile picks, with PyTorch-layout weights; `--json` prints one JSON object per
-// row instead of the table (benchmarks/inference_report.py reads it).
+// row instead of the table (benchmarks/inference_report.py reads it); `--precision fp16` stores
+// the linear weights as halves (`model.precision: fp16`).
 import Foundation
 import MaskstreamGPU
 
@@ -19,6 +21,7 @@ struct Options {
     var shapes: [(Int, Int, Int, String)] = [(1024, 768, 768, "qkv/out proj"), (1024, 3072, 768, "MLP fc1")]
     var profileOnly = false
     var json = false
+    var weights = ElementType.float32
 }
 
 func parseOptions() -> Options {
@@ -36,6 +39,7 @@ func parseOptions() -> Options {
             }
         case "--profile-only": options.profileOnly = true
         case "--json": options.json = true
+        case "--precision": options.weights = ElementType(rawValue: args.next() ?? "") ?? .float32
         case "--tiles":
             // "6x2,4x4": rows × columns-per-lane of the lanes kernel
             options.tiles = (args.next() ?? "").split(separator: ",").compactMap { spec in
@@ -44,7 +48,7 @@ func parseOptions() -> Options {
             }
         default:
             FileHandle.standardError.write(Data(("usage: GPUBench [--device <index|name>] [--reps N] [--filter <kernel substring>] "
-                + "[--tiles RxC,…] [--shapes MxNxK,…] [--profile-only] [--json]\n").utf8))
+                + "[--tiles RxC,…] [--shapes MxNxK,…] [--profile-only] [--json] [--precision fp32|fp16]\n").utf8))
             exit(2)
         }
     }
@@ -98,7 +102,8 @@ if !options.json {
 }
 
 for (m, n, k, label) in options.shapes where wanted("linear (\(label))") {
-    let x = try device.makeBuffer(random(m * k)), w = try device.makeBuffer(random(n * k)), b = try device.makeBuffer(random(n))
+    let x = try device.makeBuffer(random(m * k)), b = try device.makeBuffer(random(n))
+    let w = try device.makeBuffer(random(n * k), element: options.weights)
     let y = try device.makeBuffer(count: m * n)
     let profile = device.kernelProfile
     let runs: [(LinearVariant, LaneTile?)] = options.profileOnly
@@ -117,7 +122,7 @@ for (m, n, k, label) in options.shapes where wanted("linear (\(label))") {
             let layout = transposed ? "W [K,N]" : "W [N,K]"
             let name = tile.map { "\(variant) \($0)" } ?? "\(variant)"
             report("linear (\(label))", "\(m)×\(n)×\(k)", "\(name), \(layout)", seconds: t, gflops: gflops,
-                   extra: ["m": m, "n": n, "k": k])
+                   extra: ["m": m, "n": n, "k": k, "weights": options.weights.rawValue])
         }
     }
 }
