@@ -47,4 +47,36 @@ extension CommandSequence {
                          (bias == nil ? 0 : 1) | (channelsLastOutput ? 2 : 0)],
                      groups: (groups1D(total, local: 64), 1, 1))
     }
+
+    /// Records the same depthwise 3×3 convolution on channels-last tensors, `x` and `out`
+    /// `[height·width, channels]`, with the kernel written for CPU devices (texel fetches of 4
+    /// channels per lane, a sliding 3×3 window; `depthwise_conv3x3_texels`). `weight` is
+    /// tap-major `[9, channels]` (tap `3·(dy + 1) + (dx + 1)`: PyTorch's `[channels, 1, 3, 3]`
+    /// transposed); `bias` is `[channels]` or nil.
+    ///
+    /// `channels` and the offsets of every operand must be multiples of 4 (whole texels), else a
+    /// `.unsupported` error says so; `out` must not overlap `x`.
+    ///
+    /// - Complexity: O(9·channels·height·width).
+    public func depthwiseConv3x3ChannelsLast(x: BufferSlice, weight: BufferSlice, bias: BufferSlice?,
+                                             out: BufferSlice, channels: Int, height: Int, width: Int) throws {
+        let op = "depthwiseConv3x3ChannelsLast"
+        try ShapeCheck.dims(op, [("channels", channels), ("height", height), ("width", width)])
+        let total = channels * height * width
+        try ShapeCheck.holds(op, "x", x, total)
+        try ShapeCheck.holds(op, "weight", weight, channels * 9)
+        if let bias { try ShapeCheck.holds(op, "bias", bias, channels) }
+        try ShapeCheck.holds(op, "out", out, total)
+        try ShapeCheck.disjoint(op, ("out", out), ("x", x))
+        let offsets = [x.offset, weight.offset, bias?.offset ?? 0, out.offset]
+        guard channels % 4 == 0, offsets.allSatisfy({ $0 % 4 == 0 }) else {
+            throw MaskstreamError(.unsupported,
+                "\(op): channels (\(channels)) and the operands' offsets \(offsets) must be multiples of 4 "
+                    + "(whole texels): use depthwiseConv3x3")
+        }
+        let run = 32
+        try dispatch(.depthwiseConv3x3Texels, [(x, .read), (weight, .read), (bias ?? weight, .read), (out, .write)],
+                     params: [UInt32(channels / 4), UInt32(height), UInt32(width), bias == nil ? 0 : 1, UInt32(run)],
+                     groups: ((channels / 4 + 7) / 8, height, (width + run - 1) / run))
+    }
 }

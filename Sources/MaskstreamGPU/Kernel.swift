@@ -84,6 +84,8 @@ public struct Kernel: Hashable, Sendable {
     static let copyRows = Kernel(name: "copy_rows", bindings: 2, bundle: .module)
     static let convTranspose2x2 = Kernel(name: "conv_transpose2x2", bindings: 4, bundle: .module)
     static let depthwiseConv3x3 = Kernel(name: "depthwise_conv3x3", bindings: 4, bundle: .module)
+    static let depthwiseConv3x3Texels = Kernel(name: "depthwise_conv3x3_texels", bindings: 4, bundle: .module,
+                                               texelBindings: [0, 1])
     static let layerNorm2d = Kernel(name: "layernorm2d", bindings: 4, bundle: .module)
 
     /// Size of the push-constant block every kernel's pipeline layout declares.

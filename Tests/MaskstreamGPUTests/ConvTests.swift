@@ -37,6 +37,48 @@ import MaskstreamTestSupport
         try TestDevice.expectNoValidationErrors()
     }
 
+    /// The channels-last texel kernel gives the CHW convolution's result (checked against PyTorch
+    /// above) in channels-last layout, for channel counts that are whole texels, with and without
+    /// bias, on images narrower and wider than its 32-pixel runs and operands at texel offsets
+    /// inside shared buffers.
+    @Test(arguments: [(36, 5, 71, true), (8, 33, 3, false), (4, 1, 1, true)])
+    func depthwiseConv3x3ChannelsLastMatchesCHW(c: Int, h: Int, w: Int, withBias: Bool) throws {
+        let device = try TestDevice.get()
+        var rng = SeededRandom(seed: UInt64(c * 100 + h * 10 + w))
+        let x = rng.floats(c * h * w), weight = rng.floats(c * 9), b = rng.floats(c)
+        let bias = withBias ? b : nil
+        let chw = try device.makeBuffer(x), wb0 = try device.makeBuffer(weight), bb0 = try device.makeBuffer(b)
+        let reference = try device.makeBuffer(count: c * h * w)
+        try run(device) {
+            try $0.depthwiseConv3x3(x: chw.all, weight: wb0.all, bias: withBias ? bb0.all : nil, out: reference.all,
+                                    channels: c, height: h, width: w)
+        }
+        let expected = try reference.download()
+        let plane = h * w
+        let lastX = (0 ..< plane * c).map { i in x[(i % c) * plane + i / c] }
+        let tapMajor = (0 ..< 9 * c).map { i in weight[(i % c) * 9 + i / c] }
+        let xb = try device.makeBuffer(count: 4 + lastX.count), wb = try device.makeBuffer(count: 8 + 10 * c)
+        try xb.upload(lastX, at: 4)
+        try wb.upload(tapMajor, at: 8)
+        if let bias { try wb.upload(bias, at: 8 + 9 * c) }
+        let out = try device.makeBuffer(count: 4 + plane * c)
+        try run(device) {
+            try $0.depthwiseConv3x3ChannelsLast(
+                x: xb.slice(offset: 4, count: lastX.count), weight: wb.slice(offset: 8, count: 9 * c),
+                bias: bias == nil ? nil : wb.slice(offset: 8 + 9 * c, count: c),
+                out: out.slice(offset: 4, count: plane * c), channels: c, height: h, width: w)
+        }
+        let expectedLast = (0 ..< plane * c).map { i in expected[(i % c) * plane + i / c] }
+        #expect(maxRelativeError(try out.download(offset: 4, count: plane * c), expectedLast) <= 1e-5)
+        let a = try device.makeBuffer(count: 6 * 16)
+        let seq = try device.makeSequence()
+        expectError(.unsupported) {
+            try seq.depthwiseConv3x3ChannelsLast(x: a.all, weight: a.all, bias: nil,
+                                                 out: try device.makeBuffer(count: 6 * 16).all, channels: 6, height: 4, width: 4)
+        }
+        try TestDevice.expectNoValidationErrors()
+    }
+
     @Test(arguments: [(1, 1), (4, 9), (32, 50)])
     func layerNorm2dMatchesCPU(channels: Int, pixels: Int) throws {
         let device = try TestDevice.get()

@@ -231,7 +231,9 @@ public final class EomtGraph {
                 }
                 return try uploadLinear(m, out: 2 * h)
             }
-            return (taps: taps, bias: try upload(b.convTBias + b.convTBias), dw: try upload(b.depthwiseWeight),
+            // The channels-last depthwise kernel (strided path) takes the 3×3 weights tap-major, [9, h].
+            let dw = !strided ? b.depthwiseWeight : (0..<(9 * h)).map { i in b.depthwiseWeight[(i % h) * 9 + i / h] }
+            return (taps: taps, bias: try upload(b.convTBias + b.convTBias), dw: try upload(dw),
                     lnG: try upload(b.norm.weight), lnB: try upload(b.norm.bias))
         }
         self.w = WeightSlices(patchW: patchW, patchB: patchB, pos: pos, initRows: initRows, layers: layers,
@@ -365,8 +367,9 @@ public final class EomtGraph {
             weightTransposed: wt)
         try seq.linear(x: qb.all, weight: head[2].0, bias: head[2].1, y: qa.all, m: q, n: h, k: h, weightTransposed: wt)
 
-        // Upscale blocks, channels-last [pixels, h] between blocks; the depthwise conv runs on
-        // CHW. The first block reads the patch tokens in place.
+        // Upscale blocks, channels-last [pixels, h] between blocks (and, on the strided path,
+        // inside them; otherwise the depthwise conv runs on CHW). The first block reads the patch
+        // tokens in place.
         var side = c.gridSize
         var feat = try normed.all.slice(offset: (q + pre) * h, count: p * h)
         for (tapW, tapB, dwW, lnG, lnB) in ups.map({ ($0.taps, $0.bias, $0.dw, $0.lnG, $0.lnB) }) {
@@ -374,23 +377,23 @@ public final class EomtGraph {
             let planes = try chw.all.slice(offset: 0, count: h * out * out)
             let next = try featCL.all.slice(offset: 0, count: h * out * out)
             if stridedMatmuls {
-                // The texels kernel writes the upscale convolution in CHW directly (no transposes).
-                // The transposed convolution writes its four taps straight into CHW planes: input
-                // pixel (y, x), tap (ky, kx), channel o → o·out² + (2y + ky)·out + 2x + kx.
+                // Channels-last throughout, no transposes: the transposed convolution writes its four
+                // taps straight into the upsampled pixels (input pixel (y, x), tap (ky, kx), channel o →
+                // ((2y + ky)·out + 2x + kx)·h + o, lanes writing adjacent channels), and the depthwise
+                // kernel reads and writes [pixels, h] texels.
                 for ky in 0..<2 {
                     for kx in 0..<2 {
-                        let start = ky * out + kx
+                        let start = (ky * out + kx) * h
                         try seq.batchedLinear(
                             x: feat, MatrixStrides(row: h, batch: side * h),
                             weight: try tapW[ky].slice(offset: kx * h * h, count: h * h), MatrixStrides(row: h),
                             bias: try tapB.slice(offset: kx * h, count: h), gelu: true,
                             y: try planes.slice(offset: start, count: h * out * out - start),
-                            MatrixStrides(row: 2, batch: 2 * out, column: out * out), m: side, n: h, k: h,
-                                batches: side)
+                            MatrixStrides(row: 2 * h, batch: 2 * out * h), m: side, n: h, k: h, batches: side)
                     }
                 }
-                try seq.depthwiseConv3x3(x: planes, weight: dwW, bias: nil, out: next, channels: h, height: out,
-                                         width: out, channelsLastOutput: true)
+                try seq.depthwiseConv3x3ChannelsLast(x: planes, weight: dwW, bias: nil, out: next, channels: h,
+                                                     height: out, width: out)
             } else {
                 let up = try upCL.all.slice(offset: 0, count: h * out * out)
                 let tmp = try taps.all.slice(offset: 0, count: inPixels * 2 * h)
