@@ -14,24 +14,36 @@
 // Strided and batched: row m of X starts at texel xRow·m (+ xBatch·z for batch z = workgroup z),
 // row n of W at wRow·n (+ wBatch·z), and Y[m, n] sits at yRow·m + yCol·n (+ yBatch·z), so heads
 // of attention read Q, K and V in place and Y can be written transposed (yRow 1, yCol M).
+// A row softmax can be fused around attention's two products (MODE, a specialization constant):
+// - MODE 1 (Q·Kᵀ): the epilogue writes exp(scale·s − m_b), m_b the row's max over this workgroup's
+//   8·NT columns (block b = workgroup x), zeros the padding up to whole texels, and writes the
+//   pair (m_b, Σ exp) to binding 5 at 2·((z·M + m)·blocks + b);
+// - MODE 2 (P·V): X's elements in k-block b (blockTexels texels each) of row r are multiplied by
+//   the factor exp(m_b − max_b m_b) that softmax_block_factors left at binding 4, 2·(r·blocks + b),
+//   and the row scale (flag 32) is 1 / Σ. No pass of its own over the score matrix.
 #extension GL_EXT_control_flow_attributes : require
 #extension GL_KHR_shader_subgroup_ballot : require
+#extension GL_KHR_shader_subgroup_arithmetic : require
 #include "common.glsl"
 layout(local_size_x = 8) in; // one subgroup: the 8 SIMD lanes of one lavapipe thread
 layout(constant_id = 0) const uint MT = 16u; // rows per workgroup (8 or 16), shared by all lanes
 layout(constant_id = 1) const uint NT = 2u; // columns per lane, 8 apart
+layout(constant_id = 2) const uint MODE = 0u; // 0 plain, 1 softmax partials epilogue, 2 block factors
 layout(binding = 0) uniform samplerBuffer X;
 layout(binding = 1) uniform samplerBuffer W;
 layout(std430, binding = 2) readonly buffer BB { float bias[]; };
 layout(std430, binding = 3) buffer BY { float y[]; };
 layout(std430, binding = 4) readonly buffer BR { float res[]; };
-layout(std430, binding = 5) readonly buffer BS { float scale[]; };
+layout(std430, binding = 5) buffer BS { float scale[]; };
 layout(push_constant) uniform Push {
     uint ox, ow, ob, oy, orr, os; // ox, ow in texels
     uint M, N, K;
     uint flags; // 1 bias, 2 gelu, 4 layer scale, 8 residual, 32 row scale (scale[z·M + m])
     uint xRow, wRow, xBatch, wBatch; // in texels
     uint yRow, yCol, yBatch; // in floats
+    float softmaxScale; // MODE 1
+    uint blocks; // MODE 1 and 2: column blocks per row of the score matrix
+    uint blockTexels; // MODE 2: texels of k per block
 } pc;
 
 // acc += a · b over the 4 k of one texel.
@@ -58,13 +70,59 @@ void main() {
     [[unroll]] for (uint i = 0u; i < MT; ++i) {
         [[unroll]] for (uint j = 0u; j < NT; ++j) acc[i][j] = 0.0;
     }
+    // MODE 2: the factor of each fetched row's current k-block, reloaded when a block starts.
+    float fx[MT / 8u];
+    uint fbase[MT / 8u];
+    if (MODE == 2u) {
+        [[unroll]] for (uint r = 0u; r < MT / 8u; ++r) {
+            fbase[r] = pc.orr + 2u * (z * M + min(mb + lane + 8u * r, M - 1u)) * pc.blocks;
+        }
+    }
+    uint left = 0u;
     for (uint q = 0u; q < K4; ++q) { // texel along k
+        if (MODE == 2u) {
+            if (left == 0u) {
+                [[unroll]] for (uint r = 0u; r < MT / 8u; ++r) fx[r] = res[fbase[r] + 2u * (q / pc.blockTexels)];
+                left = pc.blockTexels;
+            }
+            --left;
+        }
         vec4 xs[MT / 8u];
         [[unroll]] for (uint r = 0u; r < MT / 8u; ++r) xs[r] = texelFetch(X, int(xrow[r] + q));
+        if (MODE == 2u) {
+            [[unroll]] for (uint r = 0u; r < MT / 8u; ++r) xs[r] *= fx[r];
+        }
         vec4 wv[NT];
         [[unroll]] for (uint j = 0u; j < NT; ++j) wv[j] = texelFetch(W, int(wcol[j] + q));
         ROW(0u) ROW(1u) ROW(2u) ROW(3u) ROW(4u) ROW(5u) ROW(6u) ROW(7u)
         if (MT > 8u) { ROW(8u) ROW(9u) ROW(10u) ROW(11u) ROW(12u) ROW(13u) ROW(14u) ROW(15u) }
+    }
+    if (MODE == 1u) {
+        // Softmax partials of this block's columns, row by row (every lane takes part: subgroup ops).
+        uint npad = (N + 3u) & ~3u;
+        [[unroll]] for (uint i = 0u; i < MT; ++i) {
+            uint m = mb + i;
+            if (m >= M) break; // the same for all lanes
+            float mx = -3.402823e38;
+            [[unroll]] for (uint j = 0u; j < NT; ++j) {
+                if (nb + 8u * j + lane < N) mx = max(mx, acc[i][j] * pc.softmaxScale);
+            }
+            mx = subgroupMax(mx);
+            float sum = 0.0;
+            [[unroll]] for (uint j = 0u; j < NT; ++j) {
+                uint n = nb + 8u * j + lane;
+                float e = n < N ? exp(acc[i][j] * pc.softmaxScale - mx) : 0.0;
+                sum += e;
+                if (n < npad) y[pc.oy + z * pc.yBatch + m * pc.yRow + n * pc.yCol] = e;
+            }
+            sum = subgroupAdd(sum);
+            if (lane == 0u) {
+                uint at = pc.os + 2u * ((z * M + m) * pc.blocks + gl_WorkGroupID.x);
+                scale[at] = mx;
+                scale[at + 1u] = sum;
+            }
+        }
+        return;
     }
     [[unroll]] for (uint j = 0u; j < NT; ++j) {
         uint n = nb + 8u * j + lane;

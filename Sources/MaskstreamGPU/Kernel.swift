@@ -78,6 +78,7 @@ public struct Kernel: Hashable, Sendable {
     static let attention = Kernel(name: "attention", bindings: 4, bundle: .module)
     static let attentionSplit = Kernel(name: "attention_split", bindings: 4, bundle: .module)
     static let softmaxRows = Kernel(name: "softmax_rows", bindings: 2, bundle: .module)
+    static let softmaxBlockFactors = Kernel(name: "softmax_block_factors", bindings: 2, bundle: .module)
     static let elementwise = Kernel(name: "elementwise", bindings: 3, bundle: .module)
     static let swiglu = Kernel(name: "swiglu", bindings: 2, bundle: .module)
     static let transpose = Kernel(name: "transpose", bindings: 2, bundle: .module)

@@ -155,7 +155,48 @@ public struct MatrixStrides: Sendable, Equatable, CustomStringConvertible {
     public var description: String { "(row \(row), column \(column), batch \(batch))" }
 }
 
+/// A row softmax fused around attention's two `batchedLinear` products on the `texels` kernel,
+/// so no pass of its own reads and writes the score matrix:
+///
+/// 1. `Q·Kᵀ` with `.scores`: each workgroup writes `exp(scale·s − m_b)` for its block of
+///    `8·columnsPerLane` columns, `m_b` the row's largest scaled score there, and the pair
+///    `(m_b, Σ exp)` to `partials` at `2·((batch·m + row)·blocks + b)`;
+/// 2. `softmaxBlockFactors` turns each row's pairs into factors `exp(m_b − max m)` and writes
+///    `1 / Σ` per row;
+/// 3. `P·V` with `.values` multiplies the scores of block `b` by its factor as it reads them, and
+///    `rowScale: inverseSums` normalizes the output rows.
+///
+/// The result equals `softmaxRows` then `P·V` to float rounding; every exponent is ≤ 0.
+public enum BlockSoftmax: Sendable {
+    /// Step 1 on `Q·Kᵀ`; `partials` holds `2·batches·m·blocks` floats, `blocks` =
+    /// `BlockSoftmax.blocks(n:tile:)` for the tile the product runs with.
+    case scores(partials: BufferSlice, scale: Float)
+    /// Step 3 on `P·V`; `factors` is step 2's `partials`, `blockWidth` step 1's
+    /// `8·columnsPerLane` and `blocks` its block count.
+    case values(factors: BufferSlice, blocks: Int, blockWidth: Int)
+
+    /// Column blocks per row of an `n`-column score matrix made with `tile`.
+    public static func blocks(n: Int, tile: LaneTile) -> Int { (n + 8 * tile.columnsPerLane - 1) / (8 * tile.columnsPerLane) }
+}
+
 extension CommandSequence {
+    /// Step 2 of `BlockSoftmax`: for each of `rows` rows, `partials`' `blocks` pairs `(m_b, Σ_b)`
+    /// become factors `exp(m_b − max m)` (in place of `m_b`) and `inverseSums[row]` gets
+    /// `1 / Σ_b factor_b·Σ_b`.
+    ///
+    /// - Complexity: O(rows·blocks).
+    public func softmaxBlockFactors(partials: BufferSlice, rows: Int, blocks: Int, inverseSums: BufferSlice) throws {
+        let op = "softmaxBlockFactors"
+        try ShapeCheck.dims(op, [("rows", rows), ("blocks", blocks)])
+        try ShapeCheck.holds(op, "partials", partials, 2 * rows * blocks)
+        try ShapeCheck.holds(op, "inverseSums", inverseSums, rows)
+        try ShapeCheck.disjoint(op, ("inverseSums", inverseSums), ("partials", partials))
+        try checkLoopBudget(2 * blocks, k: blocks)
+        let groups = (rows + 63) / 64
+        try dispatch(.softmaxBlockFactors, [(partials, .readWrite), (inverseSums, .write)],
+                     params: [UInt32(rows), UInt32(blocks)], groups: (min(groups, 65535), (groups + 65534) / 65535, 1))
+    }
+
     /// Records `batches` strided products `Y_b = X_b · W_bᵀ (+ bias) (→ GELU)` in one dispatch with
     /// the `texels` kernel: `X_b` is `[m, k]`, `W_b` `[n, k]` (PyTorch layout), each read in place
     /// with the given strides (e.g. one attention head's columns of a fused QKV buffer); `Y_b[i, j]`
@@ -172,7 +213,8 @@ extension CommandSequence {
     public func batchedLinear(
         x: BufferSlice, _ xStrides: MatrixStrides, weight: BufferSlice, _ wStrides: MatrixStrides,
         bias: BufferSlice? = nil, gelu: Bool = false, rowScale: BufferSlice? = nil, y: BufferSlice,
-        _ yStrides: MatrixStrides, m: Int, n: Int, k: Int, batches: Int = 1, laneTile: LaneTile? = nil
+        _ yStrides: MatrixStrides, m: Int, n: Int, k: Int, batches: Int = 1, laneTile: LaneTile? = nil,
+        softmax: BlockSoftmax? = nil
     ) throws {
         let op = "batchedLinear"
         for pair in [[("m", m), ("k", k)], [("n", n), ("k", k)], [("m", m), ("n", n)], [("batches", batches)]] {
@@ -198,17 +240,51 @@ extension CommandSequence {
         try ShapeCheck.disjoint(op, ("y", y), ("x", x))
         try ShapeCheck.disjoint(op, ("y", y), ("weight", weight))
         let tile = laneTile ?? device.kernelProfile.texelTile(k: k)
+        var fused: FusedSoftmax?
+        switch softmax {
+        case nil: break
+        case let .scores(partials, scale):
+            guard bias == nil, !gelu, rowScale == nil else {
+                throw MaskstreamError(.invalidInput, "\(op): softmax partials take no bias, GELU or row scale")
+            }
+            let blocks = BlockSoftmax.blocks(n: n, tile: tile)
+            try ShapeCheck.holds(op, "partials", partials, 2 * batches * m * blocks)
+            try ShapeCheck.disjoint(op, ("y", y), ("partials", partials))
+            // The padding up to whole texels is zeroed in place: it must lie inside y's rows.
+            guard yCol == 1, yRow >= (n + 3) / 4 * 4 else {
+                throw MaskstreamError(.invalidInput, "\(op): softmax scores need rows of at least \((n + 3) / 4 * 4) "
+                    + "floats with column stride 1, not \(yStrides)")
+            }
+            fused = FusedSoftmax(mode: 1, buffer: partials, scale: scale, blocks: blocks, blockTexels: 0)
+        case let .values(factors, blocks, blockWidth):
+            guard blockWidth > 0, blockWidth % 4 == 0, blocks > 0, blocks * blockWidth >= k else {
+                throw MaskstreamError(.invalidInput, "\(op): \(blocks) blocks of \(blockWidth) do not cover k \(k) in "
+                    + "whole texels")
+            }
+            try ShapeCheck.holds(op, "factors", factors, 2 * batches * m * blocks)
+            fused = FusedSoftmax(mode: 2, buffer: factors, scale: 1, blocks: blocks, blockTexels: blockWidth / 4)
+        }
         try recordTexels(x: x, xRow: xStrides.row, xBatch: xStrides.batch, weight: weight, wRow: wStrides.row,
                          wBatch: wStrides.batch, bias: bias, y: y, yStrides: (yRow, yCol, yStrides.batch),
                          layerScale: rowScale, residual: nil, m: m, n: n, k: k, batches: batches,
-                         flags: (bias == nil ? 0 : 1) | (gelu ? 2 : 0) | (rowScale == nil ? 0 : 32), tile: tile)
+                         flags: (bias == nil ? 0 : 1) | (gelu ? 2 : 0) | (rowScale == nil ? 0 : 32), tile: tile,
+                         softmax: fused)
+    }
+
+    /// What `linear_texels` needs for a `BlockSoftmax` step.
+    private struct FusedSoftmax {
+        var mode: UInt32
+        var buffer: BufferSlice
+        var scale: Float
+        var blocks: Int
+        var blockTexels: Int
     }
 
     /// Dispatches `linear_texels` (strides in floats; `x` and `weight` ones multiples of 4).
     private func recordTexels(
         x: BufferSlice, xRow: Int, xBatch: Int, weight: BufferSlice, wRow: Int, wBatch: Int, bias: BufferSlice?,
         y: BufferSlice, yStrides: (row: Int, col: Int, batch: Int), layerScale: BufferSlice?, residual: BufferSlice?,
-        m: Int, n: Int, k: Int, batches: Int, flags: UInt32, tile: LaneTile
+        m: Int, n: Int, k: Int, batches: Int, flags: UInt32, tile: LaneTile, softmax: FusedSoftmax? = nil
     ) throws {
         guard tile.rows == 8 || tile.rows == 16, (1...8).contains(tile.columnsPerLane) else {
             throw MaskstreamError(.invalidInput,
@@ -216,10 +292,18 @@ extension CommandSequence {
         }
         try checkLoopBudget(k / 4 + 3, k: k)
         let width = 8 * tile.columnsPerLane
-        let kernel = Kernel.linearTexels.specialized([UInt32(tile.rows), UInt32(tile.columnsPerLane)])
-        let bindings = linearBindings(x: x, weight: weight, bias: bias, y: y, residual: residual, scale: layerScale)
+        let kernel = Kernel.linearTexels.specialized([UInt32(tile.rows), UInt32(tile.columnsPerLane),
+                                                      softmax?.mode ?? 0])
+        var bindings = linearBindings(x: x, weight: weight, bias: bias, y: y, residual: residual, scale: layerScale)
+        switch softmax?.mode {
+        case 1: bindings[5] = (softmax!.buffer, .write) // the partials
+        case 2: bindings[4] = (softmax!.buffer, .read) // the factors
+        default: break
+        }
         let strides = [xRow / 4, wRow / 4, xBatch / 4, wBatch / 4, yStrides.row, yStrides.col, yStrides.batch]
-        try dispatch(kernel, bindings, params: [UInt32(m), UInt32(n), UInt32(k), flags] + strides.map { UInt32($0) },
+        let fused = [(softmax?.scale ?? 1).bitPattern, UInt32(softmax?.blocks ?? 0), UInt32(softmax?.blockTexels ?? 0)]
+        try dispatch(kernel, bindings,
+                     params: [UInt32(m), UInt32(n), UInt32(k), flags] + strides.map { UInt32($0) } + fused,
                      groups: ((n + width - 1) / width, (m + tile.rows - 1) / tile.rows, batches))
     }
 }

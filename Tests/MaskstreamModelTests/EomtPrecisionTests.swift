@@ -12,7 +12,8 @@ import Testing
     @Test(arguments: ["tiny_swiglu_bf16", "coco_small_shaped_f16"])
     func halfPrecisionCheckpointsKeepTransformersParity(_ name: String) throws {
         let fx = try GoldenFixture(name)
-        let device = try ModelTestDevice.get()
+        // A device of its own: its memory count sees no other test's buffers.
+        let device = try VulkanDevice(validation: .ifAvailable)
         let model = try EomtModel(folder: fx.modelFolder, device: nil)
         let before = device.memoryInUse.current
         let full = try EomtGraph(config: model.config, weights: model.weights, device: device)

@@ -92,8 +92,10 @@ public final class EomtGraph {
             case let .batched(headsPerBatch, keyStride):
                 let vt = try scratch(h * keyStride)
                 try vt.upload([Float](repeating: 0, count: h * keyStride)) // the key padding stays finite
+                let blocks = BlockSoftmax.blocks(n: total, tile: device.kernelProfile.texelTile(k: c.headDim))
                 self.attention = .batched(vt: vt, scores: try scratch(headsPerBatch * total * keyStride),
                                           inverseSums: try scratch(headsPerBatch * total),
+                                          partials: try scratch(2 * headsPerBatch * total * blocks),
                                           headsPerBatch: headsPerBatch, keyStride: keyStride)
             }
             masks = try scratch(q * m * m)
@@ -116,8 +118,10 @@ public final class EomtGraph {
         case fused
         case perHead(q: GPUBuffer, k: GPUBuffer, v: GPUBuffer, o: GPUBuffer, scores: GPUBuffer)
         /// `vt`: Vᵀ `[hidden, keyStride]`; `scores`: `[headsPerBatch, tokens, keyStride]`, left
-        /// unnormalized by the softmax, whose `1 / Σ` per row (`inverseSums`) scales P·V's rows.
-        case batched(vt: GPUBuffer, scores: GPUBuffer, inverseSums: GPUBuffer, headsPerBatch: Int, keyStride: Int)
+        /// unnormalized by the softmax, whose `1 / Σ` per row (`inverseSums`) scales P·V's rows;
+        /// `partials`: the fused softmax's per-block maxima and sums (`BlockSoftmax`).
+        case batched(vt: GPUBuffer, scores: GPUBuffer, inverseSums: GPUBuffer, partials: GPUBuffer,
+                     headsPerBatch: Int, keyStride: Int)
     }
 
     /// Buffers that depend on the frame size: the RGB8 frame, resampling tables and
@@ -277,10 +281,15 @@ public final class EomtGraph {
             let scale = 1 / Float(headD).squareRoot()
             // Kernels after the projections count as "attention" in kernel profiles.
             switch lane.attention {
-            case let .batched(vt, scores, inverseSums, headsPerBatch, keyStride):
+            case let .batched(vt, scores, inverseSums, partials, headsPerBatch, keyStride):
                 // Q·Kᵀ, softmax and P·V for `headsPerBatch` heads per dispatch, reading Q and K in place
-                // from [t, 2h] rows and Vᵀ [h, keyStride] (written transposed by its projection).
+                // from [t, 2h] rows and Vᵀ [h, keyStride] (written transposed by its projection). The
+                // softmax is fused around the two products (`BlockSoftmax`): Q·Kᵀ writes exp(s − m_b) per
+                // column block, P·V rescales the blocks as it reads them; no pass over the scores.
                 let d = headD, ks = keyStride
+                let tileQK = device.kernelProfile.texelTile(k: d)
+                let blocks = BlockSoftmax.blocks(n: t, tile: tileQK)
+                let keys = (t + 3) / 4 * 4 // whole texels of this layer's keys (Q·Kᵀ zeroes the padding)
                 let qk = try qkv.all.slice(offset: 0, count: t * 2 * h)
                 try seq.linear(x: ns, weight: try l.qkvW.slice(offset: 0, count: 2 * h * h),
                                bias: try l.qkvB.slice(offset: 0, count: 2 * h), y: qk, m: t, n: 2 * h, k: h)
@@ -292,21 +301,28 @@ public final class EomtGraph {
                 for head0 in stride(from: 0, to: c.numAttentionHeads, by: headsPerBatch) {
                     let nh = min(headsPerBatch, c.numAttentionHeads - head0)
                     let s = try scores.all.slice(offset: 0, count: nh * t * ks)
+                    seq.profileScope = "attention/scores"
                     try seq.batchedLinear(
                         x: try qk.slice(offset: head0 * d, count: t * 2 * h - head0 * d), MatrixStrides(row: 2 * h,
                             batch: d),
                         weight: try qk.slice(offset: h + head0 * d, count: t * 2 * h - h - head0 * d),
                         MatrixStrides(row: 2 * h, batch: d), y: s, MatrixStrides(row: ks, batch: t * ks),
-                        m: t, n: t, k: d, batches: nh)
+                        m: t, n: t, k: d, batches: nh, laneTile: tileQK,
+                        softmax: .scores(partials: try partials.all.slice(offset: 0, count: 2 * nh * t * blocks),
+                                         scale: scale))
                     let sums = try inverseSums.slice(offset: 0, count: nh * t)
-                    try seq.softmaxRows(s, rows: nh * t, cols: t, scale: scale, rowStride: ks, inverseSums: sums)
+                    let part = try partials.all.slice(offset: 0, count: 2 * nh * t * blocks)
+                    seq.profileScope = "attention"
+                    try seq.softmaxBlockFactors(partials: part, rows: nh * t, blocks: blocks, inverseSums: sums)
+                    seq.profileScope = "attention/values"
                     try seq.batchedLinear(
                         x: s, MatrixStrides(row: ks, batch: t * ks),
                         weight: try vt.slice(offset: head0 * d * ks, count: nh * d * ks), MatrixStrides(row: ks,
                             batch: d * ks),
                         rowScale: sums,
                         y: try a.slice(offset: head0 * d, count: t * h - head0 * d), MatrixStrides(row: h, batch: d),
-                        m: t, n: d, k: ks, batches: nh)
+                        m: t, n: d, k: keys, batches: nh,
+                        softmax: .values(factors: part, blocks: blocks, blockWidth: 8 * tileQK.columnsPerLane))
                 }
             case let .perHead(qh0, kh0, vh0, oh0, scores0):
                 try seq.linear(x: ns, weight: l.qkvW, bias: l.qkvB, y: qkvS, m: t, n: 3 * h, k: h, weightTransposed: wt)
