@@ -284,7 +284,7 @@ public final class CommandSequence {
                         + "buffer of \(slice.element) elements")
             }
             if texel {
-                let (view, texelOffset) = try texelView(kernel, slice)
+                let (view, texelOffset) = try texelView(kernel, slice, packed: kernel.packedHalfBindings.contains(index))
                 texelViews.append(view)
                 infos.append(VkDescriptorBufferInfo())
                 offsets.append(texelOffset)
@@ -377,19 +377,23 @@ public final class CommandSequence {
     /// An RGBA32F (or, for `.float16` buffers, RGBA16F) texel view of `slice` starting at or
     /// before its first element, and the slice's first texel in it. The slice must start on a
     /// whole texel (4 elements).
-    private func texelView(_ kernel: Kernel, _ slice: BufferSlice) throws -> (VkBufferView, UInt32) {
+    ///
+    /// `packed`: the slice holds fp16 elements read 8 per RGBA32UI texel (two halves per word);
+    /// it must start on a multiple of 8.
+    private func texelView(_ kernel: Kernel, _ slice: BufferSlice, packed: Bool = false) throws -> (VkBufferView, UInt32) {
         let half = slice.element == .float16
-        guard slice.offset % 4 == 0 else {
+        let perTexel = packed ? 8 : 4
+        guard slice.offset % perTexel == 0, !packed || half else {
             throw MaskstreamError(.internal,
-                "kernel \(kernel.name) reads a slice at element \(slice.offset) as 4-element texels: it must start "
-                    + "on a multiple of 4")
+                "kernel \(kernel.name) reads a slice of \(slice.element) at element \(slice.offset) as "
+                    + "\(perTexel)-element\(packed ? " fp16" : "") texels: it must start on a multiple of \(perTexel)")
         }
-        guard !half || device.info.supportsFP16Texels else {
+        guard !half || packed || device.info.supportsFP16Texels else {
             throw MaskstreamError(.unsupported,
                 "kernel \(kernel.name) reads fp16 texels, which '\(device.info.name)' lacks: use model.precision fp32")
         }
         let limits = device.limits
-        let texel = 4 * slice.element.bytes
+        let texel = perTexel * slice.element.bytes
         let align = max(Int(limits.minTexelBufferOffsetAlignment), 16)
         let byteOffset = slice.offset * slice.element.bytes
         let aligned = byteOffset / align * align
@@ -404,7 +408,8 @@ public final class CommandSequence {
         var info = VkBufferViewCreateInfo()
         info.sType = VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO
         info.buffer = slice.buffer.buffer
-        info.format = half ? VK_FORMAT_R16G16B16A16_SFLOAT : VK_FORMAT_R32G32B32A32_SFLOAT
+        info.format = packed ? VK_FORMAT_R32G32B32A32_UINT : half ? VK_FORMAT_R16G16B16A16_SFLOAT
+            : VK_FORMAT_R32G32B32A32_SFLOAT
         info.offset = VkDeviceSize(aligned)
         info.range = VkDeviceSize(range)
         var view: VkBufferView?

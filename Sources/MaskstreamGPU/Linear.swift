@@ -292,15 +292,19 @@ extension CommandSequence {
         }
         try checkLoopBudget(k / 4 + 3, k: k)
         let width = 8 * tile.columnsPerLane
-        let kernel = Kernel.linearTexels.specialized([UInt32(tile.rows), UInt32(tile.columnsPerLane),
-                                                      softmax?.mode ?? 0])
+        // fp16 weights in whole 8-half texels go through RGBA32UI, 8 k per fetch (half the weight fetches).
+        let packed = weight.element == .float16 && softmax == nil
+            && [k, weight.offset, wRow, wBatch].allSatisfy { $0 % 8 == 0 }
+        let kernel = (packed ? Kernel.linearTexelsHalf8 : .linearTexels)
+            .specialized([UInt32(tile.rows), UInt32(tile.columnsPerLane), softmax?.mode ?? 0])
         var bindings = linearBindings(x: x, weight: weight, bias: bias, y: y, residual: residual, scale: layerScale)
         switch softmax?.mode {
         case 1: bindings[5] = (softmax!.buffer, .write) // the partials
         case 2: bindings[4] = (softmax!.buffer, .read) // the factors
         default: break
         }
-        let strides = [xRow / 4, wRow / 4, xBatch / 4, wBatch / 4, yStrides.row, yStrides.col, yStrides.batch]
+        let wTexel = packed ? 8 : 4
+        let strides = [xRow / 4, wRow / wTexel, xBatch / 4, wBatch / wTexel, yStrides.row, yStrides.col, yStrides.batch]
         let fused = [(softmax?.scale ?? 1).bitPattern, UInt32(softmax?.blocks ?? 0), UInt32(softmax?.blockTexels ?? 0)]
         try dispatch(kernel, bindings,
                      params: [UInt32(m), UInt32(n), UInt32(k), flags] + strides.map { UInt32($0) } + fused,

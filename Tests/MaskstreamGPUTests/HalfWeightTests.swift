@@ -3,7 +3,8 @@ import MaskstreamTestSupport
 @testable import MaskstreamGPU
 
 /// fp16 weight storage (`model.precision: fp16`): buffers of halves, and `linear` reading them
-/// through RGBA16F texels (`texels`) or `float16_t` storage (`linear_tiled_f16`) with fp32 sums.
+/// through RGBA32UI texels of 8 halves or RGBA16F texels (`texels`), or `float16_t` storage
+/// (`linear_tiled_f16`), with fp32 sums.
 @Suite struct HalfWeightTests {
     /// Floats rounded to the nearest half, as an fp16 buffer stores them.
     static func halves(_ v: [Float]) -> [Float] { v.map { Float(Float16($0)) } }
@@ -32,7 +33,9 @@ import MaskstreamTestSupport
     static let cases: [Case] = [
         Case(m: 1, n: 1, k: 4, weightOffset: 0),
         Case(m: 33, n: 65, k: 20, weightOffset: 8),
-        Case(m: 70, n: 37, k: 132, weightOffset: 4),
+        Case(m: 70, n: 37, k: 132, weightOffset: 4), // RGBA16F texels (k not a multiple of 8)
+        Case(m: 33, n: 40, k: 136, weightOffset: 16), // 8 halves per RGBA32UI texel
+        Case(m: 17, n: 9, k: 8, weightOffset: 8),
         Case(m: 17, n: 24, k: 64, weightOffset: 3), // not on a texel: the storage-buffer kernel
         Case(m: 9, n: 11, k: 13, weightOffset: 0), // k not a multiple of 4
         Case(m: 6, n: 70, k: 9, weightOffset: 1, transposed: true),
