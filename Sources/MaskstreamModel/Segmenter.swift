@@ -91,7 +91,7 @@ public struct SegmenterOptions: Sendable, Equatable {
     /// The valid `framesInFlight` values (the pipeline's `model.frames_in_flight` key uses it).
     public static let framesInFlightRange = 1...8
 
-    public init(threshold: Float = 0.5, topK: Int? = nil, framesInFlight: Int = 2, precision: ModelPrecision = .fp32) {
+    public init(threshold: Float = 0.5, topK: Int? = nil, framesInFlight: Int = 2, precision: ModelPrecision = .auto) {
         self.threshold = threshold
         self.topK = topK
         self.framesInFlight = framesInFlight
@@ -101,6 +101,9 @@ public struct SegmenterOptions: Sendable, Equatable {
 
 /// How a model keeps its linear layers' weights on the device (`model.precision`).
 public enum ModelPrecision: String, Sendable, CaseIterable, CustomStringConvertible {
+    /// fp16 where that loses nothing: the checkpoint stores every tensor as F16 (halves keep them
+    /// exactly) and the device reads fp16 weights; fp32 otherwise (F32 and BF16 checkpoints).
+    case auto
     /// 32-bit floats: logits match transformers within 1e-3.
     case fp32
     /// 16-bit floats, widened to fp32 as kernels load them (fp32 sums): half the weight memory.

@@ -60,11 +60,13 @@ public final class PipelineRunner: @unchecked Sendable {
         let m = config.model
         let folder = try await ModelLocation(parsing: m.path).localFolder(
             environment: ProcessInfo.processInfo.environment, log: log)
-        let segmenter: any Segmenter = try EomtModel(
+        let model = try EomtModel(
             folder: folder, device: device,
             options: SegmenterOptions(threshold: Float(m.threshold), topK: m.topK, framesInFlight: m.framesInFlight,
                                       precision: m.precision))
-        log("model \(m.path) (\(m.precision) weights) on \(device.info.name) (kernels: \(device.info.kernelSummary))")
+        let segmenter: any Segmenter = model
+        let precision = m.precision == .auto ? "\(model.precision) weights, precision auto" : "\(model.precision) weights"
+        log("model \(m.path) (\(precision)) on \(device.info.name) (kernels: \(device.info.kernelSummary))")
         for line in device.kernelProfile.fallbacks { log("kernels: \(line)") }
         var server: LiveStreamServer?
         if let s = config.effectiveServer {

@@ -36,6 +36,22 @@ import Testing
         if let monitor = device.validation { #expect(monitor.errorCount == 0, "\(monitor.recentErrors)") }
     }
 
+    /// `auto` stores fp16 only where nothing is rounded: an all-F16 checkpoint on a device that
+    /// reads fp16 weights; F32 and BF16 checkpoints, and devices without fp16, get fp32.
+    @Test(arguments: [("coco_small_shaped_f16", ModelPrecision.fp16), ("tiny_gelu", .fp32), ("tiny_swiglu_bf16", .fp32)])
+    func autoPicksHalvesOnlyForHalfCheckpoints(_ name: String, _ expected: ModelPrecision) throws {
+        let fx = try GoldenFixture(name)
+        let device = try ModelTestDevice.get()
+        #expect(device.kernelProfile.halfWeights)
+        let model = try EomtModel(folder: fx.modelFolder, device: device, options: SegmenterOptions(framesInFlight: 1))
+        #expect(model.options.precision == .auto)
+        #expect(model.precision == expected)
+        let without = try VulkanDevice()
+        without.kernelProfile.halfWeights = false
+        #expect(try EomtGraph(config: model.config, weights: model.weights, device: without, precision: .auto)
+            .precision == .fp32)
+    }
+
     /// A device whose kernels cannot read fp16 weights refuses `fp16` with a `config` error that
     /// names the key, and builds the fp32 graph as before.
     @Test func deviceWithoutHalfWeightsRefusesFP16() throws {

@@ -38,7 +38,7 @@ import MaskstreamTestSupport
     static let bad: [BadCase] = [
         BadCase(head + "  treshold: 0.5\nsinks: []\n", "unknown key 'model.treshold'", 5),
         BadCase(head + "  threshold: high\nsinks: []\n", "'model.threshold': expected a number", 5),
-        BadCase(head + "  precision: fp64\nsinks: []\n", "unknown precision 'fp64' (one of fp32, fp16)", 5),
+        BadCase(head + "  precision: fp64\nsinks: []\n", "unknown precision 'fp64' (one of auto, fp32, fp16)", 5),
         BadCase("sources:\n  - url: /no/such/clip.mp4\nmodel:\n  path: ROOT/models/default\nsinks: []\n", "input '/no/such/clip.mp4' does not exist", 2),
         BadCase("sources:\n  - url: ROOT/examples/sample.mp4\nmodel:\n  path: /no/model\nsinks: []\n", "model folder '/no/model' does not exist", 4),
         BadCase(head + "sinks:\n  - type: jsonx\n    path: a\n", "unknown sink type 'jsonx'", 6),

@@ -44,11 +44,12 @@ if let i = rawArgs.firstIndex(of: "--dump-outputs"), i + 1 < rawArgs.count {
     dumpPath = rawArgs[i + 1]
     rawArgs.removeSubrange(i...(i + 1))
 }
-// `--precision fp16`: linear weights stored as halves on the device (`model.precision`).
-var precision = ModelPrecision.fp32
+// `--precision auto|fp32|fp16` (default auto, as the pipeline): how the device stores the linear
+// weights (`model.precision`); the JSON line reports the resolved one.
+var precision = ModelPrecision.auto
 if let i = rawArgs.firstIndex(of: "--precision"), i + 1 < rawArgs.count {
     guard let p = ModelPrecision(rawValue: rawArgs[i + 1]) else {
-        FileHandle.standardError.write(Data("eomt-bench: --precision takes fp32 or fp16\n".utf8))
+        FileHandle.standardError.write(Data("eomt-bench: --precision takes auto, fp32 or fp16\n".utf8))
         exit(2)
     }
     precision = p
@@ -160,7 +161,7 @@ do {
         }
     }
     var result: [String: Any] = [
-        "backend": backend, "precision": precision.rawValue, "device": device.map { "\($0.info.name) (\($0.info.kind))" } ?? "cpu reference",
+        "backend": backend, "precision": model.precision.rawValue, "device": device.map { "\($0.info.name) (\($0.info.kind))" } ?? "cpu reference",
         "driver": device?.info.driver ?? "", "kernels": device?.info.kernelSummary ?? "",
         "iterations": forwardTimes.count, "load_s": loadSeconds,
         "forward_s_median": median(forwardTimes), "forward_s_all": forwardTimes,

@@ -42,6 +42,10 @@ public final class EomtModel: Segmenter {
     /// Whether frames run on the Vulkan device.
     public var usesGPU: Bool { graph != nil }
 
+    /// How the device stores the linear weights (`options.precision` with `.auto` resolved;
+    /// `.fp32` for the CPU reference).
+    public var precision: ModelPrecision { graph?.precision ?? .fp32 }
+
     /// Device time of each kernel of the last frame collected from `lane` (preprocessing,
     /// forward, post-processing), when the device profiled kernels before this model was made
     /// (`VulkanDevice.profilesKernels`); empty otherwise. Benchmarks only.
@@ -189,6 +193,8 @@ final class GraphBox: @unchecked Sendable {
     private let graph: EomtGraph
 
     init(_ graph: EomtGraph) { self.graph = graph }
+
+    var precision: ModelPrecision { graph.precision }
 
     func submit(lane: Int, rgb: [UInt8], width: Int, height: Int, resized: (height: Int, width: Int),
                 lut: [Float]) throws {

@@ -41,8 +41,9 @@ extension PipelineConfig {
         .integer("frames_in_flight", \.framesInFlight, SegmenterOptions.framesInFlightRange,
                  "Frames on the device at once (1 disables the overlap)."),
         .choice("precision", \.precision, noun: "precision",
-                "Linear weights on the device: fp32 (logits match transformers), or fp16 (half the weight memory, "
-                + "fp32 sums; a config error where the device's kernels cannot read fp16)."),
+                "Linear weights on the device: fp32 (logits match transformers); fp16 (half the weight memory, "
+                + "fp32 sums; a config error where the device's kernels cannot read fp16); auto: fp16 when the "
+                + "checkpoint is all F16 (nothing rounded) and the device reads it, else fp32."),
     ]
 
     static let sinkKeys: [ConfigKey<Sink>] = [

@@ -46,7 +46,7 @@ public struct PipelineConfig: Sendable {
         /// Frames on the device at once (each has its own activations and command buffer).
         public var framesInFlight: Int = 2
         /// How the device stores the linear layers' weights.
-        public var precision: ModelPrecision = .fp32
+        public var precision: ModelPrecision = .auto
 
         public init(path: String = "") { self.path = path }
     }

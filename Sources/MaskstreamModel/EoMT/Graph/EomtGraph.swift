@@ -25,6 +25,8 @@ import MaskstreamGPU
 public final class EomtGraph {
     let config: EomtConfig
     let device: VulkanDevice
+    /// How the linear weights are stored: `.fp32` or `.fp16` (`.auto` resolved).
+    public let precision: ModelPrecision
     private let attention: AttentionPlan
     /// Whether the linear weights are stored `[in, out]` (the device's linear kernel reads them
     /// that way) instead of PyTorch's `[out, in]`.
@@ -140,12 +142,14 @@ public final class EomtGraph {
     /// `kernelProfile`.
     public init(config c: EomtConfig, weights w: EomtWeights, device: VulkanDevice, attention: AttentionVariant? = nil,
                 lanes: Int = 1, scoreThreshold: Float = 0, precision: ModelPrecision = .fp32) throws {
-        guard precision == .fp32 || device.kernelProfile.halfWeights else {
+        guard precision != .fp16 || device.kernelProfile.halfWeights else {
             throw MaskstreamError(.config,
                 "model.precision fp16: '\(device.info.name)' has neither RGBA16F texel buffers nor "
                     + "storageBuffer16BitAccess, so its linear kernels cannot read fp16 weights: use fp32")
         }
-        let weightElement: ElementType = precision == .fp16 ? .float16 : .float32
+        let resolved = Self.resolve(precision, weights: w, device: device)
+        self.precision = resolved
+        let weightElement: ElementType = resolved == .fp16 ? .float16 : .float32
         // HF's score is the class probability times a mask mean ≤ 1: queries below the threshold
         // in probability alone are never kept. The margin covers the device's exp rounding.
         maskCandidateThreshold = scoreThreshold > 1e-3 ? scoreThreshold - 1e-3 : 0
@@ -245,6 +249,13 @@ public final class EomtGraph {
         self.lanes = try (0..<lanes).map { _ in
             try Lane(config: c, device: device, attention: plan, stridedUpscale: strided)
         }
+    }
+
+    /// `.auto` → `.fp16` when every tensor of the checkpoint is F16 and the device reads fp16
+    /// weights (nothing is rounded), else `.fp32`; explicit choices stay.
+    static func resolve(_ precision: ModelPrecision, weights: EomtWeights, device: VulkanDevice) -> ModelPrecision {
+        guard precision == .auto else { return precision }
+        return weights.storedTypes == [.f16] && device.kernelProfile.halfWeights ? .fp16 : .fp32
     }
 
     /// Records the forward pass from `lane.patches` (im2col rows) to `lane.masks`,

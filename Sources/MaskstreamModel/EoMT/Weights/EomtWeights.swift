@@ -64,6 +64,9 @@ public struct EomtWeights: Sendable {
     public var classPredictor: Linear
     /// Where `layer(_:)` reads from.
     private let file: any SafeTensorsSource
+
+    /// The dtypes the checkpoint stores its tensors in (`model.precision: auto` reads it).
+    public var storedTypes: Set<SafeTensorsFile.DType> { Set(file.entries.values.map(\.dtype)) }
     private let config: EomtConfig
 
     /// Transformer layer `index` (0 ..< `numLayers`), read from the weights file now.
