@@ -9,10 +9,12 @@ Prints, in Markdown:
 - a header: date, CPU, cores, the Vulkan device with its driver (Mesa and LLVM versions for
   lavapipe), numpy / torch / transformers versions;
 - per-shape linear GFLOP/s of the kernel the device's profile picks (`GPUBench --profile-only`)
-  next to numpy (OpenBLAS) sgemm on the same shapes and cores, and the fraction;
+  next to numpy (OpenBLAS) sgemm on the same shapes and cores, and the fraction, with fp32 and
+  with fp16 weights (`model.precision: fp16`; attention's products have no weights);
 - the EoMT forward of the shipped default model and of the EoMT-S and EoMT-L layouts (random
   weights, 640 input) next to Hugging Face PyTorch on the CPU, with the ratio, maskstream's
-  attention time (Q·Kᵀ, softmax, P·V, from device timestamps) and its peak host memory;
+  attention time (Q·Kᵀ, softmax, P·V, from device timestamps), peak host and device memory,
+  for fp32 and fp16 weights;
 - the demo pipeline's fps (`maskstream run pipelines/default.yaml`, the README's `make demo`).
 
 The last line is the same as one JSON object. Timing goals live here, not in tests
@@ -100,19 +102,27 @@ def main() -> None:
 
     # Linear kernels against numpy sgemm, same shapes, same run.
     spec = ",".join(f"{m}x{n}x{k}" for m, n, k, _ in LINEAR_SHAPES)
-    rows = [json.loads(line) for line in sh([gpubench, "--filter", "linear", "--profile-only", "--json", "--reps", "3",
-                                             "--shapes", spec]).splitlines() if line.startswith("{")]
+    def gpubench(precision: str) -> list:
+        out = sh([gpubench, "--filter", "linear", "--profile-only", "--json", "--reps", "3", "--shapes", spec,
+                  "--precision", precision])
+        return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    rows, halves = gpubench("fp32"), gpubench("fp16")
     print("## Linear (y = x·Wᵀ), the profile's kernel vs numpy sgemm\n")
-    print("| shape (m×n×k) | layer | kernel | maskstream GFLOP/s | numpy GFLOP/s | fraction |")
-    print("| --- | --- | --- | ---: | ---: | ---: |")
+    print("| shape (m×n×k) | layer | kernel | maskstream GFLOP/s | numpy GFLOP/s | fraction | fp16 weights GFLOP/s "
+          "| fp16 fraction |")
+    print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |")
     linear = []
-    for (m, n, k, label), row in zip(LINEAR_SHAPES, rows):
+    for (m, n, k, label), row, half in zip(LINEAR_SHAPES, rows, halves):
         ref = numpy_sgemm(m, n, k)
+        weights = not label.startswith(("scores", "P·V"))
         linear.append({"shape": f"{m}x{n}x{k}", "layer": label, "kernel": row["variant"],
                        "gflops": round(row["gflops"], 2), "numpy_gflops": round(ref, 1),
                        "fraction": round(row["gflops"] / ref, 3)})
+        if weights:
+            linear[-1].update(fp16_gflops=round(half["gflops"], 2), fp16_fraction=round(half["gflops"] / ref, 3))
+        fp16 = f"{half['gflops']:.1f} | {100 * half['gflops'] / ref:.1f} %" if weights else "– | –"
         print(f"| {m}×{n}×{k} | {label} | {row['variant']} | {row['gflops']:.1f} | {ref:.1f} | "
-              f"{100 * row['gflops'] / ref:.1f} % |")
+              f"{100 * row['gflops'] / ref:.1f} % | {fp16} |")
     report["linear"] = linear
     print()
 
@@ -120,20 +130,25 @@ def main() -> None:
     presets = ["default", "small"] + ([] if args.skip_large else ["large"])
     names = {"default": "default model (models/default)", "small": "EoMT-S layout, 640", "large": "EoMT-L layout, 640"}
     print("## EoMT forward vs Hugging Face PyTorch (CPU), same weights and frame\n")
-    print("| model | HF PyTorch s | maskstream s | ratio | maskstream attention s | logits max abs diff vs HF | "
-          "weights file MiB | peak host MiB: loading / overall | device MiB: after load / peak |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| model | weights | HF PyTorch s | maskstream s | ratio | maskstream attention s | "
+          "logits max abs diff vs HF | weights file MiB | peak host MiB: loading / overall | "
+          "device MiB: after load / peak |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     forwards = []
     for preset in presets:
         iterations = 1 if preset == "large" else args.iterations
-        r = compare(preset, iterations=iterations, forward_only=True, profile=True, parity=True)
+        r = compare(preset, iterations=iterations, forward_only=True, profile=True, parity=True,
+                    precisions=("fp32", "fp16"))
         forwards.append(r)
-        diff = max(r["parity_class_logits_max_abs_diff"], r["parity_mask_logits_max_abs_diff"])
-        print(f"| {names[preset]} | {r['hf_torch_cpu_forward_s']:.3f} | {r['maskstream_forward_s']:.3f} | "
-              f"{r['maskstream_over_hf']:.2f}× | {r.get('maskstream_attention_s', 0):.3f} | "
-              f"{diff:.1e}{'' if r['parity_ok'] else ' (over 1e-3)'} | {r['weights_file_mib']:.0f} | "
-              f"{r['maskstream_load_peak_rss_mib']:.0f} / {r['maskstream_peak_rss_mib']:.0f} | "
-              f"{r['maskstream_device_memory_after_load_mib']:.0f} / {r['maskstream_device_memory_peak_mib']:.0f} |")
+        for precision, p in r["by_precision"].items():
+            diff = max(p["parity_class_logits_max_abs_diff"], p["parity_mask_logits_max_abs_diff"])
+            # fp16 rounds an F32 checkpoint's weights: its logits are not held to the fp32 bound.
+            note = "" if p["parity_ok"] else " (over 1e-3)" if precision == "fp32" else " (fp16 rounding)"
+            print(f"| {names[preset]} | {precision} | {r['hf_torch_cpu_forward_s']:.3f} | "
+                  f"{p['maskstream_forward_s']:.3f} | {p['maskstream_over_hf']:.2f}× | "
+                  f"{p.get('maskstream_attention_s', 0):.3f} | {diff:.1e}{note} | {p['weights_file_mib']:.0f} | "
+                  f"{p['maskstream_load_peak_rss_mib']:.0f} / {p['maskstream_peak_rss_mib']:.0f} | "
+                  f"{p['maskstream_device_memory_after_load_mib']:.0f} / {p['maskstream_device_memory_peak_mib']:.0f} |")
     report["forward"] = forwards
     print()
 

@@ -56,15 +56,20 @@ def release_bin(product: str) -> str:
 
 
 def compare(preset: str, iterations: int = 3, backend: str = "gpu", frame: str = "480x640",
-            forward_only: bool = False, profile: bool = False, parity: bool = False) -> dict:
-    """Times HF PyTorch and maskstream on one preset; returns the figures as a dict."""
+            forward_only: bool = False, profile: bool = False, parity: bool = False,
+            precisions: tuple = ("auto",)) -> dict:
+    """Times HF PyTorch and maskstream on one preset; returns the figures as a dict.
+
+    maskstream runs once per `model.precision` in `precisions`; the top-level figures are the
+    first one's, and `by_precision` holds each run's (the resolved precision under "precision").
+    """
     height, width = (int(v) for v in frame.split("x"))
     work = tempfile.mkdtemp(prefix="maskstream-bench-")
     try:
         folder = os.path.join(work, "model")
         if preset == "default":
             folder = os.path.join(ROOT, "models", "default")
-            model = EomtForUniversalSegmentation.from_pretrained(folder).eval()
+            model = EomtForUniversalSegmentation.from_pretrained(folder, dtype=torch.float32).eval()  # fp32 math, as ours
             processor = EomtImageProcessor.from_pretrained(folder)
         else:
             cfg = PRESETS[preset]
@@ -92,49 +97,60 @@ def compare(preset: str, iterations: int = 3, backend: str = "gpu", frame: str =
         hf = sorted(times)[len(times) // 2]
         del model
 
-        cmd = [release_bin("EomtBench"), folder, os.path.join(work, "frame.rgb"), str(width), str(height),
-               str(iterations), backend]
-        if forward_only:
-            cmd.append("--forward-only")
-        if profile:
-            cmd.append("--profile-kernels")
-        dump = os.path.join(work, "outputs.f32")
-        if parity:
-            cmd += ["--dump-outputs", dump]
-        run = subprocess.run(cmd, capture_output=True, text=True)
-        if run.returncode != 0:
-            raise SystemExit(f"EomtBench failed ({run.returncode}) on preset {preset}:\n{run.stderr[-2000:]}")
-        out = run.stdout
-        ours = json.loads(out.strip().splitlines()[-1])
-        result = {
-            "maskstream_device": ours["device"],
-            "preset": preset, "frame": f"{height}x{width}", "torch_threads": torch.get_num_threads(),
-            "hf_torch_cpu_forward_s": round(hf, 4), "maskstream_backend": backend,
-            "maskstream_forward_s": round(ours["forward_s_median"], 4),
-            "maskstream_over_hf": round(ours["forward_s_median"] / hf, 3),
-            "maskstream_forward_plus_postprocess_s": round(ours["forward_plus_postprocess_s_median"], 4),
-            "maskstream_load_s": round(ours["load_s"], 3),
-            # EomtBench's peak resident memory (on lavapipe device memory is host memory too).
-            "maskstream_peak_rss_mib": round(ours["peak_rss_mib"], 1),
-            "maskstream_load_peak_rss_mib": round(ours["load_peak_rss_mib"], 1),
-            "weights_file_mib": round(ours["weights_file_mib"], 1),
-            "maskstream_device_memory_after_load_mib": round(ours["device_memory_after_load_mib"], 1),
-            "maskstream_device_memory_peak_mib": round(ours["device_memory_peak_mib"], 1),
-        }
-        if parity:
-            got = np.fromfile(dump, dtype="<f4")
-            n_class = hf_class.size
-            if got.size != n_class + hf_masks.size:
-                raise SystemExit(f"EomtBench wrote {got.size} floats, transformers has {n_class} + {hf_masks.size}")
-            result["parity_class_logits_max_abs_diff"] = float(np.abs(got[:n_class] - hf_class.ravel()).max())
-            result["parity_mask_logits_max_abs_diff"] = float(np.abs(got[n_class:] - hf_masks.ravel()).max())
-            result["parity_ok"] = max(result["parity_class_logits_max_abs_diff"],
-                                      result["parity_mask_logits_max_abs_diff"]) <= 1e-3
-        if profile:
-            result["maskstream_attention_s"] = round(ours["attention_ms"] / 1e3, 4)
+        runs = [maskstream_run(folder, work, width, height, iterations, backend, forward_only, profile, parity,
+                               precision, hf_class, hf_masks, preset) for precision in precisions]
+        result = {"preset": preset, "frame": f"{height}x{width}", "torch_threads": torch.get_num_threads(),
+                  "hf_torch_cpu_forward_s": round(hf, 4), "maskstream_backend": backend}
+        for run in runs:
+            run["maskstream_over_hf"] = round(run["maskstream_forward_s"] / hf, 3)
+        result.update(runs[0])
+        result["by_precision"] = {p: r for p, r in zip(precisions, runs)}
         return result
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def maskstream_run(folder, work, width, height, iterations, backend, forward_only, profile, parity, precision,
+                   hf_class, hf_masks, preset) -> dict:
+    """One EomtBench run at `precision`: its timing, memory and (with `parity`) logit differences."""
+    cmd = [release_bin("EomtBench"), folder, os.path.join(work, "frame.rgb"), str(width), str(height),
+           str(iterations), backend, "--precision", precision]
+    if forward_only:
+        cmd.append("--forward-only")
+    if profile:
+        cmd.append("--profile-kernels")
+    dump = os.path.join(work, "outputs.f32")
+    if parity:
+        cmd += ["--dump-outputs", dump]
+    run = subprocess.run(cmd, capture_output=True, text=True)
+    if run.returncode != 0:
+        raise SystemExit(f"EomtBench failed ({run.returncode}) on preset {preset}:\n{run.stderr[-2000:]}")
+    out = run.stdout
+    ours = json.loads(out.strip().splitlines()[-1])
+    result = {
+        "maskstream_device": ours["device"], "precision": ours["precision"],
+        "maskstream_forward_s": round(ours["forward_s_median"], 4),
+        "maskstream_forward_plus_postprocess_s": round(ours["forward_plus_postprocess_s_median"], 4),
+        "maskstream_load_s": round(ours["load_s"], 3),
+        # EomtBench's peak resident memory (on lavapipe device memory is host memory too).
+        "maskstream_peak_rss_mib": round(ours["peak_rss_mib"], 1),
+        "maskstream_load_peak_rss_mib": round(ours["load_peak_rss_mib"], 1),
+        "weights_file_mib": round(ours["weights_file_mib"], 1),
+        "maskstream_device_memory_after_load_mib": round(ours["device_memory_after_load_mib"], 1),
+        "maskstream_device_memory_peak_mib": round(ours["device_memory_peak_mib"], 1),
+    }
+    if parity:
+        got = np.fromfile(dump, dtype="<f4")
+        n_class = hf_class.size
+        if got.size != n_class + hf_masks.size:
+            raise SystemExit(f"EomtBench wrote {got.size} floats, transformers has {n_class} + {hf_masks.size}")
+        result["parity_class_logits_max_abs_diff"] = float(np.abs(got[:n_class] - hf_class.ravel()).max())
+        result["parity_mask_logits_max_abs_diff"] = float(np.abs(got[n_class:] - hf_masks.ravel()).max())
+        result["parity_ok"] = max(result["parity_class_logits_max_abs_diff"],
+                                  result["parity_mask_logits_max_abs_diff"]) <= 1e-3
+    if profile:
+        result["maskstream_attention_s"] = round(ours["attention_ms"] / 1e3, 4)
+    return result
 
 
 def main() -> None:
@@ -145,9 +161,11 @@ def main() -> None:
     ap.add_argument("--frame", default="480x640", help="HxW of the synthetic frame")
     ap.add_argument("--forward-only", action="store_true", help="skip maskstream's frame-path runs")
     ap.add_argument("--parity", action="store_true", help="compare the logits with transformers' (max|Δ| <= 1e-3)")
+    ap.add_argument("--precision", action="append", choices=["auto", "fp32", "fp16"],
+                    help="model.precision of maskstream's run (repeat for several; default auto)")
     args = ap.parse_args()
     print(json.dumps(compare(args.preset, args.iterations, args.backend, args.frame, args.forward_only,
-                             parity=args.parity), indent=1))
+                             parity=args.parity, precisions=tuple(args.precision or ["auto"])), indent=1))
 
 
 if __name__ == "__main__":
