@@ -11,10 +11,13 @@
 # travel, no EoMT-L checkpoint), then prints one JSON line per check:
 #   - parity: the device forward against the Swift CPU reference forward on the same pixels
 #     (tiny layout and EoMT-S layout at 320 input; max |Δ| of class and mask logits ≤ 1e-3);
-#   - timing: EoMT-S and EoMT-L layouts at 640 input, batch 1, fp32, forward only, with peak host
-#     memory and per-kernel device time.
-# and a last line {"gpu_check": "done", ...}. It stops on the first failing command. fp16 and
-# cooperative-matrix variants do not exist yet (issue #15), so only fp32 runs.
+#   - parity of fp16 weights: an EoMT-S layout at 320 saved in F16, run with model.precision fp16
+#     (the shared-memory kernel reads float16_t storage on GPUs), against the CPU reference (≤ 1e-3:
+#     halves hold F16 weights exactly);
+#   - timing: EoMT-S and EoMT-L layouts at 640 input, batch 1, fp32 and fp16 weights, forward only,
+#     with peak host and device memory and per-kernel device time.
+# and a last line {"gpu_check": "done", ...}. It stops on the first failing command. The
+# cooperative-matrix variant does not exist (issue #15).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-run}
@@ -45,20 +48,22 @@ run)
     work=$(mktemp -d /tmp/maskstream-gpu-check.XXXXXX)
     trap 'rm -rf "$work"' EXIT
     start=$(date +%s)
-    for spec in "tiny 320 parity 3" "small 320 parity 2" "small 640 time 3" "large 640 time 2"; do
+    for spec in "tiny 320 parity 3 F32 fp32" "small 320 parity 2 F32 fp32" "small 320 parity 2 F16 fp16" \
+        "small 640 time 3 F32 fp32" "small 640 time 3 F32 fp16" "large 640 time 2 F32 fp32" "large 640 time 2 F32 fp16"; do
         set -- $spec
-        layout=$1 size=$2 what=$3 iterations=$4
-        "$bench" make-random "$work/$layout-$size" "$layout" 1 "$size"
-        flags=(--forward-only --profile-kernels)
+        layout=$1 size=$2 what=$3 iterations=$4 dtype=$5 precision=$6
+        model="$work/$layout-$size-$dtype"
+        [ -d "$model" ] || "$bench" make-random "$model" "$layout" 1 "$size" "$dtype"
+        flags=(--forward-only --profile-kernels --precision "$precision")
         [ "$what" = parity ] && flags+=(--parity)
-        line=$("$bench" "$work/$layout-$size" "$work/$layout-$size/frame.rgb" 640 480 "$iterations" gpu "${flags[@]}" \
-            2>"$work/$layout-$size.kernels")
-        echo "{\"check\": \"$what\", \"layout\": \"$layout\", \"image_size\": $size, \"result\": $line}"
+        line=$("$bench" "$model" "$model/frame.rgb" 640 480 "$iterations" gpu "${flags[@]}" 2>"$model.kernels")
+        echo "{\"check\": \"$what\", \"layout\": \"$layout\", \"image_size\": $size, \"weights\": \"$dtype\", \"precision\": \"$precision\", \"result\": $line}"
         if [ "$what" = parity ] && [[ "$line" != *'"parity_ok":true'* ]]; then
-            echo "gpu_check: parity failed for $layout at $size" >&2
+            echo "gpu_check: parity failed for $layout at $size ($precision)" >&2
             exit 1
         fi
-        rm -rf "${work:?}/$layout-$size"
+        # Models are kept for the next spec of the same layout and size (fp16 after fp32).
+        [ "$precision" = fp16 ] && rm -rf "${model:?}"
     done
     echo "{\"gpu_check\": \"done\", \"seconds\": $(( $(date +%s) - start ))}"
     ;;

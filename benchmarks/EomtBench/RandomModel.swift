@@ -29,7 +29,7 @@ enum RandomModel {
         mutating func uniform(_ a: Float) -> Float { (Float(next() >> 40) / Float(1 << 24) * 2 - 1) * a }
     }
 
-    static func write(folder: URL, layout: String, seed: UInt64, imageSize: Int) throws {
+    static func write(folder: URL, layout: String, seed: UInt64, imageSize: Int, halves: Bool = false) throws {
         guard var keys = layouts[layout] else {
             throw MaskstreamError(.invalidInput, "unknown layout '\(layout)': use \(layouts.keys.sorted())")
         }
@@ -53,7 +53,7 @@ enum RandomModel {
         try JSONSerialization.data(withJSONObject: processor, options: [.prettyPrinted, .sortedKeys])
             .write(to: folder.appendingPathComponent("preprocessor_config.json"))
         let c = try EomtConfig(json: configData)
-        try writeWeights(tensors(c), seed: seed, to: folder.appendingPathComponent("model.safetensors"))
+        try writeWeights(tensors(c), seed: seed, to: folder.appendingPathComponent("model.safetensors"), halves: halves)
     }
 
     enum Init { case fanIn, one, zero, small }
@@ -95,14 +95,15 @@ enum RandomModel {
         return list
     }
 
-    /// A safetensors file: 8-byte header length, JSON header, little-endian F32 data.
-    static func writeWeights(_ tensors: [(String, [Int], Init)], seed: UInt64, to url: URL) throws {
+    /// A safetensors file: 8-byte header length, JSON header, little-endian F32 (or, with `halves`,
+    /// F16) data.
+    static func writeWeights(_ tensors: [(String, [Int], Init)], seed: UInt64, to url: URL, halves: Bool = false) throws {
         var rng = Generator(state: seed)
         var header: [String: Any] = [:]
         var offset = 0
         for (name, shape, _) in tensors {
-            let bytes = shape.reduce(1, *) * 4
-            header[name] = ["dtype": "F32", "shape": shape, "data_offsets": [offset, offset + bytes]]
+            let bytes = shape.reduce(1, *) * (halves ? 2 : 4)
+            header[name] = ["dtype": halves ? "F16" : "F32", "shape": shape, "data_offsets": [offset, offset + bytes]]
             offset += bytes
         }
         var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
@@ -123,7 +124,11 @@ enum RandomModel {
                 case .small: values[i] = rng.uniform(0.5)
                 }
             }
-            values.withUnsafeBytes { out.append(contentsOf: $0) }
+            if halves {
+                values.map { Float16($0) }.withUnsafeBytes { out.append(contentsOf: $0) }
+            } else {
+                values.withUnsafeBytes { out.append(contentsOf: $0) }
+            }
         }
         try out.write(to: url)
     }

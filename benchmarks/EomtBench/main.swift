@@ -20,14 +20,15 @@ import MaskstreamModel
 // `--parity`: also run the CPU reference forward on the same pixels and report the largest
 // logit differences (the GPU check on machines without PyTorch).
 //
-//     eomt-bench make-random <folder> <tiny|small|large> [seed] [image-size]
-// writes a seeded random model and a 640×480 frame.rgb into <folder> (RandomModel.swift).
+//     eomt-bench make-random <folder> <tiny|small|large> [seed] [image-size] [F32|F16]
+// writes a seeded random model (weights F32 by default) and a 640×480 frame.rgb into <folder>
+// (RandomModel.swift).
 if CommandLine.arguments.count >= 4, CommandLine.arguments[1] == "make-random" {
     let a = CommandLine.arguments
     do {
         let folder = URL(fileURLWithPath: a[2])
         try RandomModel.write(folder: folder, layout: a[3], seed: a.count > 4 ? UInt64(a[4]) ?? 1 : 1,
-                              imageSize: a.count > 5 ? Int(a[5]) ?? 640 : 640)
+                              imageSize: a.count > 5 ? Int(a[5]) ?? 640 : 640, halves: a.count > 6 && a[6] == "F16")
         try Data(RandomModel.frame(width: 640, height: 480)).write(to: folder.appendingPathComponent("frame.rgb"))
         exit(0)
     } catch {
