@@ -20,11 +20,11 @@ public enum RowReduction: String, Sendable, CaseIterable {
 /// The kernel variants and limits of one device, chosen from its properties in one table
 /// (`init(device:)`); ops and models read their choices from `VulkanDevice.kernelProfile`.
 ///
-/// | device kind | linear | row reductions | attention | loop iterations per invocation |
-/// | --- | --- | --- | --- | --- |
-/// | CPU (lavapipe, llvmpipe) with device addresses | `texels` (16×16 tile; `lanes` for `[k, n]` weights) | `lanes` | `matmul` | 65 000 |
-/// | CPU without device addresses | `texels` (`registerBlocked` for `[k, n]` weights) | `workgroup` | `matmul` | 65 000 |
-/// | GPUs and others | `sharedMemoryTiled` | `workgroup` | `fused` | unlimited |
+/// | device kind | linear | fp16 weights | row reductions | attention | loop iterations per invocation |
+/// | --- | --- | --- | --- | --- | --- |
+/// | CPU (lavapipe, llvmpipe) with device addresses | `texels` (16×16 tile; `lanes` for `[k, n]` weights) | 8 per RGBA32UI texel (`linear_texels_h8`) | `lanes` | `matmul`, softmax fused (`BlockSoftmax`) | 65 000 |
+/// | CPU without device addresses | `texels` (`registerBlocked` for `[k, n]` weights) | as above | `workgroup` | `matmul`, softmax fused | 65 000 |
+/// | GPUs and others | `sharedMemoryTiled` | `float16_t` storage (`linear_tiled_f16`) with `storageBuffer16BitAccess` | `workgroup` | `fused` | unlimited |
 public struct KernelProfile: Sendable, Equatable {
     /// The matmul kernel `linear` runs when none is asked for.
     public var linear: LinearVariant

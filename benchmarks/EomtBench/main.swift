@@ -56,6 +56,16 @@ if let i = rawArgs.firstIndex(of: "--precision"), i + 1 < rawArgs.count {
     precision = p
     rawArgs.removeSubrange(i...(i + 1))
 }
+// `--tiles RxC,RxC`: the texels kernel's tiles for long and short (≤ 128) reductions instead of the
+// profile's (rows × columns per lane), for tuning.
+var tiles: [LaneTile] = []
+if let i = rawArgs.firstIndex(of: "--tiles"), i + 1 < rawArgs.count {
+    tiles = rawArgs[i + 1].split(separator: ",").compactMap { spec in
+        let p = spec.split(separator: "x").compactMap { Int($0) }
+        return p.count == 2 ? LaneTile(rows: p[0], columnsPerLane: p[1]) : nil
+    }
+    rawArgs.removeSubrange(i...(i + 1))
+}
 let args = rawArgs.filter { !["--profile-kernels", "--forward-only", "--parity"].contains($0) }
 guard args.count >= 5, let width = Int(args[3]), let height = Int(args[4]) else {
     let usage = "usage: eomt-bench <model-folder> <frame.rgb> <width> <height> [iterations] [backend]\n"
@@ -84,6 +94,10 @@ do {
     let loadStart = Date()
     let device = backend == "gpu" ? try VulkanDevice() : nil
     if profileKernels { device?.profilesKernels = true }
+    if let device, tiles.count == 2 {
+        device.kernelProfile.texelTile = tiles[0]
+        device.kernelProfile.texelTileShortK = tiles[1]
+    }
     let folder = URL(fileURLWithPath: args[1])
     // One frame lane when only the forward pass is timed (large layouts: device memory is host
     // memory on CPU devices, and peak RSS is reported).
