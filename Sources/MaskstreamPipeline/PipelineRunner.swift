@@ -62,7 +62,8 @@ public final class PipelineRunner: @unchecked Sendable {
             environment: ProcessInfo.processInfo.environment, log: log)
         let segmenter: any Segmenter = try EomtModel(
             folder: folder, device: device,
-            options: SegmenterOptions(threshold: Float(m.threshold), topK: m.topK, framesInFlight: m.framesInFlight))
+            options: SegmenterOptions(threshold: config.detectionThreshold, topK: m.topK,
+                                     framesInFlight: m.framesInFlight))
         log("model \(m.path) on \(device.info.name) (kernels: \(device.info.kernelSummary))")
         for line in device.kernelProfile.fallbacks { log("kernels: \(line)") }
         var server: LiveStreamServer?
@@ -117,7 +118,9 @@ public final class PipelineRunner: @unchecked Sendable {
         }
         launch(SegmentStage.Submit(segmenter: segmenter, needs: needs), frames, submitted)
         launch(SegmentStage.Collect(segmenter: segmenter, metrics: metrics), submitted, segmented)
-        launch(TrackStage(config: config.tracker, categoryIdOffset: m.categoryIdOffset, metrics: metrics), segmented, emitted)
+        let track = TrackStage(config: config.tracking ? config.tracker : nil, emitThreshold: config.emitThreshold,
+                               categoryIdOffset: m.categoryIdOffset, metrics: metrics)
+        launch(track, segmented, emitted)
         launch(EmitStage(sinks: sinks, metrics: metrics, fail: fail, progress: { [progress, sources] n in
             progress?(n, sources.count == 1 ? sources[0].expectedFrames : nil)
         }), emitted, nil)

@@ -68,7 +68,7 @@ public struct Tracker: Sendable {
 
         var detTrack = [Int?](repeating: nil, count: dets.count)  // detection → track index
         var trackMatched = [Bool](repeating: false, count: tracks.count)
-        let predicted = tracks.map { predictedBox($0) }
+        let predicted = tracks.map { self.predictedMask($0) }
 
         // Pass 1: high-score detections against every live track.
         let allTracks = Array(tracks.indices)
@@ -111,25 +111,25 @@ public struct Tracker: Sendable {
             guard let t = detTrack[d] ?? born[d] else { continue }
             let state = tracks[t].life.state
             if state == .confirmed || (state == .tentative && config.outputTentative) {
-                out.append(TrackedInstance(trackId: tracks[t].id, detection: detections[d], state: state))
+                out.append(TrackedInstance(trackId: tracks[t].id, detection: detections[d], state: state,
+                                           trackScore: tracks[t].bestScore))
             }
         }
         tracks.removeAll { $0.life.state == .removed }
         return out
     }
 
-    /// The track's box moved on by its velocity over the frames since it was seen.
-    private func predictedBox(_ track: Track) -> BoundingBox {
-        let box = track.mask.box
-        guard config.predictMotion else { return box }
+    /// The track's mask and box moved on by its velocity over the frames since it was seen.
+    private func predictedMask(_ track: Track) -> PreparedMask {
+        guard config.predictMotion else { return track.mask }
         let gap = Double(min(track.life.framesSinceSeen + 1, 10))
-        return BoundingBox(x: box.x + track.velocityX * gap, y: box.y + track.velocityY * gap,
-                           width: box.width, height: box.height)
+        return track.mask.moved(dx: track.velocityX * gap, dy: track.velocityY * gap,
+                                dw: track.velocityW * gap, dh: track.velocityH * gap)
     }
 
     /// Builds the cost matrix of `trackIndices × detIndices` and solves it.
     private func associate(
-        trackIndices: [Int], detIndices: [Int], dets: [PreparedDetection], predicted: [BoundingBox],
+        trackIndices: [Int], detIndices: [Int], dets: [PreparedDetection], predicted: [PreparedMask],
         minIoU: Double, allowReid: Bool
     ) -> [(track: Int, det: Int)] {
         if trackIndices.isEmpty || detIndices.isEmpty { return [] }
@@ -139,13 +139,7 @@ public struct Tracker: Sendable {
             let reid = allowReid && track.life.state == .lost
             for (c, d) in detIndices.enumerated() {
                 let det = dets[d]
-                var iou = 0.0
-                if track.mask.box.intersects(det.mask.box) {
-                    iou = track.mask.iou(det.mask)
-                }
-                if config.predictMotion {
-                    iou = max(iou, predicted[t].iou(det.mask.box))
-                }
+                let iou = Tracker.overlap(predicted[t], det.mask)
                 let spatialOK = iou >= minIoU && iou > 0
                 if !spatialOK && !reid { continue }
                 let similarity = Tracker.cosine(track.embedding, det.embedding)
@@ -165,6 +159,13 @@ public struct Tracker: Sendable {
         return LinearAssignment.solve(cost, maxCost: config.maxCost).map { (trackIndices[$0.row], detIndices[$0.col]) }
     }
 
+    /// Spatial overlap of a track's predicted mask and box with a detection: the larger of
+    /// their mask IoU and box IoU (0 when the boxes are apart).
+    static func overlap(_ predicted: PreparedMask, _ det: PreparedMask) -> Double {
+        guard predicted.box.intersects(det.box) else { return 0 }
+        return max(predicted.iou(det), predicted.box.iou(det.box))
+    }
+
     /// Cosine similarity of two unit vectors; nil when either is missing or sizes differ.
     static func cosine(_ a: [Float], _ b: [Float]) -> Double? {
         guard !a.isEmpty, a.count == b.count else { return nil }
@@ -180,10 +181,30 @@ struct PreparedMask: Sendable {
     var box: BoundingBox
     var area: Int
 
+    /// The mask's centre of mass (the box centre for an empty mask).
+    var centroid: (x: Double, y: Double)
+
     init(rle: RLE, box: BoundingBox) {
         self.rle = rle
         self.box = box
         area = rle.area
+        centroid = rle.centroid ?? (box.x + box.width / 2, box.y + box.height / 2)
+    }
+
+    /// The mask moved by (dx, dy) (rounded to whole pixels) and its box moved and resized by (dw, dh)
+    /// about its centre.
+    func moved(dx: Double, dy: Double, dw: Double, dh: Double) -> PreparedMask {
+        var m = self
+        let (ix, iy) = (Int(dx.rounded()), Int(dy.rounded()))
+        if ix != 0 || iy != 0 {
+            m.rle = rle.translated(dx: ix, dy: iy)
+            m.area = m.rle.area
+        }
+        let width = max(1, box.width + dw), height = max(1, box.height + dh)
+        m.box = BoundingBox(x: box.x + dx - (width - box.width) / 2, y: box.y + dy - (height - box.height) / 2,
+                            width: width, height: height)
+        m.centroid = (centroid.x + dx, centroid.y + dy)
+        return m
     }
 
     /// Mask IoU (0 for different mask sizes).
@@ -225,9 +246,14 @@ struct Track: Sendable {
     var life: TrackLifecycle
     /// The mask of the last matched detection.
     var mask: PreparedMask
+    /// Per-frame velocity of the mask centroid and of the box size (constant-velocity model).
     var velocityX = 0.0
     var velocityY = 0.0
+    var velocityW = 0.0
+    var velocityH = 0.0
     var embedding: [Float]
+    /// The best score of the detections matched so far.
+    var bestScore: Float
     /// Score-weighted, decaying class votes.
     var classVotes: [(classId: Int, weight: Double)]
 
@@ -236,6 +262,7 @@ struct Track: Sendable {
         life = TrackLifecycle(confirmHits: config.confirmHits, maxLostFrames: config.maxLostFrames)
         mask = d.mask
         embedding = d.embedding
+        bestScore = d.score
         classVotes = [(d.classId, Double(max(d.score, 1e-3)))]
     }
 
@@ -253,18 +280,21 @@ struct Track: Sendable {
     /// Takes over a matched detection: mask, box, velocity, embedding, class vote.
     mutating func absorb(_ d: PreparedDetection, highScore: Bool, config: TrackerConfig) {
         let gap = Double(max(1, life.framesSinceSeen + 1))
-        let (new, old) = (d.mask.box, mask.box)
-        let dx = (new.x + new.width / 2 - old.x - old.width / 2) / gap
-        let dy = (new.y + new.height / 2 - old.y - old.height / 2) / gap
-        if life.hitStreak > 0 || life.state == .tentative {
+        let dx = (d.mask.centroid.x - mask.centroid.x) / gap
+        let dy = (d.mask.centroid.y - mask.centroid.y) / gap
+        let dw = (d.mask.box.width - mask.box.width) / gap
+        let dh = (d.mask.box.height - mask.box.height) / gap
+        if life.hitStreak > 1 {
             velocityX = 0.5 * velocityX + 0.5 * dx
             velocityY = 0.5 * velocityY + 0.5 * dy
+            velocityW = 0.5 * velocityW + 0.5 * dw
+            velocityH = 0.5 * velocityH + 0.5 * dh
         } else {
-            velocityX = dx
-            velocityY = dy
+            (velocityX, velocityY, velocityW, velocityH) = (dx, dy, dw, dh)
         }
         life.hit()
         mask = d.mask
+        bestScore = max(bestScore, d.score)
         if highScore, !d.embedding.isEmpty {
             if embedding.count == d.embedding.count {
                 let m = Float(config.embeddingMomentum)

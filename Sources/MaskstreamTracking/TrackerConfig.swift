@@ -107,6 +107,11 @@ public struct TrackerConfig: Codable, Sendable, Hashable {
             throw MaskstreamError(.config, "tracker.highScoreThreshold is \(highScoreThreshold); set it to a number "
                                   + "in [lowScoreThreshold, 1] (lowScoreThreshold is \(lowScoreThreshold))")
         }
+        if newTrackScoreThreshold < highScoreThreshold {
+            throw MaskstreamError(.config, "tracker.newTrackScoreThreshold is \(newTrackScoreThreshold); set it to a "
+                                  + "number in [highScoreThreshold, 1] (only detections scoring at least "
+                                  + "highScoreThreshold, \(highScoreThreshold), can start tracks)")
+        }
         if iouWeight + embeddingWeight + classWeight <= 0 {
             throw MaskstreamError(.config, "tracker.iouWeight is \(iouWeight); set it to a value making "
                                   + "iouWeight + embeddingWeight + classWeight > 0")

@@ -1,0 +1,69 @@
+import Testing
+@testable import MaskstreamMasks
+
+@Suite struct RLETranslateTests {
+    /// The reference: move every set pixel of the decoded mask, drop what leaves the frame.
+    static func shifted(_ mask: [UInt8], h: Int, w: Int, dx: Int, dy: Int) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: h * w)
+        for y in 0..<h {
+            for x in 0..<w where mask[y * w + x] != 0 {
+                let (nx, ny) = (x + dx, y + dy)
+                if nx >= 0, nx < w, ny >= 0, ny < h { out[ny * w + nx] = 1 }
+            }
+        }
+        return out
+    }
+
+    @Test(arguments: [(0, 0), (1, 0), (0, 1), (-2, 3), (3, -4), (20, 0), (0, -20), (-1, -1)])
+    func translationMovesEveryPixelAndCropsAtTheEdges(_ shift: (Int, Int)) {
+        var rng = SplitMix(seed: 7)
+        for _ in 0..<20 {
+            let (h, w) = (Int(rng.next() % 9) + 1, Int(rng.next() % 9) + 1)
+            let mask = (0..<(h * w)).map { _ in UInt8(rng.next() % 3 == 0 ? 1 : 0) }
+            let rle = RLE(mask: mask, height: h, width: w)
+            let moved = rle.translated(dx: shift.0, dy: shift.1)
+            let expected = Self.shifted(mask, h: h, w: w, dx: shift.0, dy: shift.1)
+            #expect(moved.decode() == expected)
+            #expect(moved == RLE(mask: expected, height: h, width: w), "canonical runs")
+        }
+    }
+
+    @Test func aMaskMovedOutOfTheFrameIsEmpty() {
+        let rle = RLE(mask: [1, 1, 0, 1], height: 2, width: 2)
+        #expect(rle.translated(dx: 5, dy: 0) == RLE.empty(height: 2, width: 2))
+        #expect(rle.translated(dx: 0, dy: -2).area == 0)
+    }
+}
+
+/// A small deterministic generator for test masks.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE5_E4B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+@Suite struct RLECentroidTests {
+    @Test func centroidIsTheMeanPixelCentre() throws {
+        // Row-major 3×4: pixels (x, y) = (1, 0), (1, 1), (2, 1), (3, 2).
+        let mask: [UInt8] = [0, 1, 0, 0,
+                             0, 1, 1, 0,
+                             0, 0, 0, 1]
+        let c = try #require(RLE(mask: mask, height: 3, width: 4).centroid)
+        #expect(abs(c.x - (1.5 + 1.5 + 2.5 + 3.5) / 4) < 1e-12)
+        #expect(abs(c.y - (0.5 + 1.5 + 1.5 + 2.5) / 4) < 1e-12)
+        #expect(RLE.empty(height: 3, width: 4).centroid == nil)
+    }
+
+    @Test func translationMovesTheCentroidByTheShift() throws {
+        let mask: [UInt8] = (0..<(8 * 8)).map { ($0 / 8 >= 2 && $0 / 8 < 5 && $0 % 8 >= 1 && $0 % 8 < 4) ? 1 : 0 }
+        let rle = RLE(mask: mask, height: 8, width: 8)
+        let a = try #require(rle.centroid), b = try #require(rle.translated(dx: 2, dy: 1).centroid)
+        #expect(abs(b.x - a.x - 2) < 1e-12 && abs(b.y - a.y - 1) < 1e-12)
+    }
+}
