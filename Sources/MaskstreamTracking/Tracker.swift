@@ -259,7 +259,8 @@ struct Track: Sendable {
 
     init(id: Int, detection d: PreparedDetection, config: TrackerConfig) {
         self.id = id
-        life = TrackLifecycle(confirmHits: config.confirmHits, maxLostFrames: config.maxLostFrames)
+        let sure = Double(d.score) >= config.confirmScoreThreshold
+        life = TrackLifecycle(confirmHits: sure ? 1 : config.confirmHits, maxLostFrames: config.maxLostFrames)
         mask = d.mask
         embedding = d.embedding
         bestScore = d.score

@@ -41,6 +41,9 @@ public struct TrackerConfig: Codable, Sendable, Hashable {
     public var lowScoreMinIoU: Double = 0.3
     /// Consecutive hits before a track is confirmed (1 confirms at birth).
     public var confirmHits: Int = 2
+    /// A new track whose detection scores at least this is confirmed, and reported, at birth
+    /// (above 1: every track waits for `confirmHits`).
+    public var confirmScoreThreshold: Double = 2
     /// Frames a lost track is remembered for re-entry before its removal.
     public var maxLostFrames: Int = 30
     /// Weight of the past in the track's running embedding (0 keeps only the latest).
@@ -70,6 +73,8 @@ public struct TrackerConfig: Codable, Sendable, Hashable {
         .number("maxCost", \.maxCost, .positive, "Pairs costing this much or more are never matched."),
         .number("lowScoreMinIoU", \.lowScoreMinIoU, .unit, "Minimum IoU of the low-score second pass."),
         .integer("confirmHits", \.confirmHits, 1...Int.max, "Consecutive hits before a track is confirmed."),
+        .number("confirmScoreThreshold", \.confirmScoreThreshold, .nonNegative,
+                "A new track whose detection scores at least this is confirmed (reported) at birth (above 1: never)."),
         .integer("maxLostFrames", \.maxLostFrames, 0...Int.max, "Frames a lost track is kept for re-entry."),
         .number("embeddingMomentum", \.embeddingMomentum, NumberRange(0, 1, upperOpen: true),
                 "Weight of the past in a track's running embedding."),
