@@ -100,6 +100,7 @@ public struct Tracker: Sendable {
         // Births from unmatched high-score detections.
         var born: [Int: Int] = [:]  // detection → new track index
         for d in highIdx where detTrack[d] == nil && dets[d].score >= config.newTrackScoreThreshold {
+            if isDuplicate(d, dets, detTrack) { continue }
             born[d] = tracks.count
             tracks.append(Track(id: nextId, detection: dets[d], config: config))
             nextId += 1
@@ -119,12 +120,29 @@ public struct Tracker: Sendable {
         return out
     }
 
+    /// Whether detection `d` is a fragment of an object already tracked in this frame: its box lies,
+    /// by at least `config.duplicateCover` of its area, inside the box of a higher-scoring detection
+    /// of the same class that an existing track took.
+    private func isDuplicate(_ d: Int, _ dets: [PreparedDetection], _ detTrack: [Int?]) -> Bool {
+        guard config.duplicateCover <= 1 else { return false }
+        let box = dets[d].mask.box
+        let area = box.width * box.height
+        guard area > 0 else { return false }
+        for o in dets.indices where detTrack[o] != nil && o != d {
+            let other = dets[o]
+            guard other.classId == dets[d].classId, other.score > dets[d].score else { continue }
+            let w = min(box.x + box.width, other.mask.box.x + other.mask.box.width) - max(box.x, other.mask.box.x)
+            let h = min(box.y + box.height, other.mask.box.y + other.mask.box.height) - max(box.y, other.mask.box.y)
+            if w > 0, h > 0, w * h >= config.duplicateCover * area { return true }
+        }
+        return false
+    }
+
     /// The track's mask and box moved on by its velocity over the frames since it was seen.
     private func predictedMask(_ track: Track) -> PreparedMask {
         guard config.predictMotion else { return track.mask }
         let gap = Double(min(track.life.framesSinceSeen + 1, 10))
-        return track.mask.moved(dx: track.velocityX * gap, dy: track.velocityY * gap,
-                                dw: track.velocityW * gap, dh: track.velocityH * gap)
+        return track.mask.moved(dx: track.velocityX * gap, dy: track.velocityY * gap)
     }
 
     /// Builds the cost matrix of `trackIndices × detIndices` and solves it.
@@ -139,7 +157,10 @@ public struct Tracker: Sendable {
             let reid = allowReid && track.life.state == .lost
             for (c, d) in detIndices.enumerated() {
                 let det = dets[d]
-                let iou = Tracker.overlap(predicted[t], det.mask)
+                var iou = Tracker.overlap(predicted[t], det.mask)
+                if config.predictMotion, track.mask.box.intersects(det.mask.box) {
+                    iou = max(iou, track.mask.iou(det.mask))
+                }
                 let spatialOK = iou >= minIoU && iou > 0
                 if !spatialOK && !reid { continue }
                 let similarity = Tracker.cosine(track.embedding, det.embedding)
@@ -160,7 +181,9 @@ public struct Tracker: Sendable {
     }
 
     /// Spatial overlap of a track's predicted mask and box with a detection: the larger of
-    /// their mask IoU and box IoU (0 when the boxes are apart).
+    /// their mask IoU and box IoU (0 when the boxes are apart). The tracker also takes the
+    /// unmoved mask's IoU, so a track whose velocity is wrong (an object turning, or its
+    /// visible part shrinking under an occluder) can still match where it was.
     static func overlap(_ predicted: PreparedMask, _ det: PreparedMask) -> Double {
         guard predicted.box.intersects(det.box) else { return 0 }
         return max(predicted.iou(det), predicted.box.iou(det.box))
@@ -181,29 +204,22 @@ struct PreparedMask: Sendable {
     var box: BoundingBox
     var area: Int
 
-    /// The mask's centre of mass (the box centre for an empty mask).
-    var centroid: (x: Double, y: Double)
-
     init(rle: RLE, box: BoundingBox) {
         self.rle = rle
         self.box = box
         area = rle.area
-        centroid = rle.centroid ?? (box.x + box.width / 2, box.y + box.height / 2)
     }
 
-    /// The mask moved by (dx, dy) (rounded to whole pixels) and its box moved and resized by (dw, dh)
-    /// about its centre.
-    func moved(dx: Double, dy: Double, dw: Double, dh: Double) -> PreparedMask {
+    /// The mask moved by (dx, dy) rounded to whole pixels (what leaves the frame is cut off),
+    /// its box by (dx, dy) exactly.
+    func moved(dx: Double, dy: Double) -> PreparedMask {
         var m = self
         let (ix, iy) = (Int(dx.rounded()), Int(dy.rounded()))
         if ix != 0 || iy != 0 {
             m.rle = rle.translated(dx: ix, dy: iy)
             m.area = m.rle.area
         }
-        let width = max(1, box.width + dw), height = max(1, box.height + dh)
-        m.box = BoundingBox(x: box.x + dx - (width - box.width) / 2, y: box.y + dy - (height - box.height) / 2,
-                            width: width, height: height)
-        m.centroid = (centroid.x + dx, centroid.y + dy)
+        m.box = BoundingBox(x: box.x + dx, y: box.y + dy, width: box.width, height: box.height)
         return m
     }
 
@@ -246,11 +262,10 @@ struct Track: Sendable {
     var life: TrackLifecycle
     /// The mask of the last matched detection.
     var mask: PreparedMask
-    /// Per-frame velocity of the mask centroid and of the box size (constant-velocity model).
+    /// Per-frame velocity of the box centre (constant-velocity model), by which the mask and box
+    /// are moved forward.
     var velocityX = 0.0
     var velocityY = 0.0
-    var velocityW = 0.0
-    var velocityH = 0.0
     var embedding: [Float]
     /// The best score of the detections matched so far.
     var bestScore: Float
@@ -281,17 +296,15 @@ struct Track: Sendable {
     /// Takes over a matched detection: mask, box, velocity, embedding, class vote.
     mutating func absorb(_ d: PreparedDetection, highScore: Bool, config: TrackerConfig) {
         let gap = Double(max(1, life.framesSinceSeen + 1))
-        let dx = (d.mask.centroid.x - mask.centroid.x) / gap
-        let dy = (d.mask.centroid.y - mask.centroid.y) / gap
-        let dw = (d.mask.box.width - mask.box.width) / gap
-        let dh = (d.mask.box.height - mask.box.height) / gap
-        if life.hitStreak > 1 {
+        let dx = (d.mask.box.x + d.mask.box.width / 2 - mask.box.x - mask.box.width / 2) / gap
+        let dy = (d.mask.box.y + d.mask.box.height / 2 - mask.box.y - mask.box.height / 2) / gap
+        // Smoothed from the first estimate on (which is halved: one displacement says little);
+        // after a gap the displacement over the gap restarts it.
+        if life.hitStreak > 0 || life.state == .tentative {
             velocityX = 0.5 * velocityX + 0.5 * dx
             velocityY = 0.5 * velocityY + 0.5 * dy
-            velocityW = 0.5 * velocityW + 0.5 * dw
-            velocityH = 0.5 * velocityH + 0.5 * dh
         } else {
-            (velocityX, velocityY, velocityW, velocityH) = (dx, dy, dw, dh)
+            (velocityX, velocityY) = (dx, dy)
         }
         life.hit()
         mask = d.mask

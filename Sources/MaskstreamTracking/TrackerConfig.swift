@@ -39,11 +39,15 @@ public struct TrackerConfig: Codable, Sendable, Hashable {
     public var maxCost: Double = 0.75
     /// Minimum IoU for the second pass (low-score detections against recently seen tracks).
     public var lowScoreMinIoU: Double = 0.3
+    /// An unmatched detection whose box lies by at least this share inside the box of a
+    /// higher-scoring, tracked detection of the same class is a fragment and starts no track
+    /// (above 1: no suppression).
+    public var duplicateCover: Double = 0.8
     /// Consecutive hits before a track is confirmed (1 confirms at birth).
     public var confirmHits: Int = 2
     /// A new track whose detection scores at least this is confirmed, and reported, at birth
     /// (above 1: every track waits for `confirmHits`).
-    public var confirmScoreThreshold: Double = 2
+    public var confirmScoreThreshold: Double = 0.8
     /// Frames a lost track is remembered for re-entry before its removal.
     public var maxLostFrames: Int = 30
     /// Weight of the past in the track's running embedding (0 keeps only the latest).
@@ -72,6 +76,9 @@ public struct TrackerConfig: Codable, Sendable, Hashable {
                 "...or, for a lost track, its embedding similarity reaches this (above 1: no re-identification)."),
         .number("maxCost", \.maxCost, .positive, "Pairs costing this much or more are never matched."),
         .number("lowScoreMinIoU", \.lowScoreMinIoU, .unit, "Minimum IoU of the low-score second pass."),
+        .number("duplicateCover", \.duplicateCover, .nonNegative,
+                "An unmatched detection whose box lies this much inside a higher-scoring tracked one's (same class) "
+                + "starts no track (above 1: off)."),
         .integer("confirmHits", \.confirmHits, 1...Int.max, "Consecutive hits before a track is confirmed."),
         .number("confirmScoreThreshold", \.confirmScoreThreshold, .nonNegative,
                 "A new track whose detection scores at least this is confirmed (reported) at birth (above 1: never)."),

@@ -48,22 +48,3 @@ struct SplitMix {
     }
 }
 
-@Suite struct RLECentroidTests {
-    @Test func centroidIsTheMeanPixelCentre() throws {
-        // Row-major 3×4: pixels (x, y) = (1, 0), (1, 1), (2, 1), (3, 2).
-        let mask: [UInt8] = [0, 1, 0, 0,
-                             0, 1, 1, 0,
-                             0, 0, 0, 1]
-        let c = try #require(RLE(mask: mask, height: 3, width: 4).centroid)
-        #expect(abs(c.x - (1.5 + 1.5 + 2.5 + 3.5) / 4) < 1e-12)
-        #expect(abs(c.y - (0.5 + 1.5 + 1.5 + 2.5) / 4) < 1e-12)
-        #expect(RLE.empty(height: 3, width: 4).centroid == nil)
-    }
-
-    @Test func translationMovesTheCentroidByTheShift() throws {
-        let mask: [UInt8] = (0..<(8 * 8)).map { ($0 / 8 >= 2 && $0 / 8 < 5 && $0 % 8 >= 1 && $0 % 8 < 4) ? 1 : 0 }
-        let rle = RLE(mask: mask, height: 8, width: 8)
-        let a = try #require(rle.centroid), b = try #require(rle.translated(dx: 2, dy: 1).centroid)
-        #expect(abs(b.x - a.x - 2) < 1e-12 && abs(b.y - a.y - 1) < 1e-12)
-    }
-}

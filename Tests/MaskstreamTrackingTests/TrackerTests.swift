@@ -142,8 +142,7 @@ private func stableIds(_ ids: [[Int: Int]]) -> [Int: Int?] {
             }
         }
         let (ids, tracker) = run(frames)
-        #expect(ids[0].isEmpty)  // tentative on the first frame
-        for frame in ids.dropFirst() { #expect(frame.count == count) }
+        for frame in ids { #expect(frame.count == count) }  // score 0.9: confirmed at birth
         let stable = stableIds(ids)
         #expect(stable.values.allSatisfy { $0 != nil })
         #expect(Set(stable.values.compactMap { $0 }).count == count)
@@ -168,7 +167,9 @@ private func stableIds(_ ids: [[Int: Int]]) -> [Int: Int?] {
     }
 
     @Test func tentativeTracksThatDieBurnTheirIds() {
-        var tracker = Tracker()
+        var config = TrackerConfig()
+        config.confirmScoreThreshold = 2  // every track starts tentative
+        var tracker = Tracker(config: config)
         _ = tracker.update([rectDetection(x: 10, y: 10)])  // id 1, tentative
         _ = tracker.update([])                              // id 1 removed
         _ = tracker.update([rectDetection(x: 10, y: 10)])  // id 2
@@ -179,6 +180,7 @@ private func stableIds(_ ids: [[Int: Int]]) -> [Int: Int?] {
     @Test func outputTentativeReportsNewTracksAtBirth() {
         var config = TrackerConfig()
         config.outputTentative = true
+        config.confirmScoreThreshold = 2
         var tracker = Tracker(config: config)
         let out = tracker.update([rectDetection(x: 10, y: 10)])
         #expect(out.map(\.state) == [.tentative])
