@@ -3,7 +3,8 @@
 
 The set is the sample (examples/sample.mp4, 120 frames) and the 8 held-out videos of
 tools/eval_model.py (seeds 9100..9107, 40 frames each, regenerated into --cache): 440
-frames. The EoMT folder runs (transformers, the reference maskstream's Vulkan port matches)
+frames; plus 6 extra tuning videos (EXTRA_TUNE_SEEDS, 120 frames each, generated like the
+sample) that only ever join the tuning half. The EoMT folder runs (transformers, the reference maskstream's Vulkan port matches)
 on every frame; HF's instance post-processing keeps queries with score >= 0.1 (the
 tracker's low threshold, so ByteTrack's low-score pass has something to use), overlaps go
 to the higher score (MOTS needs disjoint masks), and each detection carries its query
@@ -37,6 +38,9 @@ import eval_model as em  # noqa: E402
 import synth_video as sv  # noqa: E402
 
 DETECTION_FLOOR = 0.1
+#: Extra tuning videos, 120 frames like the sample: seeds used neither in training (>= 100000)
+#: nor by the sample (9003) or the held-out set (9100..9107).
+EXTRA_TUNE_SEEDS = list(range(9200, 9206))
 #: Every video of the set: (name, mp4, MOTS ground truth), the sample first.
 SAMPLE = ("sample", os.path.join(ROOT, "examples/sample.mp4"), os.path.join(ROOT, "examples/sample.mots.txt"))
 
@@ -50,6 +54,11 @@ def videos(cache):
         if not (os.path.exists(prefix + ".mp4") and os.path.exists(prefix + ".mots.txt")):
             sv.generate(seed, em.WIDTH, em.HEIGHT, em.FPS, em.FRAMES, prefix, video_id=vid)
         out.append((f"heldout_{seed}", prefix + ".mp4", prefix + ".mots.txt"))
+    for vid, seed in enumerate(EXTRA_TUNE_SEEDS, start=100):
+        prefix = os.path.join(cache, f"tune_{seed}")
+        if not (os.path.exists(prefix + ".mp4") and os.path.exists(prefix + ".mots.txt")):
+            sv.generate(seed, em.WIDTH, em.HEIGHT, em.FPS, 120, prefix, video_id=vid)
+        out.append((f"tune_{seed}", prefix + ".mp4", prefix + ".mots.txt"))
     return out
 
 

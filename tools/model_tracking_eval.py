@@ -3,7 +3,8 @@
 
 The evaluation set is the sample and the 8 held-out videos (tools/model_detections.py: 440
 frames, the model's detections >= 0.1 with their query embeddings, cached in --cache),
-split by video into a tuning half and a test half (SPLITS; the sample is in the test half).
+split by video into a tuning half and a test half (SPLITS; the sample is in the test half;
+6 extra 120-frame videos of unused seeds join the tuning half only).
 Tune on `--split tune` only; `--split test` is for reporting.
 
 At each detection threshold (--thresholds, default 0.1 0.3 0.5: every tracker gets exactly
@@ -27,6 +28,8 @@ pipeline's default detection threshold, tracker.low_score_threshold = 0.1); "byt
 the better (by HOTA) of the minimal and boxmot's ByteTrack, named in "bytetrack_impl".
 """
 import argparse
+import contextlib
+import io
 import json
 import os
 import subprocess
@@ -38,10 +41,11 @@ sys.path.insert(0, HERE)
 
 #: Videos of each half (tools/model_detections.py names them); never tune on "test".
 SPLITS = {
-    "tune": ["heldout_9100", "heldout_9102", "heldout_9104", "heldout_9106"],
+    "tune": ["heldout_9100", "heldout_9102", "heldout_9104", "heldout_9106"]
+    + [f"tune_{s}" for s in range(9200, 9206)],
     "test": ["sample", "heldout_9101", "heldout_9103", "heldout_9105", "heldout_9107"],
 }
-SPLITS["all"] = SPLITS["tune"] + SPLITS["test"]
+SPLITS["all"] = SPLITS["tune"][:4] + SPLITS["test"]  # the 440 frames of the sample and held-out set
 
 
 def ensure_boxmot(venv):
@@ -106,7 +110,8 @@ def scores(work, names, seq_info):
     ds.update(GT_FOLDER=os.path.join(work, "gt"), TRACKERS_FOLDER=os.path.join(work, "trackers"),
               SKIP_SPLIT_FOL=True, SEQ_INFO=seq_info, TRACKERS_TO_EVAL=list(names), PRINT_CONFIG=False)
     metrics = [trackeval.metrics.HOTA(), trackeval.metrics.CLEAR(), trackeval.metrics.Identity()]
-    res, _ = evaluator().evaluate([trackeval.datasets.MOTSChallenge(ds)], metrics)
+    with contextlib.redirect_stdout(io.StringIO()):
+        res, _ = evaluator().evaluate([trackeval.datasets.MOTSChallenge(ds)], metrics)
     out = {}
     for name in names:
         out[name] = {}
@@ -142,7 +147,10 @@ def demo_mots(args, work):
 def score_pipeline(mots, videos, work):
     """TrackEval of the pipeline's sample MOTS (0-based frames) as tracker 'pipeline'."""
     import eval_sample_tracking as est
-    name, _, gt, frames = next(v for v in videos if v[0] == "sample")
+    name, dets, gt, frames = next(v for v in videos if v[0] == "sample")
+    with open(dets) as fp:
+        seq = json.load(fp)
+    write_gt(gt, work, name, frames, seq["height"], seq["width"])
     data = os.path.join(work, "trackers", "pipeline", "data")
     os.makedirs(data, exist_ok=True)
     est.write(est.read(mots), os.path.join(data, "sample.txt"), resolve=True)
@@ -193,7 +201,7 @@ def main():
     if pipeline:
         print(row % (("0.1", "pipeline (default.yaml), sample only") + tuple(pipeline[k] for k in keys)))
         for name in first:
-            if "bytetrack" in name:
+            if name == "maskstream" or "bytetrack" in name:
                 print(row % ((f"{t0:g}", f"{name}, sample only") + tuple(first[name]["sample"][k] for k in keys)))
     bt = max((n for n in first if "bytetrack" in n), key=lambda n: first[n]["COMBINED_SEQ"]["HOTA"])
     ms, b = first["maskstream"]["COMBINED_SEQ"], first[bt]["COMBINED_SEQ"]

@@ -24,7 +24,7 @@ public struct TrackerConfig: Codable, Sendable, Hashable {
     /// existing tracks in a second pass (ByteTrack); lower ones are ignored.
     public var lowScoreThreshold: Float = 0.1
     /// A high-score detection left unmatched starts a new track when it scores at least this.
-    public var newTrackScoreThreshold: Float = 0.6
+    public var newTrackScoreThreshold: Float = 0.7
     /// Weight of spatial overlap (mask or predicted-box IoU) in the cost.
     public var iouWeight: Double = 0.5
     /// Weight of query-embedding cosine similarity in the cost.

@@ -39,7 +39,7 @@ import MaskstreamTestSupport
                       line: 5),
         Contradiction(body: "  threshold: 0.2\ntracker:\n  low_score_threshold: 0.3\nsinks: []\n",
                       keys: ["model.threshold", "tracker.low_score_threshold"], line: 5),
-        Contradiction(body: "tracker:\n  high_score_threshold: 0.7\nsinks: []\n",
+        Contradiction(body: "tracker:\n  high_score_threshold: 0.75\nsinks: []\n",
                       keys: ["tracker.newTrackScoreThreshold", "highScoreThreshold"], line: 6),
         Contradiction(body: "tracker: off\nsinks:\n  - { type: mots, path: a.txt }\n", keys: ["mots", "tracker"],
                       line: 5),

@@ -5,7 +5,7 @@ import Testing
 /// How tracks start: the new-track threshold, confirmation at birth for sure detections,
 /// fragments of tracked objects suppressed, and the track score emission is decided on.
 @Suite struct TrackerBirthTests {
-    @Test(arguments: [(Float(0.9), true), (0.65, false)])
+    @Test(arguments: [(Float(0.9), true), (0.75, false)])
     func sureDetectionsAreReportedFromTheirFirstFrame(score: Float, atBirth: Bool) {
         var tracker = Tracker()
         let first = tracker.update([rectDetection(x: 10, y: 10, score: score)])
@@ -46,7 +46,7 @@ import Testing
 
     @Test func newTrackThresholdBelowTheHighThresholdIsAConfigError() {
         var config = TrackerConfig()
-        config.highScoreThreshold = 0.7
+        config.highScoreThreshold = 0.75
         let error = #expect(throws: MaskstreamError.self) { try config.validate() }
         #expect(error?.message.contains("tracker.newTrackScoreThreshold") == true)
     }
