@@ -4,10 +4,10 @@
 The set is the sample (examples/sample.mp4, 120 frames) and the 8 held-out videos of
 tools/eval_model.py (seeds 9100..9107, 40 frames each, regenerated into --cache): 440
 frames; plus 6 extra tuning videos (EXTRA_TUNE_SEEDS, 120 frames each, generated like the
-sample) that only ever join the tuning half. The EoMT folder runs (transformers, the reference maskstream's Vulkan port matches)
-on every frame; HF's instance post-processing keeps queries with score >= 0.1 (the
-tracker's low threshold, so ByteTrack's low-score pass has something to use), overlaps go
-to the higher score (MOTS needs disjoint masks), and each detection carries its query
+sample) that only ever join the tuning half. The EoMT folder runs (transformers, the
+reference maskstream's Vulkan port matches) on every frame; HF's instance post-processing
+keeps queries with score >= 0.1 (the tracker's low threshold, so ByteTrack's low-score pass
+has something to use), overlaps go to the higher score (MOTS needs disjoint masks), and each detection carries its query
 embedding (the query token after the final LayerNorm, what maskstream's pipeline gives its
 tracker) and its query index.
 

@@ -167,7 +167,8 @@ public struct Tracker: Sendable {
                 if !spatialOK && (similarity ?? -1) < config.reidSimilarity { continue }
                 var score = config.iouWeight * iou
                 var weights = config.iouWeight
-                if let similarity, config.embeddingWeight > 0 {
+                let useEmbedding = config.embeddingWeight > 0 && track.life.framesSinceSeen >= config.embeddingMinGap
+                if let similarity, useEmbedding {
                     score += config.embeddingWeight * max(0, similarity)
                     weights += config.embeddingWeight
                 }
