@@ -17,9 +17,9 @@ the detections scoring at least it) the same detections go through
   --boxmot-venv, on first use),
 
 and TrackEval (MOTSChallenge, class-agnostic) scores them against the videos' MOTS ground
-truth. With the sample in the split, the pipeline's own output on it (`make demo`'s
-out/sample.mots.txt, or a fresh `maskstream run pipelines/default.yaml` when --demo-mots is
-not given) is scored too, against ByteTrack on the same video.
+truth. The pipeline's own output (`maskstream run pipelines/default.yaml` on every video of
+the split: its own Vulkan detections, tracker and emission; for the sample `make demo`'s
+out/sample.mots.txt with --demo-mots) is scored too, and on the sample against ByteTrack.
 
     tools/.venv/bin/python tools/model_tracking_eval.py --split test
 
@@ -133,28 +133,44 @@ def runs(dets, work, args, boxmot_python):
     return list(cmds)
 
 
-def demo_mots(args, work):
-    """The pipeline's MOTS output on the sample: --demo-mots, or a fresh run of pipelines/default.yaml."""
-    if args.demo_mots:
-        return args.demo_mots
+def pipeline_mots(args, names, work):
+    """{video: the pipeline's MOTS output on it}: pipelines/default.yaml run on every video of the
+    split (--pipeline-set overrides keys), the sample's from --demo-mots when given (`make demo`)."""
     binary = ensure_binary(args.maskstream, "maskstream")
-    out = os.path.join(work, "demo")
-    subprocess.run([binary, "run", os.path.join(ROOT, "pipelines/default.yaml"), "--output", out, "--no-progress"],
-                   cwd=ROOT, check=True, capture_output=True)
-    return os.path.join(out, "sample.mots.txt")
+    out = {}
+    for name in names:
+        if name == "sample" and args.demo_mots:
+            out[name] = args.demo_mots
+            continue
+        mp4 = os.path.join(ROOT, "examples/sample.mp4") if name == "sample" else os.path.join(args.cache, name + ".mp4")
+        folder = os.path.join(work, "runs", name)
+        cmd = [binary, "run", os.path.join(ROOT, "pipelines/default.yaml"), "--input", mp4, "--output", folder,
+               "--no-progress"]
+        for kv in args.pipeline_set:
+            cmd += ["--set", kv]
+        subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True)
+        stem = os.path.splitext(os.path.basename(mp4))[0]
+        os.replace(os.path.join(folder, "sample.mots.txt"), os.path.join(folder, stem + ".pipeline.mots.txt"))
+        out[name] = os.path.join(folder, stem + ".pipeline.mots.txt")
+    return out
 
 
 def score_pipeline(mots, videos, work):
-    """TrackEval of the pipeline's sample MOTS (0-based frames) as tracker 'pipeline'."""
+    """TrackEval of the pipeline's MOTS outputs (0-based frames, overlaps to the earlier line) as
+    tracker 'pipeline': {video or COMBINED_SEQ: metrics}."""
     import eval_sample_tracking as est
-    name, dets, gt, frames = next(v for v in videos if v[0] == "sample")
-    with open(dets) as fp:
-        seq = json.load(fp)
-    write_gt(gt, work, name, frames, seq["height"], seq["width"])
+    info = {}
     data = os.path.join(work, "trackers", "pipeline", "data")
     os.makedirs(data, exist_ok=True)
-    est.write(est.read(mots), os.path.join(data, "sample.txt"), resolve=True)
-    return scores(work, ["pipeline"], {name: frames})["pipeline"]["sample"]
+    for name, dets, gt, frames in videos:
+        if name not in mots:
+            continue
+        with open(dets) as fp:
+            seq = json.load(fp)
+        write_gt(gt, work, name, frames, seq["height"], seq["width"])
+        est.write(est.read(mots[name]), os.path.join(data, name + ".txt"), resolve=True)
+        info[name] = frames
+    return scores(work, ["pipeline"], info)["pipeline"]
 
 
 def main():
@@ -170,7 +186,8 @@ def main():
     ap.add_argument("--boxmot-venv", default="/tmp/maskstream-boxmot-venv")
     ap.add_argument("--no-boxmot", action="store_true")
     ap.add_argument("--demo-mots", default="", help="make demo's out/sample.mots.txt (default: run the pipeline)")
-    ap.add_argument("--no-pipeline", action="store_true", help="skip the pipeline's own sample run")
+    ap.add_argument("--no-pipeline", action="store_true", help="skip the pipeline's own runs")
+    ap.add_argument("--pipeline-set", action="append", default=[], help="KEY=VALUE for the pipeline runs")
     a = ap.parse_args()
     import model_detections as md
     videos = md.ensure(a.model, a.cache)
@@ -186,8 +203,9 @@ def main():
         trackers = runs(dets, work, a, boxmot_python)
         table[t] = scores(work, trackers, seq_info)
     pipeline = None
-    if "sample" in names and not a.no_pipeline:
-        pipeline = score_pipeline(demo_mots(a, a.work), videos, os.path.join(a.work, a.split, "pipeline"))
+    if not a.no_pipeline:
+        work = os.path.join(a.work, a.split, "pipeline")
+        pipeline = score_pipeline(pipeline_mots(a, names, work), videos, work)
 
     print("| det ≥ | tracker | HOTA | DetA | AssA | IDF1 | IDSW | MOTA |")
     print("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
@@ -199,7 +217,10 @@ def main():
     t0 = a.thresholds[0]
     first = table[t0]
     if pipeline:
-        print(row % (("0.1", "pipeline (default.yaml), sample only") + tuple(pipeline[k] for k in keys)))
+        print(row % (("0.1", "pipeline (default.yaml, its own detections)") +
+                     tuple(pipeline["COMBINED_SEQ"][k] for k in keys)))
+    if pipeline and "sample" in pipeline:
+        print(row % (("0.1", "pipeline (default.yaml), sample only") + tuple(pipeline["sample"][k] for k in keys)))
         for name in first:
             if name == "maskstream" or "bytetrack" in name:
                 print(row % ((f"{t0:g}", f"{name}, sample only") + tuple(first[name]["sample"][k] for k in keys)))
@@ -210,9 +231,12 @@ def main():
                "maskstream_idsw": ms["IDSW"], "bytetrack_hota": round(b["HOTA"], 2),
                "bytetrack_idf1": round(b["IDF1"], 2), "bytetrack_idsw": b["IDSW"], "bytetrack_impl": bt}
     if pipeline:
-        bs = first[bt]["sample"]
-        summary.update(pipeline_sample_hota=round(pipeline["HOTA"], 2), pipeline_sample_idf1=round(pipeline["IDF1"], 2),
-                       pipeline_sample_idsw=pipeline["IDSW"], bytetrack_sample_hota=round(bs["HOTA"], 2),
+        p = pipeline["COMBINED_SEQ"]
+        summary.update(pipeline_hota=round(p["HOTA"], 2), pipeline_idf1=round(p["IDF1"], 2), pipeline_idsw=p["IDSW"])
+    if pipeline and "sample" in pipeline:
+        bs, ps = first[bt]["sample"], pipeline["sample"]
+        summary.update(pipeline_sample_hota=round(ps["HOTA"], 2), pipeline_sample_idf1=round(ps["IDF1"], 2),
+                       pipeline_sample_idsw=ps["IDSW"], bytetrack_sample_hota=round(bs["HOTA"], 2),
                        bytetrack_sample_idf1=round(bs["IDF1"], 2), bytetrack_sample_idsw=bs["IDSW"])
     print(json.dumps(summary))
 

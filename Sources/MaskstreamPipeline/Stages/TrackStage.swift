@@ -28,7 +28,8 @@ struct TrackStage: Stage {
     mutating func process(_ job: SegmentStage.Segmented) throws -> Emission {
         let t0 = Date()
         let info = job.info
-        let detections = job.segments.map { s in
+        let segments = config == nil ? job.segments : Self.disjoint(job.segments)
+        let detections = segments.map { s in
             Detection(rle: s.rle, box: s.bbox, classId: s.classId + categoryIdOffset, score: s.score,
                       embedding: s.embedding, label: s.label)
         }
