@@ -37,8 +37,11 @@ public struct TrackerConfig: Codable, Sendable, Hashable {
     public var classWeight: Double = 0.15
     /// A pair is admissible in the first pass when its IoU reaches this...
     public var minIoU: Double = 0.1
-    /// ...or, for a lost track, when its embedding similarity reaches this (re-identification).
-    public var reidSimilarity: Double = 0.75
+    /// ...or, for a lost track, when its embedding similarity reaches this (re-identification by
+    /// embedding alone, anywhere in the frame). Above 1, the default, it is off: on the model's own
+    /// detections it re-attached false tracks and found no object that overlap did not
+    /// (tools/model_tracking_eval.py, tuning half); real re-identification needs trained embeddings.
+    public var reidSimilarity: Double = 2
     /// Pairs costing this much or more are never matched.
     public var maxCost: Double = 0.75
     /// Minimum IoU for the second pass (low-score detections against recently seen tracks).

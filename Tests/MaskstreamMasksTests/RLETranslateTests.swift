@@ -48,3 +48,30 @@ struct SplitMix {
     }
 }
 
+
+@Suite struct RLEDisjointTests {
+    @Test func sharedPixelsStayWithTheFirstMaskInOrder() {
+        var rng = SplitMix(seed: 11)
+        for _ in 0..<20 {
+            let (h, w) = (Int(rng.next() % 7) + 1, Int(rng.next() % 7) + 1)
+            let masks = (0..<3).map { _ in
+                RLE(mask: (0..<(h * w)).map { _ in UInt8(rng.next() % 2) }, height: h, width: w)
+            }
+            let order = [2, 0, 1]
+            let out = RLE.disjoint(masks, order: order)
+            var claimed = [UInt8](repeating: 0, count: h * w)
+            for i in order {
+                let expected = zip(masks[i].decode(), claimed).map { $0 != 0 && $1 == 0 ? UInt8(1) : 0 }
+                #expect(out[i] == RLE(mask: expected, height: h, width: w))
+                claimed = zip(claimed, masks[i].decode()).map { $0 | $1 }
+            }
+        }
+    }
+
+    @Test func complementFlipsEveryPixel() {
+        let rle = RLE(mask: [1, 0, 0, 1, 1, 0], height: 2, width: 3)
+        #expect(rle.complement == RLE(mask: [0, 1, 1, 0, 0, 1], height: 2, width: 3))
+        #expect(RLE.empty(height: 2, width: 2).complement.area == 4)
+        #expect(RLE.empty(height: 2, width: 2).complement.complement == RLE.empty(height: 2, width: 2))
+    }
+}

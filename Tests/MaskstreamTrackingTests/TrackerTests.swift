@@ -59,6 +59,7 @@ private func stableIds(_ ids: [[Int: Int]]) -> [Int: Int?] {
         }
         var config = TrackerConfig()
         config.maxLostFrames = 30
+        config.reidSimilarity = 0.75  // re-identification by embedding (off by default)
         let (ids, tracker) = run(frames, config: config)
         let before = ids[9][0]
         let after = ids.last?[0]
