@@ -167,8 +167,7 @@ public struct Tracker: Sendable {
                 if !spatialOK && (similarity ?? -1) < config.reidSimilarity { continue }
                 var score = config.iouWeight * iou
                 var weights = config.iouWeight
-                let useEmbedding = config.embeddingWeight > 0 && track.life.framesSinceSeen >= config.embeddingMinGap
-                if let similarity, useEmbedding {
+                if let similarity, config.embeddingWeight > 0 {
                     score += config.embeddingWeight * max(0, similarity)
                     weights += config.embeddingWeight
                 }

@@ -29,10 +29,6 @@ public struct TrackerConfig: Codable, Sendable, Hashable {
     public var iouWeight: Double = 0.5
     /// Weight of query-embedding cosine similarity in the cost.
     public var embeddingWeight: Double = 0.35
-    /// Frames a track has gone unseen before its embedding counts in the cost: 0 always, 1 only
-    /// when a lost track comes back (EoMT's query embeddings follow the model's queries, which
-    /// can move from one object to another from frame to frame).
-    public var embeddingMinGap: Int = 1
     /// Weight of class agreement in the cost.
     public var classWeight: Double = 0.15
     /// A pair is admissible in the first pass when its IoU reaches this...
@@ -77,8 +73,6 @@ public struct TrackerConfig: Codable, Sendable, Hashable {
                 "An unmatched high-score detection starts a track when it scores at least this."),
         .number("iouWeight", \.iouWeight, .nonNegative, "Weight of mask / predicted-box IoU in the cost."),
         .number("embeddingWeight", \.embeddingWeight, .nonNegative, "Weight of query-embedding cosine in the cost."),
-        .integer("embeddingMinGap", \.embeddingMinGap, 0...Int.max,
-                 "Frames a track is unseen before its embedding counts in the cost (0: always; 1: re-entry only)."),
         .number("classWeight", \.classWeight, .nonNegative, "Weight of class agreement in the cost."),
         .number("minIoU", \.minIoU, .unit, "A first-pass pair is admissible when its IoU reaches this..."),
         .number("reidSimilarity", \.reidSimilarity, .nonNegative,

@@ -50,7 +50,6 @@ private struct Fixture: Decodable {
 
     @Test func fewIdSwitchesWithEmbeddings() throws {
         var config = TrackerConfig()
-        config.embeddingMinGap = 0
         config.reidSimilarity = 0.75
         let r = try evaluate(config)
         #expect(r.switches <= 1)
