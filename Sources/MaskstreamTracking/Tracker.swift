@@ -1,15 +1,19 @@
 /// An online multi-object tracker over per-frame instance masks.
 ///
 /// Each `update` associates the frame's detections with the live tracks by a
-/// global minimum-cost assignment (`LinearAssignment`) over a cost that mixes mask
-/// IoU (or motion-predicted box IoU), query-embedding similarity and class
-/// agreement (see `TrackerConfig`). As in ByteTrack, high-score detections are
-/// matched first against all tracks; low-score detections then extend tracks seen
-/// in the previous frame that are still unmatched. Confirmed tracks that go
-/// unmatched become lost and are remembered for `maxLostFrames` frames, so an
-/// object that was occluded or left the view gets its old ID back, found by
-/// overlap with its predicted box or by its embedding. IDs start at 1 and are
-/// never reused within one tracker.
+/// global minimum-cost assignment (`LinearAssignment`) over a cost that mixes the
+/// IoU of each track's mask and box moved forward by a constant-velocity model,
+/// query-embedding similarity (for pairs that overlap) and class agreement (see
+/// `TrackerConfig`). As in ByteTrack, high-score detections are matched first
+/// against all tracks; low-score detections then extend tracks seen in the previous
+/// frame that are still unmatched. An unmatched detection scoring at least
+/// `newTrackScoreThreshold` starts a track, unless it is a fragment inside a tracked
+/// detection of its class (`duplicateCover`); a track is reported from its first frame
+/// when its detection scores `confirmScoreThreshold`, else once confirmed. Confirmed
+/// tracks that go unmatched become lost and are remembered for `maxLostFrames` frames,
+/// so an object that was occluded or left the view gets its old ID back, found by
+/// overlap with its predicted mask and box (or by embedding alone, when
+/// `reidSimilarity` allows it). IDs start at 1 and are never reused within one tracker.
 ///
 /// ```swift
 /// var tracker = Tracker()

@@ -10,10 +10,12 @@
 ///
 /// Association cost of a track and a detection is
 /// `1 - (iouWeight·IoU + embeddingWeight·cos⁺ + classWeight·classAgreement) / (sum of weights used)`,
-/// where IoU is the larger of the mask IoU with the track's last mask and the box
-/// IoU with its motion-predicted box, `cos⁺` is the clamped cosine similarity of
-/// query embeddings (left out when either side has none), and class agreement is
-/// the share of the track's score-weighted class votes held by the detection's class.
+/// where IoU is the largest of the mask IoU with the track's last mask and the mask and
+/// box IoU with that mask and box moved by the track's velocity (`predictMotion`), `cos⁺`
+/// is the clamped cosine similarity of query embeddings (left out when either side has
+/// none), and class agreement is the share of the track's score-weighted class votes held
+/// by the detection's class. Only pairs that overlap (IoU ≥ `minIoU`) are costed, unless
+/// `reidSimilarity` ≤ 1 lets a lost track's embedding alone admit a pair.
 ///
 /// ``parameters`` is the one list of the keys: decoding, ``validate()`` and the pipeline's
 /// key table (README) all read it.
@@ -55,7 +57,7 @@ public struct TrackerConfig: Codable, Sendable, Hashable {
     public var maxLostFrames: Int = 30
     /// Weight of the past in the track's running embedding (0 keeps only the latest).
     public var embeddingMomentum: Double = 0.9
-    /// Whether to predict each track's box with a constant-velocity model.
+    /// Whether to move each track's mask and box forward by its box-centre velocity before the IoU.
     public var predictMotion: Bool = true
     /// Whether `update` also returns tentative tracks matched in the frame.
     public var outputTentative: Bool = false
@@ -88,7 +90,7 @@ public struct TrackerConfig: Codable, Sendable, Hashable {
         .integer("maxLostFrames", \.maxLostFrames, 0...Int.max, "Frames a lost track is kept for re-entry."),
         .number("embeddingMomentum", \.embeddingMomentum, NumberRange(0, 1, upperOpen: true),
                 "Weight of the past in a track's running embedding."),
-        .flag("predictMotion", \.predictMotion, "Predict each track's box with a constant-velocity model."),
+        .flag("predictMotion", \.predictMotion, "Move each track's mask and box forward by its velocity before the IoU."),
         .flag("outputTentative", \.outputTentative, "Also report tentative tracks (from their first frame)."),
     ]
 
