@@ -90,7 +90,8 @@ public struct TrackerConfig: Codable, Sendable, Hashable {
         .integer("maxLostFrames", \.maxLostFrames, 0...Int.max, "Frames a lost track is kept for re-entry."),
         .number("embeddingMomentum", \.embeddingMomentum, NumberRange(0, 1, upperOpen: true),
                 "Weight of the past in a track's running embedding."),
-        .flag("predictMotion", \.predictMotion, "Move each track's mask and box forward by its velocity before the IoU."),
+        .flag("predictMotion", \.predictMotion,
+              "Move each track's mask and box forward by its velocity before the IoU."),
         .flag("outputTentative", \.outputTentative, "Also report tentative tracks (from their first frame)."),
     ]
 
