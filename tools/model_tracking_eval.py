@@ -109,8 +109,8 @@ def scores(work, names, seq_info):
     ds = trackeval.datasets.MOTSChallenge.get_default_dataset_config()
     ds.update(GT_FOLDER=os.path.join(work, "gt"), TRACKERS_FOLDER=os.path.join(work, "trackers"),
               SKIP_SPLIT_FOL=True, SEQ_INFO=seq_info, TRACKERS_TO_EVAL=list(names), PRINT_CONFIG=False)
-    metrics = [trackeval.metrics.HOTA(), trackeval.metrics.CLEAR(), trackeval.metrics.Identity()]
-    with contextlib.redirect_stdout(io.StringIO()):
+    with contextlib.redirect_stdout(io.StringIO()):  # TrackEval prints its configs
+        metrics = [trackeval.metrics.HOTA(), trackeval.metrics.CLEAR(), trackeval.metrics.Identity()]
         res, _ = evaluator().evaluate([trackeval.datasets.MOTSChallenge(ds)], metrics)
     out = {}
     for name in names:
