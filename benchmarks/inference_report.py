@@ -102,11 +102,11 @@ def main() -> None:
 
     # Linear kernels against numpy sgemm, same shapes, same run.
     spec = ",".join(f"{m}x{n}x{k}" for m, n, k, _ in LINEAR_SHAPES)
-    def gpubench(precision: str) -> list:
+    def linear_rows(precision: str) -> list:
         out = sh([gpubench, "--filter", "linear", "--profile-only", "--json", "--reps", "3", "--shapes", spec,
                   "--precision", precision])
         return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
-    rows, halves = gpubench("fp32"), gpubench("fp16")
+    rows, halves = linear_rows("fp32"), linear_rows("fp16")
     print("## Linear (y = x·Wᵀ), the profile's kernel vs numpy sgemm\n")
     print("| shape (m×n×k) | layer | kernel | maskstream GFLOP/s | numpy GFLOP/s | fraction | fp16 weights GFLOP/s "
           "| fp16 fraction |")

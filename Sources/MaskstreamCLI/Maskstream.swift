@@ -48,7 +48,8 @@ extension Maskstream {
                     shown += 1
                     let text = String(decoding: r.value, as: UTF8.self)
                     if summary, let rec = try? FrameRecord.decode(json: r.value) {
-                        let ids = rec.instances.map { "\($0.trackId):\($0.label)" }.joined(separator: " ")
+                        let ids = rec.instances.map { "\($0.trackId.map(String.init) ?? "-"):\($0.label)" }
+                            .joined(separator: " ")
                         print(String(format: "pts=%lld t=%.3f frame=%d instances=%d ", r.timestamp.pts, r.timestamp.seconds, rec.frame, rec.instances.count) + ids)
                     } else {
                         print(String(format: "pts=%lld t=%.3f ", r.timestamp.pts, r.timestamp.seconds) + text)

@@ -62,8 +62,8 @@ public final class PipelineRunner: @unchecked Sendable {
             environment: ProcessInfo.processInfo.environment, log: log)
         let model = try EomtModel(
             folder: folder, device: device,
-            options: SegmenterOptions(threshold: Float(m.threshold), topK: m.topK, framesInFlight: m.framesInFlight,
-                                      precision: m.precision))
+            options: SegmenterOptions(threshold: config.detectionThreshold, topK: m.topK,
+                                      framesInFlight: m.framesInFlight, precision: m.precision))
         let segmenter: any Segmenter = model
         let precision = m.precision == .auto ? "\(model.precision) weights, precision auto" : "\(model.precision) weights"
         log("model \(m.path) (\(precision)) on \(device.info.name) (kernels: \(device.info.kernelSummary))")
@@ -120,7 +120,9 @@ public final class PipelineRunner: @unchecked Sendable {
         }
         launch(SegmentStage.Submit(segmenter: segmenter, needs: needs), frames, submitted)
         launch(SegmentStage.Collect(segmenter: segmenter, metrics: metrics), submitted, segmented)
-        launch(TrackStage(config: config.tracker, categoryIdOffset: m.categoryIdOffset, metrics: metrics), segmented, emitted)
+        let track = TrackStage(config: config.tracking ? config.tracker : nil, emitThreshold: config.emitThreshold,
+                               categoryIdOffset: m.categoryIdOffset, metrics: metrics)
+        launch(track, segmented, emitted)
         launch(EmitStage(sinks: sinks, metrics: metrics, fail: fail, progress: { [progress, sources] n in
             progress?(n, sources.count == 1 ? sources[0].expectedFrames : nil)
         }), emitted, nil)

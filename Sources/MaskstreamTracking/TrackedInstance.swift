@@ -6,10 +6,13 @@ public struct TrackedInstance: Sendable, Hashable {
     public var detection: Detection
     /// The track's state after this frame (`confirmed`, or `tentative` when asked for).
     public var state: TrackState
+    /// The best score of the track's detections so far, this frame's included.
+    public var trackScore: Float
 
-    public init(trackId: Int, detection: Detection, state: TrackState) {
+    public init(trackId: Int, detection: Detection, state: TrackState, trackScore: Float? = nil) {
         self.trackId = trackId
         self.detection = detection
         self.state = state
+        self.trackScore = trackScore ?? detection.score
     }
 }

@@ -1,15 +1,19 @@
 /// An online multi-object tracker over per-frame instance masks.
 ///
 /// Each `update` associates the frame's detections with the live tracks by a
-/// global minimum-cost assignment (`LinearAssignment`) over a cost that mixes mask
-/// IoU (or motion-predicted box IoU), query-embedding similarity and class
-/// agreement (see `TrackerConfig`). As in ByteTrack, high-score detections are
-/// matched first against all tracks; low-score detections then extend tracks seen
-/// in the previous frame that are still unmatched. Confirmed tracks that go
-/// unmatched become lost and are remembered for `maxLostFrames` frames, so an
-/// object that was occluded or left the view gets its old ID back, found by
-/// overlap with its predicted box or by its embedding. IDs start at 1 and are
-/// never reused within one tracker.
+/// global minimum-cost assignment (`LinearAssignment`) over a cost that mixes the
+/// IoU of each track's mask and box moved forward by a constant-velocity model,
+/// query-embedding similarity (for pairs that overlap) and class agreement (see
+/// `TrackerConfig`). As in ByteTrack, high-score detections are matched first
+/// against all tracks; low-score detections then extend tracks seen in the previous
+/// frame that are still unmatched. An unmatched detection scoring at least
+/// `newTrackScoreThreshold` starts a track, unless it is a fragment inside a tracked
+/// detection of its class (`duplicateCover`); a track is reported from its first frame
+/// when its detection scores `confirmScoreThreshold`, else once confirmed. Confirmed
+/// tracks that go unmatched become lost and are remembered for `maxLostFrames` frames,
+/// so an object that was occluded or left the view gets its old ID back, found by
+/// overlap with its predicted mask and box (or by embedding alone, when
+/// `reidSimilarity` allows it). IDs start at 1 and are never reused within one tracker.
 ///
 /// ```swift
 /// var tracker = Tracker()
@@ -68,7 +72,7 @@ public struct Tracker: Sendable {
 
         var detTrack = [Int?](repeating: nil, count: dets.count)  // detection → track index
         var trackMatched = [Bool](repeating: false, count: tracks.count)
-        let predicted = tracks.map { predictedBox($0) }
+        let predicted = tracks.map { self.predictedMask($0) }
 
         // Pass 1: high-score detections against every live track.
         let allTracks = Array(tracks.indices)
@@ -100,6 +104,7 @@ public struct Tracker: Sendable {
         // Births from unmatched high-score detections.
         var born: [Int: Int] = [:]  // detection → new track index
         for d in highIdx where detTrack[d] == nil && dets[d].score >= config.newTrackScoreThreshold {
+            if isDuplicate(d, dets, detTrack) { continue }
             born[d] = tracks.count
             tracks.append(Track(id: nextId, detection: dets[d], config: config))
             nextId += 1
@@ -111,25 +116,42 @@ public struct Tracker: Sendable {
             guard let t = detTrack[d] ?? born[d] else { continue }
             let state = tracks[t].life.state
             if state == .confirmed || (state == .tentative && config.outputTentative) {
-                out.append(TrackedInstance(trackId: tracks[t].id, detection: detections[d], state: state))
+                out.append(TrackedInstance(trackId: tracks[t].id, detection: detections[d], state: state,
+                                           trackScore: tracks[t].bestScore))
             }
         }
         tracks.removeAll { $0.life.state == .removed }
         return out
     }
 
-    /// The track's box moved on by its velocity over the frames since it was seen.
-    private func predictedBox(_ track: Track) -> BoundingBox {
-        let box = track.mask.box
-        guard config.predictMotion else { return box }
+    /// Whether detection `d` is a fragment of an object already tracked in this frame: its box lies,
+    /// by at least `config.duplicateCover` of its area, inside the box of a higher-scoring detection
+    /// of the same class that an existing track took.
+    private func isDuplicate(_ d: Int, _ dets: [PreparedDetection], _ detTrack: [Int?]) -> Bool {
+        guard config.duplicateCover <= 1 else { return false }
+        let box = dets[d].mask.box
+        let area = box.width * box.height
+        guard area > 0 else { return false }
+        for o in dets.indices where detTrack[o] != nil && o != d {
+            let other = dets[o]
+            guard other.classId == dets[d].classId, other.score > dets[d].score else { continue }
+            let w = min(box.x + box.width, other.mask.box.x + other.mask.box.width) - max(box.x, other.mask.box.x)
+            let h = min(box.y + box.height, other.mask.box.y + other.mask.box.height) - max(box.y, other.mask.box.y)
+            if w > 0, h > 0, w * h >= config.duplicateCover * area { return true }
+        }
+        return false
+    }
+
+    /// The track's mask and box moved on by its velocity over the frames since it was seen.
+    private func predictedMask(_ track: Track) -> PreparedMask {
+        guard config.predictMotion else { return track.mask }
         let gap = Double(min(track.life.framesSinceSeen + 1, 10))
-        return BoundingBox(x: box.x + track.velocityX * gap, y: box.y + track.velocityY * gap,
-                           width: box.width, height: box.height)
+        return track.mask.moved(dx: track.velocityX * gap, dy: track.velocityY * gap)
     }
 
     /// Builds the cost matrix of `trackIndices × detIndices` and solves it.
     private func associate(
-        trackIndices: [Int], detIndices: [Int], dets: [PreparedDetection], predicted: [BoundingBox],
+        trackIndices: [Int], detIndices: [Int], dets: [PreparedDetection], predicted: [PreparedMask],
         minIoU: Double, allowReid: Bool
     ) -> [(track: Int, det: Int)] {
         if trackIndices.isEmpty || detIndices.isEmpty { return [] }
@@ -139,12 +161,9 @@ public struct Tracker: Sendable {
             let reid = allowReid && track.life.state == .lost
             for (c, d) in detIndices.enumerated() {
                 let det = dets[d]
-                var iou = 0.0
-                if track.mask.box.intersects(det.mask.box) {
-                    iou = track.mask.iou(det.mask)
-                }
-                if config.predictMotion {
-                    iou = max(iou, predicted[t].iou(det.mask.box))
+                var iou = Tracker.overlap(predicted[t], det.mask)
+                if config.predictMotion, track.mask.box.intersects(det.mask.box) {
+                    iou = max(iou, track.mask.iou(det.mask))
                 }
                 let spatialOK = iou >= minIoU && iou > 0
                 if !spatialOK && !reid { continue }
@@ -163,6 +182,15 @@ public struct Tracker: Sendable {
             }
         }
         return LinearAssignment.solve(cost, maxCost: config.maxCost).map { (trackIndices[$0.row], detIndices[$0.col]) }
+    }
+
+    /// Spatial overlap of a track's predicted mask and box with a detection: the larger of
+    /// their mask IoU and box IoU (0 when the boxes are apart). The tracker also takes the
+    /// unmoved mask's IoU, so a track whose velocity is wrong (an object turning, or its
+    /// visible part shrinking under an occluder) can still match where it was.
+    static func overlap(_ predicted: PreparedMask, _ det: PreparedMask) -> Double {
+        guard predicted.box.intersects(det.box) else { return 0 }
+        return max(predicted.iou(det), predicted.box.iou(det.box))
     }
 
     /// Cosine similarity of two unit vectors; nil when either is missing or sizes differ.
@@ -184,6 +212,19 @@ struct PreparedMask: Sendable {
         self.rle = rle
         self.box = box
         area = rle.area
+    }
+
+    /// The mask moved by (dx, dy) rounded to whole pixels (what leaves the frame is cut off),
+    /// its box by (dx, dy) exactly.
+    func moved(dx: Double, dy: Double) -> PreparedMask {
+        var m = self
+        let (ix, iy) = (Int(dx.rounded()), Int(dy.rounded()))
+        if ix != 0 || iy != 0 {
+            m.rle = rle.translated(dx: ix, dy: iy)
+            m.area = m.rle.area
+        }
+        m.box = BoundingBox(x: box.x + dx, y: box.y + dy, width: box.width, height: box.height)
+        return m
     }
 
     /// Mask IoU (0 for different mask sizes).
@@ -225,17 +266,23 @@ struct Track: Sendable {
     var life: TrackLifecycle
     /// The mask of the last matched detection.
     var mask: PreparedMask
+    /// Per-frame velocity of the box centre (constant-velocity model), by which the mask and box
+    /// are moved forward.
     var velocityX = 0.0
     var velocityY = 0.0
     var embedding: [Float]
+    /// The best score of the detections matched so far.
+    var bestScore: Float
     /// Score-weighted, decaying class votes.
     var classVotes: [(classId: Int, weight: Double)]
 
     init(id: Int, detection d: PreparedDetection, config: TrackerConfig) {
         self.id = id
-        life = TrackLifecycle(confirmHits: config.confirmHits, maxLostFrames: config.maxLostFrames)
+        let sure = Double(d.score) >= config.confirmScoreThreshold
+        life = TrackLifecycle(confirmHits: sure ? 1 : config.confirmHits, maxLostFrames: config.maxLostFrames)
         mask = d.mask
         embedding = d.embedding
+        bestScore = d.score
         classVotes = [(d.classId, Double(max(d.score, 1e-3)))]
     }
 
@@ -253,18 +300,19 @@ struct Track: Sendable {
     /// Takes over a matched detection: mask, box, velocity, embedding, class vote.
     mutating func absorb(_ d: PreparedDetection, highScore: Bool, config: TrackerConfig) {
         let gap = Double(max(1, life.framesSinceSeen + 1))
-        let (new, old) = (d.mask.box, mask.box)
-        let dx = (new.x + new.width / 2 - old.x - old.width / 2) / gap
-        let dy = (new.y + new.height / 2 - old.y - old.height / 2) / gap
+        let dx = (d.mask.box.x + d.mask.box.width / 2 - mask.box.x - mask.box.width / 2) / gap
+        let dy = (d.mask.box.y + d.mask.box.height / 2 - mask.box.y - mask.box.height / 2) / gap
+        // Smoothed from the first estimate on (which is halved: one displacement says little);
+        // after a gap the displacement over the gap restarts it.
         if life.hitStreak > 0 || life.state == .tentative {
             velocityX = 0.5 * velocityX + 0.5 * dx
             velocityY = 0.5 * velocityY + 0.5 * dy
         } else {
-            velocityX = dx
-            velocityY = dy
+            (velocityX, velocityY) = (dx, dy)
         }
         life.hit()
         mask = d.mask
+        bestScore = max(bestScore, d.score)
         if highScore, !d.embedding.isEmpty {
             if embedding.count == d.embedding.count {
                 let m = Float(config.embeddingMomentum)

@@ -10,10 +10,12 @@
 ///
 /// Association cost of a track and a detection is
 /// `1 - (iouWeight·IoU + embeddingWeight·cos⁺ + classWeight·classAgreement) / (sum of weights used)`,
-/// where IoU is the larger of the mask IoU with the track's last mask and the box
-/// IoU with its motion-predicted box, `cos⁺` is the clamped cosine similarity of
-/// query embeddings (left out when either side has none), and class agreement is
-/// the share of the track's score-weighted class votes held by the detection's class.
+/// where IoU is the largest of the mask IoU with the track's last mask and the mask and
+/// box IoU with that mask and box moved by the track's velocity (`predictMotion`), `cos⁺`
+/// is the clamped cosine similarity of query embeddings (left out when either side has
+/// none), and class agreement is the share of the track's score-weighted class votes held
+/// by the detection's class. Only pairs that overlap (IoU ≥ `minIoU`) are costed, unless
+/// `reidSimilarity` ≤ 1 lets a lost track's embedding alone admit a pair.
 ///
 /// ``parameters`` is the one list of the keys: decoding, ``validate()`` and the pipeline's
 /// key table (README) all read it.
@@ -24,7 +26,7 @@ public struct TrackerConfig: Codable, Sendable, Hashable {
     /// existing tracks in a second pass (ByteTrack); lower ones are ignored.
     public var lowScoreThreshold: Float = 0.1
     /// A high-score detection left unmatched starts a new track when it scores at least this.
-    public var newTrackScoreThreshold: Float = 0.6
+    public var newTrackScoreThreshold: Float = 0.7
     /// Weight of spatial overlap (mask or predicted-box IoU) in the cost.
     public var iouWeight: Double = 0.5
     /// Weight of query-embedding cosine similarity in the cost.
@@ -33,19 +35,29 @@ public struct TrackerConfig: Codable, Sendable, Hashable {
     public var classWeight: Double = 0.15
     /// A pair is admissible in the first pass when its IoU reaches this...
     public var minIoU: Double = 0.1
-    /// ...or, for a lost track, when its embedding similarity reaches this (re-identification).
-    public var reidSimilarity: Double = 0.75
+    /// ...or, for a lost track, when its embedding similarity reaches this (re-identification by
+    /// embedding alone, anywhere in the frame). Above 1, the default, it is off: on the model's own
+    /// detections it re-attached false tracks and found no object that overlap did not
+    /// (tools/model_tracking_eval.py, tuning half); real re-identification needs trained embeddings.
+    public var reidSimilarity: Double = 2
     /// Pairs costing this much or more are never matched.
     public var maxCost: Double = 0.75
     /// Minimum IoU for the second pass (low-score detections against recently seen tracks).
     public var lowScoreMinIoU: Double = 0.3
+    /// An unmatched detection whose box lies by at least this share inside the box of a
+    /// higher-scoring, tracked detection of the same class is a fragment and starts no track
+    /// (above 1: no suppression).
+    public var duplicateCover: Double = 0.8
     /// Consecutive hits before a track is confirmed (1 confirms at birth).
     public var confirmHits: Int = 2
+    /// A new track whose detection scores at least this is confirmed, and reported, at birth
+    /// (above 1: every track waits for `confirmHits`).
+    public var confirmScoreThreshold: Double = 0.8
     /// Frames a lost track is remembered for re-entry before its removal.
     public var maxLostFrames: Int = 30
     /// Weight of the past in the track's running embedding (0 keeps only the latest).
     public var embeddingMomentum: Double = 0.9
-    /// Whether to predict each track's box with a constant-velocity model.
+    /// Whether to move each track's mask and box forward by its box-centre velocity before the IoU.
     public var predictMotion: Bool = true
     /// Whether `update` also returns tentative tracks matched in the frame.
     public var outputTentative: Bool = false
@@ -69,11 +81,17 @@ public struct TrackerConfig: Codable, Sendable, Hashable {
                 "...or, for a lost track, its embedding similarity reaches this (above 1: no re-identification)."),
         .number("maxCost", \.maxCost, .positive, "Pairs costing this much or more are never matched."),
         .number("lowScoreMinIoU", \.lowScoreMinIoU, .unit, "Minimum IoU of the low-score second pass."),
+        .number("duplicateCover", \.duplicateCover, .nonNegative,
+                "An unmatched detection whose box lies this much inside a higher-scoring tracked one's (same class) "
+                + "starts no track (above 1: off)."),
         .integer("confirmHits", \.confirmHits, 1...Int.max, "Consecutive hits before a track is confirmed."),
+        .number("confirmScoreThreshold", \.confirmScoreThreshold, .nonNegative,
+                "A new track whose detection scores at least this is confirmed (reported) at birth (above 1: never)."),
         .integer("maxLostFrames", \.maxLostFrames, 0...Int.max, "Frames a lost track is kept for re-entry."),
         .number("embeddingMomentum", \.embeddingMomentum, NumberRange(0, 1, upperOpen: true),
                 "Weight of the past in a track's running embedding."),
-        .flag("predictMotion", \.predictMotion, "Predict each track's box with a constant-velocity model."),
+        .flag("predictMotion", \.predictMotion,
+              "Move each track's mask and box forward by its velocity before the IoU."),
         .flag("outputTentative", \.outputTentative, "Also report tentative tracks (from their first frame)."),
     ]
 
@@ -106,6 +124,11 @@ public struct TrackerConfig: Codable, Sendable, Hashable {
         if highScoreThreshold < lowScoreThreshold {
             throw MaskstreamError(.config, "tracker.highScoreThreshold is \(highScoreThreshold); set it to a number "
                                   + "in [lowScoreThreshold, 1] (lowScoreThreshold is \(lowScoreThreshold))")
+        }
+        if newTrackScoreThreshold < highScoreThreshold {
+            throw MaskstreamError(.config, "tracker.newTrackScoreThreshold is \(newTrackScoreThreshold); set it to a "
+                                  + "number in [highScoreThreshold, 1] (only detections scoring at least "
+                                  + "highScoreThreshold, \(highScoreThreshold), can start tracks)")
         }
         if iouWeight + embeddingWeight + classWeight <= 0 {
             throw MaskstreamError(.config, "tracker.iouWeight is \(iouWeight); set it to a value making "

@@ -56,7 +56,9 @@ import MaskstreamTestSupport
         for line in mots {
             let f = line.split(separator: " ")
             let rec = records[Int(f[0])!]
-            let inst = try #require(rec.instances.first { String($0.trackId) == f[1] || line.contains($0.segmentation.compressedCounts) })
+            let inst = try #require(rec.instances.first {
+                $0.trackId == Int(f[1]) || line.contains($0.segmentation.compressedCounts)
+            })
             #expect(String(f[5]) == inst.segmentation.compressedCounts)
         }
 

@@ -49,6 +49,15 @@ private struct Fixture: Decodable {
     }
 
     @Test func fewIdSwitchesWithEmbeddings() throws {
+        var config = TrackerConfig()
+        config.reidSimilarity = 0.75
+        let r = try evaluate(config)
+        #expect(r.switches <= 1)
+        #expect(r.covered >= 0.9)
+        #expect(r.falseTracks <= 3)
+    }
+
+    @Test func fewIdSwitchesWithTheDefaults() throws {
         let r = try evaluate(TrackerConfig())
         #expect(r.switches <= 1)
         #expect(r.covered >= 0.9)

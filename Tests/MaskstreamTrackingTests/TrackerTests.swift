@@ -59,6 +59,7 @@ private func stableIds(_ ids: [[Int: Int]]) -> [Int: Int?] {
         }
         var config = TrackerConfig()
         config.maxLostFrames = 30
+        config.reidSimilarity = 0.75  // re-identification by embedding (off by default)
         let (ids, tracker) = run(frames, config: config)
         let before = ids[9][0]
         let after = ids.last?[0]
@@ -142,8 +143,7 @@ private func stableIds(_ ids: [[Int: Int]]) -> [Int: Int?] {
             }
         }
         let (ids, tracker) = run(frames)
-        #expect(ids[0].isEmpty)  // tentative on the first frame
-        for frame in ids.dropFirst() { #expect(frame.count == count) }
+        for frame in ids { #expect(frame.count == count) }  // score 0.9: confirmed at birth
         let stable = stableIds(ids)
         #expect(stable.values.allSatisfy { $0 != nil })
         #expect(Set(stable.values.compactMap { $0 }).count == count)
@@ -168,7 +168,9 @@ private func stableIds(_ ids: [[Int: Int]]) -> [Int: Int?] {
     }
 
     @Test func tentativeTracksThatDieBurnTheirIds() {
-        var tracker = Tracker()
+        var config = TrackerConfig()
+        config.confirmScoreThreshold = 2  // every track starts tentative
+        var tracker = Tracker(config: config)
         _ = tracker.update([rectDetection(x: 10, y: 10)])  // id 1, tentative
         _ = tracker.update([])                              // id 1 removed
         _ = tracker.update([rectDetection(x: 10, y: 10)])  // id 2
@@ -179,6 +181,7 @@ private func stableIds(_ ids: [[Int: Int]]) -> [Int: Int?] {
     @Test func outputTentativeReportsNewTracksAtBirth() {
         var config = TrackerConfig()
         config.outputTentative = true
+        config.confirmScoreThreshold = 2
         var tracker = Tracker(config: config)
         let out = tracker.update([rectDetection(x: 10, y: 10)])
         #expect(out.map(\.state) == [.tentative])

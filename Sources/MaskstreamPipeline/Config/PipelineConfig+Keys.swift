@@ -34,7 +34,9 @@ extension PipelineConfig {
         .string("path", \.path, required: true,
                 "An EomtForUniversalSegmentation folder, or a Hugging Face repo id: org/name[@revision]."),
         .string("device", \.device, "Vulkan device: auto, an index, or a name substring (`maskstream devices`)."),
-        .number("threshold", \.threshold, .unit, "Keep instances whose score (class prob × mask score) reaches this."),
+        .number("threshold", \.threshold, .unit,
+                "Emit threshold on score (class prob × mask score): a tracked instance is emitted once its track "
+                + "has scored this (then in its low-score frames too); with `tracker: off`, an instance scoring this."),
         .integer("top_k", \.topK, 1...10_000, "At most this many instances per frame (default: all)."),
         .integer("category_id_offset", \.categoryIdOffset, 0...1_000_000,
                  "Added to the model's class index to give category_id (COCO ids start at 1)."),
@@ -67,6 +69,9 @@ extension PipelineConfig {
         rows += sourceKeys.map { ConfigKeyDoc(prefix: "sources[].", $0, defaults: Source()) }
         rows += modelKeys.map { ConfigKeyDoc(prefix: "model.", $0, defaults: Model()) }
         let tracker = TrackerConfig()
+        rows.append(ConfigKeyDoc(key: "tracker", type: "mapping \\| off", defaultValue: "{}",
+                                 doc: "The tracker's keys below; `off`: no tracking, no track IDs "
+                                     + "(no mots or ytvis sink), instances emitted by score."))
         rows += TrackerConfig.parameters.map { p in
             let type: String = switch p.kind {
             case .number(let r): ConfigValueType.number(r).description

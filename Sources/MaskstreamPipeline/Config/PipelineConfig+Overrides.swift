@@ -34,6 +34,12 @@ extension PipelineConfig {
     /// Sets one key of the table from its text (a YAML scalar: `0.3`, `true`, a path).
     mutating func set(_ key: String, to text: String) throws {
         let value = ConfigNode(node: Node(text), path: key, file: "--set", origin: "--set \(key)")
+        if key == "tracker" {
+            guard let on = value.switchValue else { throw value.error("expected off or on") }
+            tracking = on
+            origins["tracker"] = nil
+            return
+        }
         let parts = key.split(separator: ".", maxSplits: 1).map(String.init)
         guard parts.count == 2 || Self.topKeys.contains(where: { $0.name == key }) else { throw unknownKey(key) }
         if parts.count == 1, let k = Self.topKeys.first(where: { $0.name == key }) { return try k.assign(&self, value) }

@@ -36,9 +36,13 @@ extension PipelineConfig {
             throw located(error, key: "sinks[\(i)]")
         }
         do { try tracker.validate() } catch let e as MaskstreamError {
-            let key = TrackerConfig.parameters.map(\.key).first { e.message.hasPrefix("tracker.\($0) ") }
-            throw located(e, key: key.map { "tracker.\($0)" })
+            // The key the message is about, else another key it names that the file sets.
+            let keys = TrackerConfig.parameters.map { "tracker.\($0.key)" }
+            let key = keys.first { e.message.hasPrefix("\($0) ") && origins[$0] != nil }
+                ?? keys.first { origins[$0] != nil && e.message.contains(String($0.dropFirst(8))) }
+            throw located(e, key: key)
         }
+        try checkThresholds()
     }
 
     /// `error` prefixed with where `key`'s value came from (`file:line: 'key': …`).

@@ -39,6 +39,7 @@ public struct PipelineConfig: Sendable {
         public var path: String
         /// "auto", a device index, or a name substring.
         public var device: String = "auto"
+        /// The emit threshold (see ``PipelineConfig/emitThreshold``).
         public var threshold: Double = 0.5
         public var topK: Int?
         /// Added to the model's 0-based class index to give `category_id` (COCO ids start at 1).
@@ -90,6 +91,8 @@ public struct PipelineConfig: Sendable {
     public var sources: [Source] = []
     public var model = Model()
     public var tracker = TrackerConfig()
+    /// `false` for `tracker: off`: no track IDs; instances are emitted by score alone.
+    public var tracking = true
     public var sinks: [Sink] = []
     /// Set by `server:`; a websocket sink runs it with its defaults when it is not set.
     public var server: Server?
@@ -165,7 +168,14 @@ public struct PipelineConfig: Sendable {
         let modelNode = try required("model")
         try ConfigKey.read(modelNode, Self.modelKeys, into: &model, what: "'model'")
         note(modelNode, prefix: "model.")
-        if let t = top["tracker"], !t.isNull { try readTracker(t) }
+        if let t = top["tracker"], !t.isNull {
+            if let on = t.switchValue {
+                tracking = on
+                origins["tracker"] = t.location
+            } else {
+                try readTracker(t)
+            }
+        }
         if let s = top["server"] {
             var server = Server()
             try ConfigKey.read(s, Self.serverKeys, into: &server, what: "'server'")
@@ -217,5 +227,15 @@ extension ConfigNode {
     var isNull: Bool {
         if case .scalar(let s) = node { return s.string.isEmpty || s.string == "~" || s.string == "null" }
         return false
+    }
+
+    /// `false` for a scalar `off` / `false`, `true` for `on` / `true`; nil for anything else.
+    var switchValue: Bool? {
+        guard case .scalar(let s) = node else { return nil }
+        switch s.string.lowercased() {
+        case "off", "false": return false
+        case "on", "true": return true
+        default: return nil
+        }
     }
 }

@@ -1,4 +1,5 @@
-/// Draws tracked instances onto an RGB frame: mask tint by track ID, box outline, ID digits.
+/// Draws tracked instances onto an RGB frame: mask tint by track ID, box outline, ID digits
+/// (untracked instances: a tint per instance, no digits).
 /// Masks are drawn from their RLE runs (no decoded copy).
 enum Annotator {
     /// A stable, well-spread colour per track ID.
@@ -17,8 +18,8 @@ enum Annotator {
     }
 
     static func draw(_ record: FrameRecord, on rgb: inout [UInt8], width: Int, height: Int) {
-        for inst in record.instances {
-            let (r, g, b) = color(for: inst.trackId)
+        for (k, inst) in record.instances.enumerated() {
+            let (r, g, b) = color(for: inst.trackId ?? k + 1)
             let mask = inst.segmentation
             if mask.height == height, mask.width == width {
                 // Tint straight from the runs (column-major pixel p is row p % height, column p / height).
@@ -47,7 +48,8 @@ enum Annotator {
             }
             for x in x0...x1 { put(x, y0); put(x, y1) }
             for y in y0...y1 { put(x0, y); put(x1, y) }
-            drawText(String(inst.trackId), x: x0 + 2, y: max(0, y0 - 8), on: &rgb, width: width, height: height)
+            guard let id = inst.trackId else { continue }
+            drawText(String(id), x: x0 + 2, y: max(0, y0 - 8), on: &rgb, width: width, height: height)
         }
     }
 

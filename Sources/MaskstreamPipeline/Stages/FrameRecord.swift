@@ -2,7 +2,8 @@ import Foundation
 
 /// One instance in a frame record: what every sink writes.
 public struct InstanceRecord: Codable, Sendable, Equatable {
-    public var trackId: Int
+    /// The track ID; nil (and left out of the JSON) with `tracker: off`.
+    public var trackId: Int?
     public var categoryId: Int
     public var label: String
     public var score: Double
@@ -22,7 +23,13 @@ public struct InstanceRecord: Codable, Sendable, Equatable {
                   bbox: [d.box.x, d.box.y, d.box.width, d.box.height], segmentation: d.rle)
     }
 
-    public init(trackId: Int, categoryId: Int, label: String, score: Double, bbox: [Double], segmentation: RLE) {
+    /// The record of an untracked instance (`tracker: off`).
+    public init(_ d: Detection) {
+        self.init(trackId: nil, categoryId: d.classId, label: d.label, score: Double(d.score),
+                  bbox: [d.box.x, d.box.y, d.box.width, d.box.height], segmentation: d.rle)
+    }
+
+    public init(trackId: Int?, categoryId: Int, label: String, score: Double, bbox: [Double], segmentation: RLE) {
         self.trackId = trackId
         self.categoryId = categoryId
         self.label = label
