@@ -33,13 +33,15 @@ public struct KernelProfile: Sendable, Equatable {
     /// The register tile of the `texels` linear kernel (rows 8 or 16): 16×16 ran 1024×768×768 at
     /// 44 GFLOP/s on lavapipe against 36 for 8×16 and 29 for 16×32 (`GPUBench --tiles`).
     public var texelTile = LaneTile(rows: 16, columnsPerLane: 2)
-    /// The `texels` tile for short reductions (`k` ≤ 128, e.g. attention scores over a 64-wide
-    /// head), where a workgroup's fixed cost weighs more: 16×24 ran 1805×1805×64 at 29 GFLOP/s
-    /// against 22 for 16×16.
+    /// The `texels` tile for short reductions (`k` ≤ 512: attention scores over a 64-wide head, the
+    /// projections of hidden sizes up to 512), where a workgroup's fixed cost weighs more: 16×24
+    /// ran 1805×1805×64 at 29 GFLOP/s against 22 for 16×16 (2026-12-03), and EoMT-S's k = 384
+    /// projections 7–30 % faster than 16×16 in three interleaved runs (2026-12-04); at k = 1024 and
+    /// 1536 16×16 was as fast or faster.
     public var texelTileShortK = LaneTile(rows: 16, columnsPerLane: 3)
 
     /// The `texels` tile for a reduction over `k`.
-    public func texelTile(k: Int) -> LaneTile { k <= 128 ? texelTileShortK : texelTile }
+    public func texelTile(k: Int) -> LaneTile { k <= 512 ? texelTileShortK : texelTile }
 
     /// The register tile `variant` runs with over `k` (nil for the variants without one).
     public func tile(for variant: LinearVariant, k: Int) -> LaneTile? {
