@@ -35,13 +35,8 @@ extension CommandSequence {
     public func depthwiseConv3x3(x: BufferSlice, weight: BufferSlice, bias: BufferSlice?, out: BufferSlice,
                                  channels: Int, height: Int, width: Int, channelsLastOutput: Bool = false) throws {
         let op = "depthwiseConv3x3"
-        try ShapeCheck.dims(op, [("channels", channels), ("height", height), ("width", width)])
-        let total = channels * height * width
-        try ShapeCheck.holds(op, "x", x, total)
-        try ShapeCheck.holds(op, "weight", weight, channels * 9)
-        if let bias { try ShapeCheck.holds(op, "bias", bias, channels) }
-        try ShapeCheck.holds(op, "out", out, total)
-        try ShapeCheck.disjoint(op, ("out", out), ("x", x))
+        let total = try checkDepthwise(op, x: x, weight: weight, bias: bias, out: out, channels: channels,
+                                       height: height, width: width)
         try dispatch(.depthwiseConv3x3, [(x, .read), (weight, .read), (bias ?? weight, .read), (out, .write)],
                      params: [UInt32(channels), UInt32(height), UInt32(width),
                          (bias == nil ? 0 : 1) | (channelsLastOutput ? 2 : 0)],
@@ -61,13 +56,8 @@ extension CommandSequence {
     public func depthwiseConv3x3ChannelsLast(x: BufferSlice, weight: BufferSlice, bias: BufferSlice?,
                                              out: BufferSlice, channels: Int, height: Int, width: Int) throws {
         let op = "depthwiseConv3x3ChannelsLast"
-        try ShapeCheck.dims(op, [("channels", channels), ("height", height), ("width", width)])
-        let total = channels * height * width
-        try ShapeCheck.holds(op, "x", x, total)
-        try ShapeCheck.holds(op, "weight", weight, channels * 9)
-        if let bias { try ShapeCheck.holds(op, "bias", bias, channels) }
-        try ShapeCheck.holds(op, "out", out, total)
-        try ShapeCheck.disjoint(op, ("out", out), ("x", x))
+        _ = try checkDepthwise(op, x: x, weight: weight, bias: bias, out: out, channels: channels, height: height,
+                               width: width)
         let offsets = [x.offset, weight.offset, bias?.offset ?? 0, out.offset]
         guard channels % 4 == 0, offsets.allSatisfy({ $0 % 4 == 0 }) else {
             throw MaskstreamError(.unsupported,
@@ -78,5 +68,18 @@ extension CommandSequence {
         try dispatch(.depthwiseConv3x3Texels, [(x, .read), (weight, .read), (bias ?? weight, .read), (out, .write)],
                      params: [UInt32(channels / 4), UInt32(height), UInt32(width), bias == nil ? 0 : 1, UInt32(run)],
                      groups: ((channels / 4 + 7) / 8, height, (width + run - 1) / run))
+    }
+
+    /// The shape checks both depthwise 3×3 ops make; returns the element count of `x` and `out`.
+    private func checkDepthwise(_ op: String, x: BufferSlice, weight: BufferSlice, bias: BufferSlice?,
+                                out: BufferSlice, channels: Int, height: Int, width: Int) throws -> Int {
+        try ShapeCheck.dims(op, [("channels", channels), ("height", height), ("width", width)])
+        let total = channels * height * width
+        try ShapeCheck.holds(op, "x", x, total)
+        try ShapeCheck.holds(op, "weight", weight, channels * 9)
+        if let bias { try ShapeCheck.holds(op, "bias", bias, channels) }
+        try ShapeCheck.holds(op, "out", out, total)
+        try ShapeCheck.disjoint(op, ("out", out), ("x", x))
+        return total
     }
 }

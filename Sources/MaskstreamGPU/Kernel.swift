@@ -37,17 +37,18 @@ public struct Kernel: Hashable, Sendable {
     public var halfBindings: [Int]
     /// Texel bindings whose fp16 elements are read 8 per RGBA32UI texel (`usamplerBuffer`, two
     /// halves per word); their push-constant offsets count those texels.
-    public var packedHalfBindings: [Int] = []
+    public var packedHalfBindings: [Int]
 
     /// A kernel whose SPIR-V `<name>.spv` is a resource of `bundle`.
     public init(name: String, bindings: Int, bundle: Bundle, constants: [UInt32] = [], texelBindings: [Int] = [],
-                halfBindings: [Int] = []) {
+                halfBindings: [Int] = [], packedHalfBindings: [Int] = []) {
         self.name = name
         self.bindings = bindings
         self.bundleURL = bundle.bundleURL
         self.constants = constants
         self.texelBindings = texelBindings
         self.halfBindings = halfBindings
+        self.packedHalfBindings = packedHalfBindings
     }
 
     /// The same shader with these specialization constants (one pipeline per distinct set).
@@ -75,11 +76,8 @@ public struct Kernel: Hashable, Sendable {
     static let linearSharedTiledF16 = Kernel(name: "linear_tiled_f16", bindings: 6, bundle: .module, halfBindings: [1])
     static let linearLanes = Kernel(name: "linear_lanes", bindings: 6, bundle: .module)
     static let linearTexels = Kernel(name: "linear_texels", bindings: 6, bundle: .module, texelBindings: [0, 1])
-    static let linearTexelsHalf8: Kernel = {
-        var k = Kernel(name: "linear_texels_h8", bindings: 6, bundle: .module, texelBindings: [0, 1])
-        k.packedHalfBindings = [1]
-        return k
-    }()
+    static let linearTexelsHalf8 = Kernel(name: "linear_texels_h8", bindings: 6, bundle: .module, texelBindings: [0, 1],
+                                          packedHalfBindings: [1])
     static let layerNorm = Kernel(name: "layernorm", bindings: 4, bundle: .module)
     static let layerNormLanes = Kernel(name: "layernorm_lanes", bindings: 4, bundle: .module)
     static let softmaxLanes = Kernel(name: "softmax_lanes", bindings: 2, bundle: .module)

@@ -40,8 +40,9 @@ extension CommandSequence {
     /// Records `y = x · weightᵀ + bias` with optional fused epilogues, in this order:
     /// bias, exact-erf GELU, layer-scale multiply (per output column), residual add.
     ///
-    /// `weight` holds fp32 or fp16 elements (fp16: read by the `texels` kernel as RGBA16F texels,
-    /// or by the shared-memory kernel from a `float16_t` buffer; accumulation stays fp32).
+    /// `weight` holds fp32 or fp16 elements (fp16: read by the `texels` kernel 8 halves per RGBA32UI
+    /// texel, or as RGBA16F texels where it is not whole 8-half texels, or by the shared-memory
+    /// kernel from a `float16_t` buffer; accumulation stays fp32).
     /// `weight` is in PyTorch `nn.Linear` layout `[n, k]` (out, in), or `[k, n]` when
     /// `weightTransposed` is true (a plain matmul `x · weight`, e.g. mask embeddings ·
     /// CHW pixel features, which are `[c, h·w]`); `x` is `[m, k]`,
@@ -103,7 +104,8 @@ extension CommandSequence {
             return
         case .registerBlocked: (kernel, groups) = (.linearRegisterBlocked, ((n + 31) / 32, (m + 31) / 32, 1))
         case .sharedMemoryTiled:
-            (kernel, groups) = (halfWeight ? .linearSharedTiledF16 : .linearSharedTiled, ((n + 63) / 64, (m + 63) / 64, 1))
+            kernel = halfWeight ? .linearSharedTiledF16 : .linearSharedTiled
+            groups = ((n + 63) / 64, (m + 63) / 64, 1)
         case .lanes:
             let tile = tile ?? profile.laneTile
             let width = 8 * tile.columnsPerLane
@@ -176,7 +178,10 @@ public enum BlockSoftmax: Sendable {
     case values(factors: BufferSlice, blocks: Int, blockWidth: Int)
 
     /// Column blocks per row of an `n`-column score matrix made with `tile`.
-    public static func blocks(n: Int, tile: LaneTile) -> Int { (n + 8 * tile.columnsPerLane - 1) / (8 * tile.columnsPerLane) }
+    public static func blocks(n: Int, tile: LaneTile) -> Int {
+        let width = 8 * tile.columnsPerLane
+        return (n + width - 1) / width
+    }
 }
 
 extension CommandSequence {
@@ -255,14 +260,16 @@ extension CommandSequence {
                 throw MaskstreamError(.invalidInput, "\(op): softmax scores need rows of at least \((n + 3) / 4 * 4) "
                     + "floats with column stride 1, not \(yStrides)")
             }
-            fused = FusedSoftmax(mode: 1, buffer: partials, scale: scale, blocks: blocks, blockTexels: 0)
+            fused = FusedSoftmax(mode: 1, binding: 5, access: .write, buffer: partials, scale: scale, blocks: blocks,
+                                 blockTexels: 0)
         case let .values(factors, blocks, blockWidth):
             guard blockWidth > 0, blockWidth % 4 == 0, blocks > 0, blocks * blockWidth >= k else {
                 throw MaskstreamError(.invalidInput, "\(op): \(blocks) blocks of \(blockWidth) do not cover k \(k) in "
                     + "whole texels")
             }
             try ShapeCheck.holds(op, "factors", factors, 2 * batches * m * blocks)
-            fused = FusedSoftmax(mode: 2, buffer: factors, scale: 1, blocks: blocks, blockTexels: blockWidth / 4)
+            fused = FusedSoftmax(mode: 2, binding: 4, access: .read, buffer: factors, scale: 1, blocks: blocks,
+                                 blockTexels: blockWidth / 4)
         }
         try recordTexels(x: x, xRow: xStrides.row, xBatch: xStrides.batch, weight: weight, wRow: wStrides.row,
                          wBatch: wStrides.batch, bias: bias, y: y, yStrides: (yRow, yCol, yStrides.batch),
@@ -271,9 +278,13 @@ extension CommandSequence {
                          softmax: fused)
     }
 
-    /// What `linear_texels` needs for a `BlockSoftmax` step.
+    /// What `linear_texels` needs for a `BlockSoftmax` step: its `MODE`, and the binding its buffer
+    /// takes (the partials written in place of the row scale, the factors read in place of the
+    /// residual, neither of which the step uses).
     private struct FusedSoftmax {
         var mode: UInt32
+        var binding: Int
+        var access: Access
         var buffer: BufferSlice
         var scale: Float
         var blocks: Int
@@ -298,11 +309,7 @@ extension CommandSequence {
         let kernel = (packed ? Kernel.linearTexelsHalf8 : .linearTexels)
             .specialized([UInt32(tile.rows), UInt32(tile.columnsPerLane), softmax?.mode ?? 0])
         var bindings = linearBindings(x: x, weight: weight, bias: bias, y: y, residual: residual, scale: layerScale)
-        switch softmax?.mode {
-        case 1: bindings[5] = (softmax!.buffer, .write) // the partials
-        case 2: bindings[4] = (softmax!.buffer, .read) // the factors
-        default: break
-        }
+        if let softmax { bindings[softmax.binding] = (softmax.buffer, softmax.access) }
         let wTexel = packed ? 8 : 4
         let strides = [xRow / 4, wRow / wTexel, xBatch / 4, wBatch / wTexel, yStrides.row, yStrides.col, yStrides.batch]
         let fused = [(softmax?.scale ?? 1).bitPattern, UInt32(softmax?.blocks ?? 0), UInt32(softmax?.blockTexels ?? 0)]

@@ -312,6 +312,7 @@ public final class EomtGraph {
                 for head0 in stride(from: 0, to: c.numAttentionHeads, by: headsPerBatch) {
                     let nh = min(headsPerBatch, c.numAttentionHeads - head0)
                     let s = try scores.all.slice(offset: 0, count: nh * t * ks)
+                    let part = try partials.all.slice(offset: 0, count: 2 * nh * t * blocks)
                     seq.profileScope = "attention/scores"
                     try seq.batchedLinear(
                         x: try qk.slice(offset: head0 * d, count: t * 2 * h - head0 * d), MatrixStrides(row: 2 * h,
@@ -319,10 +320,8 @@ public final class EomtGraph {
                         weight: try qk.slice(offset: h + head0 * d, count: t * 2 * h - h - head0 * d),
                         MatrixStrides(row: 2 * h, batch: d), y: s, MatrixStrides(row: ks, batch: t * ks),
                         m: t, n: t, k: d, batches: nh, laneTile: tileQK,
-                        softmax: .scores(partials: try partials.all.slice(offset: 0, count: 2 * nh * t * blocks),
-                                         scale: scale))
+                        softmax: .scores(partials: part, scale: scale))
                     let sums = try inverseSums.slice(offset: 0, count: nh * t)
-                    let part = try partials.all.slice(offset: 0, count: 2 * nh * t * blocks)
                     seq.profileScope = "attention"
                     try seq.softmaxBlockFactors(partials: part, rows: nh * t, blocks: blocks, inverseSums: sums)
                     seq.profileScope = "attention/values"
