@@ -1,4 +1,5 @@
 import Testing
+import MaskstreamTestSupport
 @testable import MaskstreamMasks
 
 @Suite struct RLETranslateTests {
@@ -16,7 +17,7 @@ import Testing
 
     @Test(arguments: [(0, 0), (1, 0), (0, 1), (-2, 3), (3, -4), (20, 0), (0, -20), (-1, -1)])
     func translationMovesEveryPixelAndCropsAtTheEdges(_ shift: (Int, Int)) {
-        var rng = SplitMix(seed: 7)
+        var rng = SeededRandom(seed: 7)
         for _ in 0..<20 {
             let (h, w) = (Int(rng.next() % 9) + 1, Int(rng.next() % 9) + 1)
             let mask = (0..<(h * w)).map { _ in UInt8(rng.next() % 3 == 0 ? 1 : 0) }
@@ -35,23 +36,9 @@ import Testing
     }
 }
 
-/// A small deterministic generator for test masks.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE5_E4B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
-
 @Suite struct RLEDisjointTests {
     @Test func sharedPixelsStayWithTheFirstMaskInOrder() {
-        var rng = SplitMix(seed: 11)
+        var rng = SeededRandom(seed: 11)
         for _ in 0..<20 {
             let (h, w) = (Int(rng.next() % 7) + 1, Int(rng.next() % 7) + 1)
             let masks = (0..<3).map { _ in
