@@ -50,6 +50,7 @@ extension Maskstream {
                 let line = String(format: "%d frames in %.1f s (%.2f fps)", summary.framesWritten, summary.seconds, summary.fps)
                     + (summary.droppedFrames > 0 ? ", \(summary.droppedFrames) live frames dropped" : "")
                     + (summary.stoppedEarly ? ", stopped early" : "")
+                    + (summary.meanBatch > 1.005 ? String(format: ", %.2f frames per batch", summary.meanBatch) : "")
                 FileHandle.standardError.write(Data("done: \(line)\n".utf8))
                 let stages = PipelineMetrics.Stage.allCases.map { ($0, runner.metrics.meanLatency($0)) }
                 let slowest = stages.map(\.1).max() ?? 0

@@ -61,6 +61,17 @@ public final class BoundedQueue<Element: Sendable>: @unchecked Sendable {
         return nil
     }
 
+    /// The oldest element when one is waiting now; nil otherwise (never waits). Batching
+    /// consumers take what is already there after a blocking `pop`.
+    public func popIfReady() -> Element? {
+        condition.lock(); defer { condition.unlock() }
+        guard head < items.count else { return nil }
+        let e = items[head]
+        head += 1
+        condition.broadcast()
+        return e
+    }
+
     /// Ends the queue: producers stop, pending elements can still be popped, then `pop`
     /// returns nil (or throws `error`).
     public func close(error: MaskstreamError? = nil) {

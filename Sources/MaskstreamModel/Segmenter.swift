@@ -64,17 +64,35 @@ public struct SegmentedFrame: Sendable {
     }
 }
 
-/// A frame handed to `Segmenter.submit`; pass it to `collect` exactly once.
+/// One RGB8 frame for `Segmenter.submit`: row-major, `height · width · 3` bytes.
+public struct SegmenterFrame: Sendable {
+    public var rgb: [UInt8]
+    public var width: Int
+    public var height: Int
+
+    public init(rgb: [UInt8], width: Int, height: Int) {
+        (self.rgb, self.width, self.height) = (rgb, width, height)
+    }
+}
+
+/// The frames handed to one `Segmenter.submit`; pass it to `collect` exactly once.
 public struct SegmentTicket: Sendable {
-    /// The lane holding the frame's device work (-1: computed on the host at submit).
+    /// One submitted frame: its size and its resized (unpadded) model-input size.
+    struct Frame: Sendable {
+        let width: Int, height: Int
+        let resized: (height: Int, width: Int)
+    }
+    /// The lane holding the batch's device work (-1: computed on the host at submit).
     let lane: Int
-    /// The frame size and its resized (unpadded) model-input size.
-    let width: Int, height: Int
-    let resized: (height: Int, width: Int)
-    /// The raw output of the CPU reference path (no device).
-    let hostOutput: EomtRawOutput?
-    /// `SegmentTimings.submit`.
+    /// The frames, in submit order.
+    let frames: [Frame]
+    /// The raw outputs of the CPU reference path (no device), one per frame.
+    let hostOutputs: [EomtRawOutput]
+    /// `SegmentTimings.submit` of the whole batch.
     let submitSeconds: Double
+
+    /// How many frames the ticket holds.
+    public var count: Int { frames.count }
 }
 
 /// What a segmenter keeps and how many frames it runs at once.
@@ -88,14 +106,22 @@ public struct SegmenterOptions: Sendable, Equatable {
     /// How the device stores the linear layers' weights (activations and sums stay fp32).
     public var precision: ModelPrecision
 
+    /// At most this many frames go through the forward pass together, as one batch
+    /// (``batchRange``).
+    public var batch: Int
+
     /// The valid `framesInFlight` values (the pipeline's `model.frames_in_flight` key uses it).
     public static let framesInFlightRange = 1...8
+    /// The valid `batch` values (the pipeline's `model.batch` key uses it).
+    public static let batchRange = 1...16
 
-    public init(threshold: Float = 0.5, topK: Int? = nil, framesInFlight: Int = 2, precision: ModelPrecision = .auto) {
+    public init(threshold: Float = 0.5, topK: Int? = nil, framesInFlight: Int = 2, precision: ModelPrecision = .auto,
+                batch: Int = 1) {
         self.threshold = threshold
         self.topK = topK
         self.framesInFlight = framesInFlight
         self.precision = precision
+        self.batch = batch
     }
 }
 
@@ -114,24 +140,46 @@ public enum ModelPrecision: String, Sendable, CaseIterable, CustomStringConverti
 }
 
 /// The model boundary of the pipeline: frames in, segments (COCO RLE masks with labels,
-/// scores and embeddings) out, with several frames in flight.
+/// scores and embeddings) out, with several batches of frames in flight.
 ///
 /// ```swift
 /// let model: any Segmenter = try EomtModel(folder: url, device: device,
 ///                                          options: SegmenterOptions(threshold: 0.8, topK: 20))
 /// let ticket = try model.submit(rgb: frame, width: 640, height: 480)   // returns at once
 /// let result = try model.collect(ticket)                             // waits for the device
+/// // Several frames (of one source or many) through one forward pass:
+/// let batch = try model.collectBatch(try model.submit([a, b, c]))     // [SegmentedFrame], in order
 /// ```
 ///
 /// One thread may submit while another collects; tickets are collected in submit order.
 public protocol Segmenter: AnyObject, Sendable {
     /// Class names by class id (`id2label`).
     var labels: [Int: String] { get }
-    /// How many frames may be submitted and not yet collected.
+    /// How many batches may be submitted and not yet collected.
     var framesInFlight: Int { get }
-    /// Starts the model on one RGB8 frame (row-major, `height · width · 3` bytes) and returns
-    /// without waiting for it. Blocks only while `framesInFlight` frames are out.
-    func submit(rgb: [UInt8], width: Int, height: Int) throws -> SegmentTicket
-    /// Waits for a submitted frame and returns its segments; frees its lane.
-    func collect(_ ticket: SegmentTicket) throws -> SegmentedFrame
+    /// The most frames one `submit` takes.
+    var maxBatch: Int { get }
+    /// Starts the model on 1…`maxBatch` frames (any sizes) and returns without waiting for
+    /// it. Blocks only while `framesInFlight` batches are out.
+    func submit(_ frames: [SegmenterFrame]) throws -> SegmentTicket
+    /// Waits for a submitted batch and returns each frame's segments, in submit order; frees
+    /// its lane.
+    func collectBatch(_ ticket: SegmentTicket) throws -> [SegmentedFrame]
+}
+
+extension Segmenter {
+    /// Starts the model on one RGB8 frame (row-major, `height · width · 3` bytes).
+    public func submit(rgb: [UInt8], width: Int, height: Int) throws -> SegmentTicket {
+        try submit([SegmenterFrame(rgb: rgb, width: width, height: height)])
+    }
+
+    /// Waits for a one-frame ticket and returns its segments.
+    public func collect(_ ticket: SegmentTicket) throws -> SegmentedFrame {
+        let frames = try collectBatch(ticket)
+        guard frames.count == 1, let frame = frames.first else {
+            throw MaskstreamError(.invalidInput, "collect takes a one-frame ticket (this one holds \(frames.count)): "
+                                  + "use collectBatch")
+        }
+        return frame
+    }
 }

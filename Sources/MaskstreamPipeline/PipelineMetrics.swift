@@ -15,6 +15,8 @@ public final class PipelineMetrics: @unchecked Sendable {
     private var maxAge = 0.0
     private var frames = 0
     private var instances = 0
+    private var batches = 0
+    private var batchedFrames = 0
     private let started = Date()
     private var queueDepth: @Sendable () -> [String: Int] = { [:] }
     private var dropped: @Sendable () -> Int = { 0 }
@@ -45,6 +47,12 @@ public final class PipelineMetrics: @unchecked Sendable {
     public func observe(_ stage: Stage, seconds: Double) { histograms[stage]?.observe(seconds) }
 
     func frameDone(instances n: Int) { lock.withLock { frames += 1; instances += n } }
+
+    /// Records one forward pass over `frames` frames (`model.batch`).
+    func batchDone(frames n: Int) { lock.withLock { batches += 1; batchedFrames += n } }
+
+    /// Frames per forward pass so far (0 before the first).
+    public var meanBatch: Double { lock.withLock { batches > 0 ? Double(batchedFrames) / Double(batches) : 0 } }
 
     /// Records one record's age: seconds from its frame's decode to the last sink's write.
     func observeRecordAge(seconds: Double) {
@@ -94,6 +102,10 @@ public final class PipelineMetrics: @unchecked Sendable {
         text.counter("maskstream_frames_total", Double(frames), help: "Frames through the whole pipeline.")
         text.counter("maskstream_instances_total", Double(instances), help: "Tracked instances written.")
         text.gauge("maskstream_fps", fps, help: "Frames per second since start.")
+        let (batchCount, batchFrames) = lock.withLock { (batches, batchedFrames) }
+        text.counter("maskstream_batches_total", Double(batchCount), help: "Forward passes (batches of frames).")
+        text.counter("maskstream_batched_frames_total", Double(batchFrames),
+                     help: "Frames through the forward passes (÷ batches: the mean batch).")
         text.counter("maskstream_dropped_frames_total", Double(droppedNow()), help: "Live frames dropped because the pipeline fell behind.")
         for (q, d) in depth().sorted(by: { $0.key < $1.key }) {
             text.gauge("maskstream_queue_depth", Double(d), labels: ["queue": q], help: "Frames waiting between stages.")

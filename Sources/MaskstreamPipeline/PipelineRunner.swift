@@ -17,6 +17,8 @@ public final class PipelineRunner: @unchecked Sendable {
         public var seconds: Double
         public var fps: Double { seconds > 0 ? Double(framesWritten) / seconds : 0 }
         public var stoppedEarly: Bool
+        /// Frames per forward pass (`model.batch` caps it).
+        public var meanBatch: Double = 0
         /// Source index → what was damaged in that input (every decodable frame was still
         /// processed and written to every sink). `maskstream run` exits 3 when this is not empty.
         public var damagedSources: [Int: String] = [:]
@@ -63,7 +65,7 @@ public final class PipelineRunner: @unchecked Sendable {
         let model = try EomtModel(
             folder: folder, device: device,
             options: SegmenterOptions(threshold: config.detectionThreshold, topK: m.topK,
-                                      framesInFlight: m.framesInFlight, precision: m.precision))
+                                      framesInFlight: m.framesInFlight, precision: m.precision, batch: config.modelBatch))
         let segmenter: any Segmenter = model
         let precision = m.precision == .auto ? "\(model.precision) weights, precision auto" : "\(model.precision) weights"
         log("model \(m.path) (\(precision)) on \(device.info.name) (kernels: \(device.info.kernelSummary))")
@@ -118,7 +120,8 @@ public final class PipelineRunner: @unchecked Sendable {
             nonisolated(unsafe) var stage = stage
             spawn(stage.name) { stage.run(input, output, fail: fail) }
         }
-        launch(SegmentStage.Submit(segmenter: segmenter, needs: needs), frames, submitted)
+        let submit = SegmentStage.Submit(segmenter: segmenter, needs: needs)
+        spawn(submit.name) { submit.run(frames, submitted, fail: fail) }
         launch(SegmentStage.Collect(segmenter: segmenter, metrics: metrics), submitted, segmented)
         let track = TrackStage(config: config.tracking ? config.tracker : nil, emitThreshold: config.emitThreshold,
                                categoryIdOffset: m.categoryIdOffset, metrics: metrics)
@@ -134,7 +137,7 @@ public final class PipelineRunner: @unchecked Sendable {
             framesRead: sources.map(\.framesRead), framesWritten: metrics.framesProcessed,
             instancesWritten: metrics.instancesProcessed, droppedFrames: sources.reduce(0) { $0 + $1.droppedFrames },
             reconnects: sources.reduce(0) { $0 + $1.reconnects }, seconds: Date().timeIntervalSince(start),
-            stoppedEarly: stopping,
+            stoppedEarly: stopping, meanBatch: metrics.meanBatch,
             damagedSources: Dictionary(uniqueKeysWithValues: sources.compactMap { s in s.damageSummary.map { (s.id, $0) } }))
         if let error, !(error.code == .cancelled && summary.stoppedEarly) { throw error }
         return summary

@@ -36,7 +36,8 @@ private func testFrame(width: Int, height: Int, seed: UInt64) -> [UInt8] {
         let rgb = testFrame(width: w, height: h, seed: UInt64(w * 1000 + h))
         let pre = model.preprocessor
         let (pixels, resized) = try pre.pixelValues(rgb: rgb, width: w, height: h)
-        try gpu.submit(lane: 0, rgb: rgb, width: w, height: h, resized: resized, lut: pre.lookupTable())
+        try gpu.submit(lane: 0, frames: [.init(rgb: rgb, width: w, height: h, resized: resized)],
+                           lut: pre.lookupTable())
         let device = try gpu.patches(lane: 0)
         let host = try EomtPreprocessor.patchRows(pixels, config: model.config)
         #expect(device.count >= host.count)
@@ -133,7 +134,8 @@ private func testFrame(width: Int, height: Int, seed: UInt64) -> [UInt8] {
         func run(_ w: Int, _ h: Int) throws -> Int {
             let rgb = testFrame(width: w, height: h, seed: 3)
             let resized = try pre.validate(rgbCount: rgb.count, width: w, height: h)
-            try gpu.submit(lane: 0, rgb: rgb, width: w, height: h, resized: resized, lut: pre.lookupTable())
+            try gpu.submit(lane: 0, frames: [.init(rgb: rgb, width: w, height: h, resized: resized)],
+                           lut: pre.lookupTable())
             _ = try gpu.collect(lane: 0)
             return gpu.dispatchCount(lane: 0)
         }

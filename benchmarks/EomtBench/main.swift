@@ -56,6 +56,18 @@ if let i = rawArgs.firstIndex(of: "--precision"), i + 1 < rawArgs.count {
     precision = p
     rawArgs.removeSubrange(i...(i + 1))
 }
+// `--batch N`: also time the device frame path with N copies of the frame per submission (one
+// forward pass with a batch dimension) against N one-frame submissions, alternating, with two
+// batches in flight; reports frames per second of both and their ratio.
+var batchSize = 1
+if let i = rawArgs.firstIndex(of: "--batch"), i + 1 < rawArgs.count {
+    guard let n = Int(rawArgs[i + 1]), SegmenterOptions.batchRange.contains(n) else {
+        FileHandle.standardError.write(Data("eomt-bench: --batch takes 1...16\n".utf8))
+        exit(2)
+    }
+    batchSize = n
+    rawArgs.removeSubrange(i...(i + 1))
+}
 // `--tiles RxC,RxC`: the texels kernel's tiles for long and short (≤ 128) reductions instead of the
 // profile's (rows × columns per lane), for tuning.
 var tiles: [LaneTile] = []
@@ -168,6 +180,31 @@ do {
             inFlightFPS["\(inFlight)"] = Double(n) / Date().timeIntervalSince(t0)
         }
     }
+    var batchFPS: [String: [Double]] = [:]
+    if let device, batchSize > 1 {
+        let options = { (b: Int) in SegmenterOptions(framesInFlight: 2, precision: precision, batch: b) }
+        let models = [1: try EomtModel(folder: folder, device: device, options: options(1)),
+                      batchSize: try EomtModel(folder: folder, device: device, options: options(batchSize))]
+        let frame = SegmenterFrame(rgb: rgb, width: width, height: height)
+        for round in 0..<(2 * max(iterations, 1)) {
+            let b = round % 2 == 0 ? 1 : batchSize
+            guard let m = models[b] else { continue }
+            _ = try m.collectBatch(try m.submit(Array(repeating: frame, count: b)))
+            let frames = 4 * batchSize
+            var pending: [SegmentTicket] = []
+            let t0 = Date()
+            for _ in 0..<(frames / b) {
+                if pending.count == 2 { _ = try m.collectBatch(pending.removeFirst()) }
+                pending.append(try m.submit(Array(repeating: frame, count: b)))
+            }
+            for t in pending { _ = try m.collectBatch(t) }
+            batchFPS["\(b)", default: []].append(Double(frames) / Date().timeIntervalSince(t0))
+        }
+        if profileKernels, let m = models[batchSize] {
+            let table = kernelTable(try m.kernelTimes(lane: 0))
+            FileHandle.standardError.write(Data("\nframe path, batch of \(batchSize)\n\(table)".utf8))
+        }
+    }
     var kernelMilliseconds: [String: Double] = [:]
     if profileKernels, device != nil {
         let forward = try model.forwardKernelTimes()
@@ -188,6 +225,13 @@ do {
         "device_frame_path_instances": frameInstances,
         "frames_in_flight_fps": inFlightFPS,
     ]
+    if let single = batchFPS["1"], let batched = batchFPS["\(batchSize)"] {
+        // Frames per second of each round, one-frame and batched submissions alternating.
+        result["batch"] = batchSize
+        result["batch_fps_one_frame"] = single
+        result["batch_fps_batched"] = batched
+        result["batch_speedup_median"] = median(zip(batched, single).map { $0 / $1 })
+    }
     if parity, device != nil {
         // The device forward against the Swift CPU reference on the same pixels.
         let gpu = try model.forward(pixels: pixels)

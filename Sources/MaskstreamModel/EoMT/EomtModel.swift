@@ -95,6 +95,10 @@ public final class EomtModel: Segmenter {
             throw MaskstreamError(.invalidInput, "frames in flight must be in \(range.lowerBound)...\(range.upperBound), "
                                   + "got \(options.framesInFlight)")
         }
+        guard SegmenterOptions.batchRange.contains(options.batch) else {
+            let r = SegmenterOptions.batchRange
+            throw MaskstreamError(.invalidInput, "batch must be in \(r.lowerBound)...\(r.upperBound), got \(options.batch)")
+        }
         try InstancePostprocessor.checkArguments(threshold: options.threshold, topK: options.topK)
         try Self.checkFolder(folder.path)
         let config = try EomtConfig(contentsOf: folder.appendingPathComponent("config.json"))
@@ -121,69 +125,100 @@ public final class EomtModel: Segmenter {
         self.reference = EomtReferenceForward(config: config, weights: weights)
         self.graph = try device.map {
             GraphBox(try EomtGraph(config: config, weights: weights, device: $0, lanes: framesInFlight,
+                                   batch: options.batch,
                                    scoreThreshold: options.threshold, precision: options.precision))
         }
         self.lanes = LanePool(count: framesInFlight)
     }
 
-    /// Starts the model on one RGB8 frame (row-major, `height · width · 3` bytes) and returns
-    /// without waiting for the device. Blocks only while `framesInFlight` frames are already
-    /// submitted and not yet collected. Without a device it computes the CPU reference at once.
-    public func submit(rgb: [UInt8], width: Int, height: Int) throws -> SegmentTicket {
-        let resized = try preprocessor.validate(rgbCount: rgb.count, width: width, height: height)
+    /// The most frames one `submit` takes (`options.batch`; 1 for the CPU reference).
+    public var maxBatch: Int { graph == nil ? 1 : options.batch }
+
+    /// Starts the model on 1…`maxBatch` RGB8 frames (any sizes) and returns without waiting for
+    /// the device: they go through preprocessing, one forward pass with a batch dimension and
+    /// mask post-processing in one command buffer. Blocks only while `framesInFlight` batches
+    /// are already submitted and not yet collected. Without a device it computes the CPU
+    /// reference at once.
+    public func submit(_ frames: [SegmenterFrame]) throws -> SegmentTicket {
+        guard (1...maxBatch).contains(frames.count) else {
+            throw MaskstreamError(.invalidInput, "submit takes 1...\(maxBatch) frames (model batch \(maxBatch)), "
+                                  + "got \(frames.count)")
+        }
+        let sized = try frames.map { f in
+            SegmentTicket.Frame(width: f.width, height: f.height, resized: try preprocessor.validate(
+                rgbCount: f.rgb.count, width: f.width, height: f.height))
+        }
         guard let graph else {
             let start = Date()
-            let (pixels, _) = try preprocessor.pixelValues(rgb: rgb, width: width, height: height)
-            let out = try reference.forward(pixels: pixels)
-            return SegmentTicket(lane: -1, width: width, height: height, resized: resized, hostOutput: out,
+            let outputs = try frames.map { f in
+                try reference.forward(pixels: try preprocessor.pixelValues(rgb: f.rgb, width: f.width,
+                                                                             height: f.height).0)
+            }
+            return SegmentTicket(lane: -1, frames: sized, hostOutputs: outputs,
                                  submitSeconds: Date().timeIntervalSince(start))
         }
         let lane = lanes.acquire()
         let start = Date()
         do {
-            try graph.submit(
-                lane: lane, rgb: rgb, width: width, height: height, resized: resized, lut: inputLookupTable)
+            try graph.submit(lane: lane, frames: zip(frames, sized).map {
+                EomtGraph.FrameInput(rgb: $0.rgb, width: $0.width, height: $0.height, resized: $1.resized)
+            }, lut: inputLookupTable)
         } catch {
             lanes.release(lane)
             throw error
         }
-        return SegmentTicket(lane: lane, width: width, height: height, resized: resized, hostOutput: nil,
+        return SegmentTicket(lane: lane, frames: sized, hostOutputs: [],
                              submitSeconds: Date().timeIntervalSince(start))
     }
 
-    /// Waits for a submitted frame's device work, reads it back, frees its lane and returns
-    /// the segments with score ≥ `options.threshold`, in query order (only the
-    /// `options.topK` best when set), masks as COCO RLE at frame size.
-    public func collect(_ ticket: SegmentTicket) throws -> SegmentedFrame {
+    /// Waits for a submitted batch's device work, reads it back, frees its lane and returns,
+    /// per frame in submit order, the segments with score ≥ `options.threshold`, in query order
+    /// (only the `options.topK` best when set), masks as COCO RLE at frame size. Each frame's
+    /// timings carry its share of the batch's submit and device time.
+    public func collectBatch(_ ticket: SegmentTicket) throws -> [SegmentedFrame] {
         let (threshold, topK) = (options.threshold, options.topK)
-        let instances: [InstancePrediction]
+        let share = 1 / Double(max(ticket.count, 1))
         var deviceSeconds = 0.0
-        let hostStart: Date
-        if let out = ticket.hostOutput {
-            hostStart = Date()
-            instances = try postprocessor.instances(out, frameHeight: ticket.height, frameWidth: ticket.width,
-                                                    resized: ticket.resized, threshold: threshold, topK: topK)
+        let predictions: [[InstancePrediction]]
+        var hostStart = Date()
+        if !ticket.hostOutputs.isEmpty || ticket.lane < 0 {
+            guard ticket.hostOutputs.count == ticket.count else {
+                throw MaskstreamError(.invalidInput, "segment ticket does not belong to this model")
+            }
+            predictions = try zip(ticket.hostOutputs, ticket.frames).map { out, f in
+                try postprocessor.instances(out, frameHeight: f.height, frameWidth: f.width, resized: f.resized,
+                                            threshold: threshold, topK: topK)
+            }
         } else {
             guard let graph, (0..<lanes.count).contains(ticket.lane) else {
                 throw MaskstreamError(.invalidInput, "segment ticket does not belong to this model")
             }
             let deviceStart = Date()
-            let out: EomtDeviceOutput
+            let outputs: [EomtDeviceOutput]
             do {
                 defer { lanes.release(ticket.lane) }
-                out = try graph.collect(lane: ticket.lane)
+                outputs = try graph.collect(lane: ticket.lane)
+            }
+            guard outputs.count == ticket.count else {
+                throw MaskstreamError(.internal, "lane \(ticket.lane) returned \(outputs.count) frames for a "
+                                      + "ticket of \(ticket.count)")
             }
             hostStart = Date()
             deviceSeconds = hostStart.timeIntervalSince(deviceStart)
-            instances = try postprocessor.instances(out, threshold: threshold, topK: topK)
+            predictions = try outputs.map { try postprocessor.instances($0, threshold: threshold, topK: topK) }
         }
-        let segments = instances.map { p in
-            Segment(rle: RLE(mask: p.mask, height: ticket.height, width: ticket.width), classId: p.classId,
-                    label: p.label, score: p.score, embedding: p.embedding, queryIndex: p.queryIndex)
+        let selection = Date().timeIntervalSince(hostStart) * share
+        return zip(predictions, ticket.frames).map { instances, f in
+            let encodeStart = Date()
+            let segments = instances.map { p in
+                Segment(rle: RLE(mask: p.mask, height: f.height, width: f.width), classId: p.classId,
+                        label: p.label, score: p.score, embedding: p.embedding, queryIndex: p.queryIndex)
+            }
+            let host = selection + Date().timeIntervalSince(encodeStart)
+            return SegmentedFrame(width: f.width, height: f.height, segments: segments,
+                                  timings: SegmentTimings(submit: ticket.submitSeconds * share,
+                                                          device: deviceSeconds * share, host: host))
         }
-        let timings = SegmentTimings(submit: ticket.submitSeconds, device: deviceSeconds,
-                                     host: Date().timeIntervalSince(hostStart))
-        return SegmentedFrame(width: ticket.width, height: ticket.height, segments: segments, timings: timings)
     }
 }
 
@@ -196,12 +231,11 @@ final class GraphBox: @unchecked Sendable {
 
     var precision: ModelPrecision { graph.precision }
 
-    func submit(lane: Int, rgb: [UInt8], width: Int, height: Int, resized: (height: Int, width: Int),
-                lut: [Float]) throws {
-        try graph.submit(lane: lane, rgb: rgb, width: width, height: height, resized: resized, lut: lut)
+    func submit(lane: Int, frames: [EomtGraph.FrameInput], lut: [Float]) throws {
+        try graph.submit(lane: lane, frames: frames, lut: lut)
     }
 
-    func collect(lane: Int) throws -> EomtDeviceOutput { try graph.collect(lane: lane) }
+    func collect(lane: Int) throws -> [EomtDeviceOutput] { try graph.collect(lane: lane) }
 
     func forward(pixels: [Float]) throws -> EomtRawOutput { try graph.forward(pixels: pixels) }
 

@@ -41,7 +41,10 @@ extension PipelineConfig {
         .integer("category_id_offset", \.categoryIdOffset, 0...1_000_000,
                  "Added to the model's class index to give category_id (COCO ids start at 1)."),
         .integer("frames_in_flight", \.framesInFlight, SegmenterOptions.framesInFlightRange,
-                 "Frames on the device at once (1 disables the overlap)."),
+                 "Batches on the device at once (1 disables the overlap)."),
+        .integer("batch", \.batch, SegmenterOptions.batchRange,
+                 "At most this many queued frames, of any sources, go through one forward pass together (a batch "
+                 + "dimension; results as one by one). Default: one per source, at most 8."),
         .choice("precision", \.precision, noun: "precision",
                 "Linear weights on the device: fp32 (logits match transformers); fp16 (half the weight memory, "
                 + "fp32 sums; a config error where the device's kernels cannot read fp16); auto: fp16 when the "

@@ -48,9 +48,15 @@ public struct PipelineConfig: Sendable {
         public var framesInFlight: Int = 2
         /// How the device stores the linear layers' weights.
         public var precision: ModelPrecision = .auto
+        /// At most this many queued frames (of any sources) go through one forward pass; nil:
+        /// one per source (``PipelineConfig/modelBatch``).
+        public var batch: Int?
 
         public init(path: String = "") { self.path = path }
     }
+
+    /// The most frames one forward pass takes: `model.batch`, else one per source (at most 8).
+    public var modelBatch: Int { model.batch ?? min(max(sources.count, 1), 8) }
 
     public enum SinkKind: String, Sendable, CaseIterable {
         case jsonl, mots, ytvis, ts, video, websocket

@@ -1,12 +1,15 @@
 import Foundation
 
-/// The Segment stage, in two halves on two threads so several frames are on the device at
-/// once: `Submit` starts the model on a frame, `Collect` waits for it and takes its segments.
-/// Only the media some sink needs travels on.
+/// The Segment stage, in two halves on two threads so several batches are on the device at
+/// once: `Submit` starts the model on a batch of frames, `Collect` waits for it and takes their
+/// segments. Only the media some sink needs travels on.
 enum SegmentStage {
+    /// One frame of a submitted batch: the batch's ticket travels with each of its frames, in
+    /// order, `index` 0 first.
     struct Submitted: Sendable {
         var info: FrameInfo
         var ticket: SegmentTicket
+        var index: Int
         var media: FrameMedia
     }
 
@@ -16,16 +19,56 @@ enum SegmentStage {
         var media: FrameMedia
     }
 
-    struct Submit: Stage {
+    /// Takes a frame, and with it the frames already queued behind it (of any source, up to the
+    /// segmenter's `maxBatch`): one submission, one forward pass with a batch dimension. It never
+    /// waits to fill a batch, so one source alone runs batches of one while the device keeps up.
+    /// A source's `begin` or `end` closes the batch before it, so every stage still sees them in
+    /// order.
+    struct Submit {
         let name = "segment.submit"
         let segmenter: any Segmenter
         let needs: SinkNeeds
 
-        mutating func process(_ frame: VideoFrame) throws -> Submitted {
-            let ticket = try segmenter.submit(rgb: frame.rgb, width: frame.width, height: frame.height)
-            let media = FrameMedia(packets: needs.contains(.packets) ? frame.packets : [],
-                                   rgb: needs.contains(.pixels) ? frame.rgb : nil)
-            return Submitted(info: FrameInfo(frame), ticket: ticket, media: media)
+        /// Runs until `input` ends, pushing each frame of each batch to `output` in order. An error
+        /// goes to `fail`; either way both queues close so the neighbours finish.
+        func run(_ input: BoundedQueue<Event<VideoFrame>>, _ output: BoundedQueue<Event<Submitted>>,
+                 fail: (any Error) -> Void) {
+            defer {
+                input.close()
+                output.close()
+            }
+            do {
+                var pending: Event<VideoFrame>?
+                while let event = try pending ?? input.pop() {
+                    pending = nil
+                    let first: VideoFrame
+                    switch event {
+                    case .begin(let source):
+                        if !output.push(.begin(source)) { return }
+                        continue
+                    case .end(let id):
+                        if !output.push(.end(source: id)) { return }
+                        continue
+                    case .frame(let frame): first = frame
+                    }
+                    var batch = [first]
+                    while batch.count < segmenter.maxBatch, let next = input.popIfReady() {
+                        guard case .frame(let frame) = next else { pending = next; break }
+                        batch.append(frame)
+                    }
+                    let ticket = try segmenter.submit(batch.map {
+                        SegmenterFrame(rgb: $0.rgb, width: $0.width, height: $0.height)
+                    })
+                    for (index, frame) in batch.enumerated() {
+                        let media = FrameMedia(packets: needs.contains(.packets) ? frame.packets : [],
+                                               rgb: needs.contains(.pixels) ? frame.rgb : nil)
+                        let item = Submitted(info: FrameInfo(frame), ticket: ticket, index: index, media: media)
+                        if !output.push(.frame(item)) { return }
+                    }
+                }
+            } catch {
+                fail(error)
+            }
         }
     }
 
@@ -33,9 +76,23 @@ enum SegmentStage {
         let name = "segment.collect"
         let segmenter: any Segmenter
         let metrics: PipelineMetrics
+        /// The segments of the batch whose frames are passing.
+        private var batch: [SegmentedFrame] = []
+
+        init(segmenter: any Segmenter, metrics: PipelineMetrics) {
+            (self.segmenter, self.metrics) = (segmenter, metrics)
+        }
 
         mutating func process(_ job: Submitted) throws -> Segmented {
-            let out = try segmenter.collect(job.ticket)
+            if job.index == 0 {
+                batch = try segmenter.collectBatch(job.ticket)
+                metrics.batchDone(frames: batch.count)
+            }
+            guard batch.indices.contains(job.index), batch.count == job.ticket.count else {
+                throw MaskstreamError(.internal, "frame \(job.index) of a batch of \(job.ticket.count) reached "
+                                      + "collect out of order")
+            }
+            let out = batch[job.index]
             metrics.observe(.preprocess, seconds: out.timings.submit)
             metrics.observe(.infer, seconds: out.timings.device)
             metrics.observe(.postprocess, seconds: out.timings.host)
