@@ -86,7 +86,7 @@ let package = Package(
         .executableTarget(
             name: "MaskstreamCLI",
             dependencies: [
-                "MaskstreamPipeline", "MaskstreamMedia", "MaskstreamGPU", "MaskstreamEvaluation",
+                "MaskstreamPipeline", "MaskstreamMedia", "MaskstreamGPU", "MaskstreamEvaluation", "MaskstreamServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

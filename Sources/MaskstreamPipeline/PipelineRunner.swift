@@ -28,21 +28,51 @@ public final class PipelineRunner: @unchecked Sendable {
     public let metrics = PipelineMetrics()
     private let log: @Sendable (String) -> Void
     private let progress: (@Sendable (Int, Int?) -> Void)?
-    private let sources: [SourceStage]
-    private let state = Locked((stopping: false, error: MaskstreamError?.none, serverPort: Int?.none))
+    /// The streams: the YAML's sources, then those added through `POST /streams`.
+    let registry = StreamRegistry()
+    private let state = Locked(RunState())
+    /// Starts one stream's source thread once `run()` has wired the stages (nil before and after).
+    private let launcher = Locked<(@Sendable (SourceStage, _ fatal: Bool) throws -> Void)?>(nil)
+
+    private struct RunState {
+        var stopping = false
+        var error: MaskstreamError?
+        var serverPort: Int?
+        /// Source threads running; the frame queue closes when this reaches 0 (and, with
+        /// `server.keep_running`, the pipeline is stopping).
+        var active = 0
+        var framesClosed = false
+    }
 
     public init(config: PipelineConfig, log: @escaping @Sendable (String) -> Void = { _ in },
                 progress: (@Sendable (_ frames: Int, _ total: Int?) -> Void)? = nil) {
         self.config = config
         self.log = log
         self.progress = progress
-        self.sources = config.sources.enumerated().map { SourceStage(id: $0, source: $1) }
+        // Names were checked unique by `PipelineConfig.validate()`.
+        for source in config.sources { try? registry.add(source) }
     }
+
+    private var sources: [SourceStage] { registry.stages }
+    private var keepRunning: Bool { config.server?.keepRunning == true }
 
     /// Asks the pipeline to stop: sources stop reading, queued frames drain, sinks finish.
     public func stop() {
         state.withLock { $0.stopping = true }
         for s in sources { s.stop() }
+        closeFramesIfDone()
+    }
+
+    /// The frame queue (set by `run()`), closed once no source can push to it any more.
+    private let frameQueue = Locked<BoundedQueue<Event<VideoFrame>>?>(nil)
+
+    private func closeFramesIfDone() {
+        let close = state.withLock { s -> Bool in
+            guard !s.framesClosed, s.active == 0, s.stopping || !keepRunning else { return false }
+            s.framesClosed = true
+            return true
+        }
+        if close { frameQueue.withLock { $0 }?.close() }
     }
 
     /// The port of the pipeline's server (`/metrics`, `/ws`) once `run()` started it.
@@ -72,15 +102,17 @@ public final class PipelineRunner: @unchecked Sendable {
         for line in device.kernelProfile.fallbacks { log("kernels: \(line)") }
         var server: LiveStreamServer?
         if let s = config.effectiveServer {
-            let live = LiveStreamServer(host: s.host, port: s.port, metrics: { [metrics] in metrics.render() })
+            let live = LiveStreamServer(host: s.host, port: s.port, access: APIAccess(token: s.apiToken, log: log),
+                                        metrics: { [metrics] in metrics.render() })
             let port = try await live.start()
             state.withLock { $0.serverPort = port }
-            log("server: http://\(s.host):\(port)/metrics, ws://\(s.host):\(port)/ws")
+            log("server: http://\(s.host):\(port)/metrics, ws://\(s.host):\(port)/ws, http://\(s.host):\(port)/streams")
             server = live
         }
         let sinks: [any FrameSink]
         do { sinks = try config.sinks.enumerated().map {
-            try $1.make(index: $0, sourceCount: sources.count, server: server)
+            // With streams coming and going, every per-source file is named by its source.
+            try $1.make(index: $0, sourceCount: keepRunning ? max(2, sources.count) : sources.count, server: server)
         } } catch {
             await server?.shutdown()
             throw error
@@ -93,15 +125,15 @@ public final class PipelineRunner: @unchecked Sendable {
         metrics.setSources(
             queueDepth: { ["source_to_submit": frames.count, "submit_to_collect": submitted.count,
                            "collect_to_track": segmented.count, "track_to_emit": emitted.count] },
-            dropped: { [sources] in sources.reduce(0) { $0 + $1.droppedFrames } },
-            live: { [sources] in
-                sources.compactMap { s in
+            dropped: { [registry] in registry.stages.reduce(0) { $0 + $1.droppedFrames } },
+            live: { [registry] in
+                registry.stages.compactMap { s in
                     s.liveState.map { PipelineMetrics.LiveSourceStatus(source: s.id, reconnects: s.reconnects, state: $0) }
                 }
             })
 
         let group = DispatchGroup()
-        func spawn(_ name: String, _ body: @escaping @Sendable () -> Void) {
+        let spawn: @Sendable (String, @escaping @Sendable () -> Void) -> Void = { name, body in
             group.enter()
             let t = Thread { body(); group.leave() }
             t.name = "maskstream.\(name)"
@@ -109,37 +141,85 @@ public final class PipelineRunner: @unchecked Sendable {
             t.start()
         }
         let fail: @Sendable (any Error) -> Void = { [self] in self.fail($0) }
-        let ended = Locked(0)
-        for s in sources {
-            spawn("source\(s.id)") { [self] in
-                do { try s.run(into: frames, labels: segmenter.labels, metrics: metrics, log: log) } catch { fail(error) }
-                if ended.withLock({ $0 += 1; return $0 }) == sources.count { frames.close() }
+        frameQueue.withLock { $0 = frames }
+        let labels = segmenter.labels
+        launcher.withLock {
+            $0 = { [self, metrics, log] stage, fatal in
+                try state.withLock { s in
+                    guard !s.stopping, !s.framesClosed else {
+                        throw MaskstreamError(.cancelled, "the pipeline is stopping: it takes no new streams")
+                    }
+                    s.active += 1
+                }
+                spawn("source\(stage.id)") { [self] in
+                    do { try stage.run(into: frames, labels: labels, metrics: metrics, log: log) } catch {
+                        if fatal { fail(error) } else { log("stream '\(stage.name)': \(error)") }
+                    }
+                    state.withLock { $0.active -= 1 }
+                    closeFramesIfDone()
+                }
             }
         }
+        for s in sources { try launcher.withLock { $0 }?(s, !keepRunning) }
+        closeFramesIfDone()
+        server?.setStreamsController(self)
         func launch<S: Stage>(_ stage: S, _ input: BoundedQueue<Event<S.Input>>, _ output: BoundedQueue<Event<S.Output>>?) {
             nonisolated(unsafe) var stage = stage
             spawn(stage.name) { stage.run(input, output, fail: fail) }
         }
-        let submit = SegmentStage.Submit(segmenter: segmenter, needs: needs)
+        let submit = SegmentStage.Submit(segmenter: segmenter, needs: { [registry] in needs.union(registry.needs(of: $0)) })
         spawn(submit.name) { submit.run(frames, submitted, fail: fail) }
         launch(SegmentStage.Collect(segmenter: segmenter, metrics: metrics), submitted, segmented)
         let track = TrackStage(config: config.tracking ? config.tracker : nil, emitThreshold: config.emitThreshold,
                                categoryIdOffset: m.categoryIdOffset, metrics: metrics)
         launch(track, segmented, emitted)
-        launch(EmitStage(sinks: sinks, metrics: metrics, fail: fail, progress: { [progress, sources] n in
-            progress?(n, sources.count == 1 ? sources[0].expectedFrames : nil)
-        }), emitted, nil)
+        let single = sources.count == 1 && !keepRunning ? sources.first : nil
+        launch(EmitStage(sinks: sinks, streams: registry, metrics: metrics, fail: fail, log: log,
+                         progress: { [progress] n in progress?(n, single?.expectedFrames) }), emitted, nil)
         await withCheckedContinuation { done in group.notify(queue: .global()) { done.resume() } }
+        launcher.withLock { $0 = nil }
+        server?.setStreamsController(nil)
         await server?.shutdown()
 
         let (stopping, error) = state.withLock { ($0.stopping, $0.error) }
         let summary = Summary(
-            framesRead: sources.map(\.framesRead), framesWritten: metrics.framesProcessed,
+            framesRead: registry.stages.map(\.framesRead), framesWritten: metrics.framesProcessed,
             instancesWritten: metrics.instancesProcessed, droppedFrames: sources.reduce(0) { $0 + $1.droppedFrames },
             reconnects: sources.reduce(0) { $0 + $1.reconnects }, seconds: Date().timeIntervalSince(start),
             stoppedEarly: stopping, meanBatch: metrics.meanBatch,
             damagedSources: Dictionary(uniqueKeysWithValues: sources.compactMap { s in s.damageSummary.map { (s.id, $0) } }))
         if let error, !(error.code == .cancelled && summary.stoppedEarly) { throw error }
         return summary
+    }
+}
+
+extension PipelineRunner: StreamsController {
+    public func streams() -> [StreamStatus] { registry.statuses() }
+
+    /// Adds a stream from a `POST /streams` body: `url`, `name` and the other `sources[]` keys,
+    /// and optionally `sinks` of its own (besides the pipeline's, which get every stream).
+    public func addStream(json: String) throws -> StreamStatus {
+        let (source, sinkConfigs) = try config.streamRequest(json, nextIndex: registry.stages.count)
+        guard let launch = launcher.withLock({ $0 }) else {
+            throw MaskstreamError(.cancelled, "the pipeline is not running: it takes no new streams")
+        }
+        let sinks = try sinkConfigs.enumerated().map { try $1.make(index: $0, sourceCount: 1, server: nil) }
+        let stage = try registry.add(source, sinks: sinks)
+        do { try launch(stage, false) } catch {
+            stage.failed(error)
+            throw error
+        }
+        log("stream '\(stage.name)' added: \(source.url) (source \(stage.id))")
+        return registry.statuses()[stage.id]
+    }
+
+    /// Stops one stream: it reads no more, what it read flows through, its own sinks finish.
+    public func removeStream(named name: String) throws -> StreamStatus {
+        guard let stage = registry.stage(named: name) else {
+            throw MaskstreamError(.notFound, "no stream named '\(name)' (GET /streams lists them)")
+        }
+        stage.stop()
+        log("stream '\(name)' removed")
+        return registry.statuses()[stage.id]
     }
 }

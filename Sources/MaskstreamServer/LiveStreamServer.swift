@@ -41,6 +41,9 @@ public final class LiveStreamServer: Sendable {
     }
 
     private let metrics: @Sendable () -> String
+    /// Who may call `/streams`.
+    let access: APIAccess
+    private let controller = Locked<(any StreamsController)?>(nil)
     private let hub: BroadcastHub
     private let phase = Locked(Phase.idle)
     private let shutdownGrace: Duration
@@ -50,6 +53,7 @@ public final class LiveStreamServer: Sendable {
     ///   - port: TCP port, 0 for any free port.
     ///   - clientBufferCapacity: messages buffered per WebSocket client (drop-oldest beyond).
     ///   - shutdownGrace: how long ``shutdown()`` waits for clients to close before cutting them off.
+    ///   - access: who may call `/streams` (a bearer token; required off loopback).
     ///   - metrics: renders the `/metrics` body (Prometheus text 0.0.4), called once per scrape
     ///     on a server thread; see ``PrometheusText``.
     public init(
@@ -57,10 +61,12 @@ public final class LiveStreamServer: Sendable {
         port: Int = 8765,
         clientBufferCapacity: Int = LiveStreamServer.defaultClientBufferCapacity,
         shutdownGrace: Duration = .seconds(2),
+        access: APIAccess = APIAccess(),
         metrics: @escaping @Sendable () -> String
     ) {
         self.host = host
         self.port = port
+        self.access = access
         self.metrics = metrics
         self.hub = BroadcastHub(capacity: clientBufferCapacity)
         self.shutdownGrace = shutdownGrace
@@ -81,6 +87,10 @@ public final class LiveStreamServer: Sendable {
         }
         guard !host.isEmpty else {
             throw MaskstreamError(.config, "WebSocket server host is empty: use 127.0.0.1 (local only) or 0.0.0.0 (all interfaces)")
+        }
+        guard access.token != nil || APIAccess.isLoopback(host) else {
+            throw MaskstreamError(.config, "server host \(host) reaches beyond this machine and the stream API "
+                                  + "would be open to it: set server.api_token, or bind 127.0.0.1")
         }
         try phase.withLock { phase in
             switch phase {
@@ -149,6 +159,13 @@ public final class LiveStreamServer: Sendable {
         hub.publish(text)
     }
 
+    /// The pipeline whose streams `/streams` lists, adds and removes (until ``shutdown()``).
+    public func setStreamsController(_ streams: (any StreamsController)?) {
+        controller.withLock { $0 = streams }
+    }
+
+    var streamsController: (any StreamsController)? { controller.withLock { $0 } }
+
     /// WebSocket clients currently connected to `/ws`.
     public var clientCount: Int { hub.subscriberCount }
 
@@ -176,6 +193,7 @@ public final class LiveStreamServer: Sendable {
             return nil
         }
         hub.finish()
+        controller.withLock { $0 = nil }
         guard let (group, task) = running else { return }
         await group.triggerGracefulShutdown()
         let grace = shutdownGrace
@@ -212,6 +230,7 @@ public final class LiveStreamServer: Sendable {
                 body: .init(byteBuffer: ByteBuffer(string: "ok"))
             )
         }
+        addStreamRoutes(to: router)
         return router
     }
 

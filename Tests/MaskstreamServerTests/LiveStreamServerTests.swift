@@ -203,10 +203,18 @@ private final class ScrapeCounter: @unchecked Sendable {
 
     @Test func nonLocalAddressIsANetworkError() async throws {
         // 192.0.2.1 (TEST-NET-1, RFC 5737) is never assigned to a local interface.
-        let server = LiveStreamServer(host: "192.0.2.1", port: 0) { "" }
+        let server = LiveStreamServer(host: "192.0.2.1", port: 0, access: APIAccess(token: "0123456789abcdef")) { "" }
         let error = await #expect(throws: MaskstreamError.self) { try await server.start() }
         #expect(error?.code == .network)
         #expect(error?.message.contains("192.0.2.1") == true)
+    }
+
+    /// Beyond loopback the stream API needs a token: without one the server refuses to start.
+    @Test func nonLoopbackWithoutTokenIsAConfigError() async throws {
+        let server = LiveStreamServer(host: "0.0.0.0", port: 0) { "" }
+        let error = await #expect(throws: MaskstreamError.self) { try await server.start() }
+        #expect(error?.code == .config)
+        #expect(error?.message.contains("api_token") == true)
     }
 
     @Test func startTwiceIsAConfigError() async throws {

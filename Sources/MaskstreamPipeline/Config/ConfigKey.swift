@@ -77,6 +77,12 @@ struct ConfigKey<Section>: Sendable {
                   assign: { $0[keyPath: path] = try $1.int(in: range) })
     }
 
+    static func boolean(_ name: String, _ path: any WritableKeyPath<Section, Bool> & Sendable,
+                        _ doc: String) -> ConfigKey {
+        ConfigKey(name: name, type: .boolean, required: false, doc: doc,
+                  defaultText: { String($0[keyPath: path]) }, assign: { $0[keyPath: path] = try $1.bool() })
+    }
+
     static func number(_ name: String, _ path: any WritableKeyPath<Section, Double> & Sendable, _ range: NumberRange,
                        _ doc: String) -> ConfigKey {
         ConfigKey(name: name, type: .number(range), required: false, doc: doc,

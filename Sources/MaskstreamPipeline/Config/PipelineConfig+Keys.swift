@@ -16,6 +16,7 @@ extension PipelineConfig {
         .string("url", \.url, required: true,
                 "A video file; a folder, glob (`frames/*.png`) or pattern (`frames/%05d.jpg`) of images; "
                 + "`-` (standard input); a V4L2 camera (`/dev/video0`); or a network stream (rtsp://…)."),
+        .string("name", \.name, "The stream's name in `/streams` (letters, digits, `-`, `_`, `.`; default: its index)."),
         .number("open_timeout", \.open.openTimeout, NumberRange(0.1...3600), "Seconds allowed to open the source."),
         .number("read_timeout", \.open.readTimeout, NumberRange(0.1...3600),
                 "Seconds without data before a live stream counts as stalled."),
@@ -62,8 +63,13 @@ extension PipelineConfig {
     ]
 
     static let serverKeys: [ConfigKey<Server>] = [
-        .string("host", \.host, "Interface the server binds (`/metrics`, `/ws`, `/healthz`)."),
+        .string("host", \.host, "Interface the server binds (`/metrics`, `/ws`, `/healthz`, `/streams`)."),
         .integer("port", \.port, 0...65535, "TCP port; 0 picks a free one."),
+        .string("api_token", \.apiToken,
+                "Bearer token `/streams` requires (`Authorization: Bearer …`); a host beyond loopback needs one."),
+        .boolean("keep_running", \.keepRunning,
+                 "Keep running (until SIGINT/SIGTERM) when every source has ended: streams come and go through "
+                 + "`POST/DELETE /streams`; `sources` may then be empty."),
     ]
 
     /// Every key, in README's order.

@@ -1,5 +1,6 @@
 import Foundation
 import MaskstreamHub
+import MaskstreamServer
 
 extension PipelineConfig {
     /// The one place each rule between values (and about the files they name) is checked,
@@ -7,6 +8,30 @@ extension PipelineConfig {
     ///
     /// - Throws: `MaskstreamError` naming the key and where its value came from.
     public func validate() throws {
+        if sources.isEmpty, server?.keepRunning != true {
+            throw MaskstreamError(.config, "'sources' is empty: add at least one '- url: ...' (or set "
+                                  + "server.keep_running: true and add streams through POST /streams)")
+        }
+        var names = Set<String>()
+        for (i, source) in sources.enumerated() {
+            let name = source.name ?? String(i)
+            do { try Self.checkStreamName(name) } catch let e as MaskstreamError {
+                throw located(e, key: "sources[\(i)].name")
+            }
+            guard names.insert(name).inserted else {
+                throw located(MaskstreamError(.config, "two sources are named '\(name)': names must be unique"),
+                              key: "sources[\(i)].name")
+            }
+        }
+        if let server, server.apiToken == nil, !APIAccess.isLoopback(server.host) {
+            throw located(MaskstreamError(.config, "server.host \(server.host) reaches beyond this machine, and the "
+                + "stream API (/streams) would be open to it: set server.api_token, or bind 127.0.0.1"),
+                key: "server.host")
+        }
+        if let token = server?.apiToken, token.count < 16 {
+            throw located(MaskstreamError(.config, "server.api_token is \(token.count) characters: use at least 16 "
+                + "(e.g. openssl rand -hex 16)"), key: "server.api_token")
+        }
         for (i, source) in sources.enumerated() {
             do { try MediaReader.checkInput(source.url) } catch let e as MaskstreamError {
                 throw located(e, key: "sources[\(i)].url")
@@ -43,6 +68,17 @@ extension PipelineConfig {
             throw located(e, key: key)
         }
         try checkThresholds()
+    }
+
+    /// Stream names appear in URLs (`/streams/{name}`), topics and file names.
+    ///
+    /// - Throws: `MaskstreamError.config` for an empty name or one with other characters than
+    ///   letters, digits, `-`, `_` and `.`.
+    static func checkStreamName(_ name: String) throws {
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
+        guard !name.isEmpty, name.count <= 64, name.allSatisfy({ allowed.contains($0) }), name != ".", name != ".." else {
+            throw MaskstreamError(.config, "stream name '\(name)' must be 1-64 letters, digits, '-', '_' or '.'")
+        }
     }
 
     /// `error` prefixed with where `key`'s value came from (`file:line: 'key': …`).

@@ -21,6 +21,8 @@ import Yams
 public struct PipelineConfig: Sendable {
     public struct Source: Sendable, Equatable {
         public var url: String
+        /// The stream's name in `/streams` (default: its index).
+        public var name: String?
         /// Open and read timeouts (their defaults are the media layer's).
         public var open = OpenOptions()
         /// Frames buffered for a live source before the oldest is dropped.
@@ -90,6 +92,10 @@ public struct PipelineConfig: Sendable {
         public var host: String = "127.0.0.1"
         /// 0 picks a free port.
         public var port: Int = 8765
+        /// The bearer token `/streams` requires (required to bind beyond loopback).
+        public var apiToken: String?
+        /// Keep running when every source has ended (streams come and go through `/streams`).
+        public var keepRunning = false
 
         public init() {}
     }
@@ -170,7 +176,6 @@ public struct PipelineConfig: Sendable {
             note(node, prefix: "sources[\(i)].")
             sources.append(source)
         }
-        if sources.isEmpty { throw MaskstreamError(.config, "\(root.file): 'sources' is empty: add at least one '- url: ...'") }
         let modelNode = try required("model")
         try ConfigKey.read(modelNode, Self.modelKeys, into: &model, what: "'model'")
         note(modelNode, prefix: "model.")
@@ -194,6 +199,48 @@ public struct PipelineConfig: Sendable {
             origins["sinks[\(i)]"] = node.location
             sinks.append(sink)
         }
+    }
+
+    /// Reads a `POST /streams` body (JSON, or YAML): the `sources[]` keys and optional `sinks`
+    /// (each as in the YAML's `sinks`), checked by the same rules as the pipeline's sources.
+    /// `nextIndex` names the stream when the body does not.
+    ///
+    /// - Throws: `MaskstreamError.config` naming the bad key.
+    func streamRequest(_ text: String, nextIndex: Int) throws -> (Source, [Sink]) {
+        let file = "POST /streams"
+        let parsed: Node?
+        do { parsed = try Yams.compose(yaml: text) } catch {
+            throw MaskstreamError(.config, "\(file): the body is not valid JSON: \(error)")
+        }
+        guard let node = parsed, case .mapping(let mapping) = node else {
+            throw MaskstreamError(.config, "\(file): the body must be a JSON object with at least \"url\"")
+        }
+        let pairs = Array(mapping)
+        var source = Source()
+        let sourcePairs = pairs.filter { $0.key.string != "sinks" }
+        try ConfigKey.read(ConfigNode(node: .mapping(Node.Mapping(sourcePairs)), path: "", file: file),
+                           Self.sourceKeys, into: &source, what: "a stream")
+        if source.name == nil { source.name = String(nextIndex) }
+        var sinks: [Sink] = []
+        if let list = pairs.first(where: { $0.key.string == "sinks" })?.value {
+            for node in try ConfigNode(node: list, path: "sinks", file: file).sequence() {
+                var sink = Sink()
+                try ConfigKey.read(node, Self.sinkKeys, into: &sink, what: "a sink")
+                guard sink.kind != .websocket else {
+                    throw node.error("a stream's own sinks write files; the pipeline's websocket sink already "
+                                     + "carries every stream")
+                }
+                sinks.append(sink)
+            }
+        }
+        // The pipeline's rules, on a pipeline of just this stream and its sinks.
+        var check = self
+        check.sources = [source]
+        check.sinks = sinks
+        check.server?.keepRunning = true
+        check.origins = [:]
+        try check.validate()
+        return (source, sinks)
     }
 
     /// Tracker keys, in snake_case or as ``TrackerConfig`` spells them; ranges are checked by ``validate()``.

@@ -27,7 +27,8 @@ enum SegmentStage {
     struct Submit {
         let name = "segment.submit"
         let segmenter: any Segmenter
-        let needs: SinkNeeds
+        /// What the sinks of a source (the pipeline's and its own) read besides the record.
+        let needs: @Sendable (_ source: Int) -> SinkNeeds
 
         /// Runs until `input` ends, pushing each frame of each batch to `output` in order. An error
         /// goes to `fail`; either way both queues close so the neighbours finish.
@@ -60,6 +61,7 @@ enum SegmentStage {
                         SegmenterFrame(rgb: $0.rgb, width: $0.width, height: $0.height)
                     })
                     for (index, frame) in batch.enumerated() {
+                        let needs = needs(frame.sourceId)
                         let media = FrameMedia(packets: needs.contains(.packets) ? frame.packets : [],
                                                rgb: needs.contains(.pixels) ? frame.rgb : nil)
                         let item = Submitted(info: FrameInfo(frame), ticket: ticket, index: index, media: media)

@@ -5,18 +5,50 @@ import Foundation
 /// stream keeps its own drop-oldest buffer of `live_buffer` frames (drops counted).
 final class SourceStage: @unchecked Sendable {
     let id: Int
+    /// The stream's name in `/streams`.
+    let name: String
     let source: PipelineConfig.Source
     private let lock = NSLock()
     private var stopped = false
+    private var phase = Phase.connecting
+    private var lastError: String?
     private var live: LiveSource?
     private var reader: (any FrameReader)?
     private var read = 0
     private var declared: Int?
     private var damage: String?
 
+    /// Where a source is in its life, as `/streams` reports it.
+    enum Phase: String { case connecting, live, reconnecting, failed, finished }
+
     init(id: Int, source: PipelineConfig.Source) {
         self.id = id
+        self.name = source.name ?? String(id)
         self.source = source
+    }
+
+    /// connecting, live, reconnecting (a live stream between connections), failed or finished.
+    var state: Phase {
+        lock.withLock {
+            guard phase == .live, let live else { return phase }
+            switch live.state {
+            case "streaming": return .live
+            case "failed": return .failed
+            default: return live.reconnects > 0 || live.state == "backing_off" ? .reconnecting : .connecting
+            }
+        }
+    }
+
+    /// The error that ended the source, if one did.
+    var error: String? { lock.withLock { lastError } }
+
+    /// Records the error that ended the source.
+    func failed(_ error: any Error) {
+        let message = (error as? MaskstreamError)?.message ?? "\(error)"
+        lock.withLock {
+            phase = .failed
+            lastError = message
+        }
     }
 
     /// Frames read so far.
@@ -43,9 +75,23 @@ final class SourceStage: @unchecked Sendable {
 
     private var isStopped: Bool { lock.withLock { stopped } }
 
-    /// Reads the source to its end (or `max_frames`, or `stop()`).
+    /// Reads the source to its end (or `max_frames`, or `stop()`). A source that fails after its
+    /// `begin` still pushes its `end`, so every stage releases what it holds for it.
     func run(into queue: BoundedQueue<Event<VideoFrame>>, labels: [Int: String], metrics: PipelineMetrics,
              log: @escaping @Sendable (String) -> Void) throws {
+        var begun = false
+        do {
+            try read(into: queue, labels: labels, metrics: metrics, log: log, begun: &begun)
+            lock.withLock { if phase != .failed { phase = .finished } }
+        } catch {
+            failed(error)
+            if begun { queue.push(.end(source: id)) }
+            throw error
+        }
+    }
+
+    private func read(into queue: BoundedQueue<Event<VideoFrame>>, labels: [Int: String], metrics: PipelineMetrics,
+                      log: @escaping @Sendable (String) -> Void, begun: inout Bool) throws {
         var options = source.open
         options.sourceId = id
         let limit = source.maxFrames ?? Int.max
@@ -61,6 +107,8 @@ final class SourceStage: @unchecked Sendable {
                 throw MaskstreamError(.internal, "live source '\(source.url)' started without codec parameters")
             }
             queue.push(.begin(SourceContext(id: id, info: info, codecParameters: params, labels: labels, log: log)))
+            begun = true
+            lock.withLock { phase = .live }
             log("source \(id): \(info)")
             next = { try live.nextFrame() }
         } else {
@@ -74,6 +122,8 @@ final class SourceStage: @unchecked Sendable {
             }
             queue.push(.begin(SourceContext(id: id, info: info, codecParameters: reader.codecParameters,
                                                     labels: labels, log: log)))
+            begun = true
+            lock.withLock { phase = .live }
             log("source \(id): \(info)")
             next = {
                 let t0 = Date()

@@ -25,6 +25,8 @@ struct TrackStage: Stage {
         if let config { trackers[source.id] = Tracker(config: config) }
     }
 
+    mutating func end(source: Int) throws { trackers[source] = nil }
+
     mutating func process(_ job: SegmentStage.Segmented) throws -> Emission {
         let t0 = Date()
         let info = job.info
