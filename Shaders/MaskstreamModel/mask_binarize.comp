@@ -26,16 +26,17 @@ void main() {
     float c = 0.0;
     if (word < pc.words) {
         uint pixels = pc.height * pc.width;
-        for (uint b = 0u; b < 32u; b++) {
-            uint i = word * 32u + b;
-            if (i >= pixels) break;
-            uint y = i / pc.width;
-            uint x = i % pc.width;
-            uint ty = pc.ot + 3u * y;
+        // The word's first pixel, then x steps along its row (one division per word, not per bit).
+        uint first = word * 32u;
+        uint y = first / pc.width;
+        uint x = first - y * pc.width;
+        uint ty = pc.ot + 3u * y;
+        uint r0 = uint(taps[ty]) * pc.rw, r1 = uint(taps[ty + 1u]) * pc.rw;
+        precise float wy = taps[ty + 2u];
+        uint count = min(32u, pixels - min(first, pixels));
+        for (uint b = 0u; b < count; b++) {
             uint tx = pc.ot + 3u * pc.height + 3u * x;
-            uint r0 = uint(taps[ty]) * pc.rw, r1 = uint(taps[ty + 1u]) * pc.rw;
             uint c0 = uint(taps[tx]), c1 = uint(taps[tx + 1u]);
-            precise float wy = taps[ty + 2u];
             precise float wx = taps[tx + 2u];
             precise float top = (1.0 - wx) * crop[base + r0 + c0] + wx * crop[base + r0 + c1];
             precise float bottom = (1.0 - wx) * crop[base + r1 + c0] + wx * crop[base + r1 + c1];
@@ -44,6 +45,17 @@ void main() {
                 mask |= 1u << b;
                 s += 1.0 / (1.0 + exp(-v));
                 c += 1.0;
+            }
+            x++;
+            if (x == pc.width) {
+                x = 0u;
+                y++;
+                ty = pc.ot + 3u * y;
+                if (y < pc.height) {
+                    r0 = uint(taps[ty]) * pc.rw;
+                    r1 = uint(taps[ty + 1u]) * pc.rw;
+                    wy = taps[ty + 2u];
+                }
             }
         }
         bits[pc.ob + q * pc.words + word] = mask;
