@@ -67,7 +67,7 @@ let package = Package(
             dependencies: [
                 "MaskstreamCore", "MaskstreamMedia", "MaskstreamMasks", "MaskstreamGPU",
                 "MaskstreamModel", "MaskstreamHub", "MaskstreamTracking", "MaskstreamServer",
-                .product(name: "Yams", package: "Yams"),
+                .product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -43,7 +43,10 @@ extension Maskstream {
                     config: config,
                     log: { line in bar.log(line) },
                     progress: { frames, total in bar.update(frames: frames, total: total) })
-                let signals = SignalHandler { runner.stop() }
+                // SIGHUP reloads the model from model.path (e.g. after the folder was replaced).
+                let signals = SignalHandler(onStop: { runner.stop() }, onReload: {
+                    Task { _ = try? await runner.reloadModel() }
+                })
                 defer { signals.cancel() }
                 let summary = try await runner.run()
                 bar.finish()
@@ -85,7 +88,15 @@ final class SignalHandler: @unchecked Sendable {
     private let lock = NSLock()
     private var count = 0
 
-    init(onStop: @escaping @Sendable () -> Void) {
+    /// SIGINT/SIGTERM call `onStop` (a second one exits 130); SIGHUP calls `onReload`.
+    init(onStop: @escaping @Sendable () -> Void, onReload: (@Sendable () -> Void)? = nil) {
+        if let onReload {
+            signal(SIGHUP, SIG_IGN)
+            let s = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+            s.setEventHandler { onReload() }
+            s.resume()
+            sources.append(s)
+        }
         for sig in [SIGINT, SIGTERM] {
             signal(sig, SIG_IGN)
             let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())

@@ -31,6 +31,8 @@ public final class PipelineRunner: @unchecked Sendable {
     /// The streams: the YAML's sources, then those added through `POST /streams`.
     let registry = StreamRegistry()
     private let state = Locked(RunState())
+    /// The model slot of a running pipeline, with the device and options a reload loads with.
+    private let slot = Locked<(slot: ModelSlot, device: VulkanDevice, options: SegmenterOptions)?>(nil)
     /// Starts one stream's source thread once `run()` has wired the stages (nil before and after).
     private let launcher = Locked<(@Sendable (SourceStage, _ fatal: Bool) throws -> Void)?>(nil)
 
@@ -90,12 +92,15 @@ public final class PipelineRunner: @unchecked Sendable {
         let start = Date()
         let device = try VulkanDevice(selection: DeviceSelection(parsing: config.model.device))
         let m = config.model
-        let folder = try await ModelLocation(parsing: m.path).localFolder(
-            environment: ProcessInfo.processInfo.environment, log: log)
-        let model = try EomtModel(
-            folder: folder, device: device,
-            options: SegmenterOptions(threshold: config.detectionThreshold, topK: m.topK,
-                                      framesInFlight: m.framesInFlight, precision: m.precision, batch: config.modelBatch))
+        let options = SegmenterOptions(threshold: config.detectionThreshold, topK: m.topK,
+                                       framesInFlight: m.framesInFlight, precision: m.precision,
+                                       batch: config.modelBatch)
+        let first = try await ModelSlot.load(path: m.path, device: device, options: options, generation: 1,
+                                             progress: HubProgressBar(), log: log)
+        let model = first.model
+        let slot = ModelSlot(first)
+        self.slot.withLock { $0 = (slot, device, options) }
+        defer { self.slot.withLock { $0 = nil } }
         let segmenter: any Segmenter = model
         let precision = m.precision == .auto ? "\(model.precision) weights, precision auto" : "\(model.precision) weights"
         log("model \(m.path) (\(precision)) on \(device.info.name) (kernels: \(device.info.kernelSummary))")
@@ -163,15 +168,16 @@ public final class PipelineRunner: @unchecked Sendable {
         for s in sources { try launcher.withLock { $0 }?(s, !keepRunning) }
         closeFramesIfDone()
         server?.setStreamsController(self)
+        server?.setModelController(self)
         func launch<S: Stage>(_ stage: S, _ input: BoundedQueue<Event<S.Input>>, _ output: BoundedQueue<Event<S.Output>>?) {
             nonisolated(unsafe) var stage = stage
             spawn(stage.name) { stage.run(input, output, fail: fail) }
         }
-        let submit = SegmentStage.Submit(segmenter: segmenter, needs: { [registry] in needs.union(registry.needs(of: $0)) })
+        let submit = SegmentStage.Submit(slot: slot, log: log, needs: { [registry] in needs.union(registry.needs(of: $0)) })
         spawn(submit.name) { submit.run(frames, submitted, fail: fail) }
-        launch(SegmentStage.Collect(segmenter: segmenter, metrics: metrics), submitted, segmented)
+        launch(SegmentStage.Collect(metrics: metrics), submitted, segmented)
         let track = TrackStage(config: config.tracking ? config.tracker : nil, emitThreshold: config.emitThreshold,
-                               categoryIdOffset: m.categoryIdOffset, metrics: metrics)
+                               categoryIdOffset: m.categoryIdOffset, metrics: metrics, log: log)
         launch(track, segmented, emitted)
         let single = sources.count == 1 && !keepRunning ? sources.first : nil
         launch(EmitStage(sinks: sinks, streams: registry, metrics: metrics, fail: fail, log: log,
@@ -179,6 +185,7 @@ public final class PipelineRunner: @unchecked Sendable {
         await withCheckedContinuation { done in group.notify(queue: .global()) { done.resume() } }
         launcher.withLock { $0 = nil }
         server?.setStreamsController(nil)
+        server?.setModelController(nil)
         await server?.shutdown()
 
         let (stopping, error) = state.withLock { ($0.stopping, $0.error) }
@@ -221,5 +228,54 @@ extension PipelineRunner: StreamsController {
         stage.stop()
         log("stream '\(name)' removed")
         return registry.statuses()[stage.id]
+    }
+}
+
+extension PipelineRunner: ModelController {
+    public func modelInfo() -> ModelInfo {
+        slot.withLock { $0 }?.slot.info ?? ModelInfo(name: config.model.path, folder: "", revision: nil, sha256: "",
+                                                     loadSeconds: 0, generation: 0, labels: [])
+    }
+
+    /// `POST /model`: `{"path": "models/other"}` (a folder or hub id; no body or no path: the
+    /// running model's path again, as SIGHUP does).
+    public func reloadModel(json: String) async throws -> ModelInfo {
+        var path: String?
+        let trimmed = json.trimmingCharacters(in: .whitespacesAndNewlines)
+        if !trimmed.isEmpty {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(trimmed.utf8)) as? [String: Any],
+                  object.keys.allSatisfy({ $0 == "path" }) else {
+                throw MaskstreamError(.config, "POST /model: the body must be a JSON object {\"path\": \"…\"}")
+            }
+            guard object["path"] == nil || object["path"] is String else {
+                throw MaskstreamError(.config, "POST /model: 'path' must be a string")
+            }
+            path = object["path"] as? String
+        }
+        return try await reloadModel(path: path)
+    }
+
+    /// Loads `path` (nil: the running model's) beside the running model and switches new batches
+    /// to it; a model that fails to load leaves the running one in place (its error is thrown).
+    public func reloadModel(path: String? = nil) async throws -> ModelInfo {
+        guard let (slot, device, options) = slot.withLock({ $0 }) else {
+            throw MaskstreamError(.cancelled, "the pipeline is not running a model")
+        }
+        return try await slot.exclusively {
+            let name = path ?? slot.info.name
+            log("model: loading \(name) beside generation \(slot.info.generation)")
+            let loaded: ModelSlot.Loaded
+            do {
+                loaded = try await ModelSlot.load(path: name, device: device, options: options,
+                                                  generation: slot.info.generation + 1, log: log)
+            } catch {
+                log("model: \(name) was not loaded, generation \(slot.info.generation) goes on: \(error)")
+                throw error
+            }
+            let info = slot.replace(with: loaded.model, info: loaded.info)
+            log(String(format: "model: generation %d (%@, sha256 %@) loaded in %.2f s; it takes the next batch",
+                       info.generation, name, String(info.sha256.prefix(12)), info.loadSeconds))
+            return info
+        }
     }
 }

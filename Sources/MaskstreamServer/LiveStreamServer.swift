@@ -44,6 +44,7 @@ public final class LiveStreamServer: Sendable {
     /// Who may call `/streams`.
     let access: APIAccess
     private let controller = Locked<(any StreamsController)?>(nil)
+    private let models = Locked<(any ModelController)?>(nil)
     private let hub: BroadcastHub
     private let phase = Locked(Phase.idle)
     private let shutdownGrace: Duration
@@ -166,6 +167,13 @@ public final class LiveStreamServer: Sendable {
 
     var streamsController: (any StreamsController)? { controller.withLock { $0 } }
 
+    /// The pipeline whose model `/model` reports and reloads (until ``shutdown()``).
+    public func setModelController(_ model: (any ModelController)?) {
+        models.withLock { $0 = model }
+    }
+
+    var modelController: (any ModelController)? { models.withLock { $0 } }
+
     /// WebSocket clients currently connected to `/ws`.
     public var clientCount: Int { hub.subscriberCount }
 
@@ -194,6 +202,7 @@ public final class LiveStreamServer: Sendable {
         }
         hub.finish()
         controller.withLock { $0 = nil }
+        models.withLock { $0 = nil }
         guard let (group, task) = running else { return }
         await group.triggerGracefulShutdown()
         let grace = shutdownGrace
@@ -231,6 +240,7 @@ public final class LiveStreamServer: Sendable {
             )
         }
         addStreamRoutes(to: router)
+        addModelRoutes(to: router)
         return router
     }
 

@@ -83,62 +83,63 @@ public struct APIAccess: Sendable {
 }
 
 extension LiveStreamServer {
+    /// Answers a management request (`/streams`, `/model`): refuses it (401, one log line)
+    /// without the right bearer token, else runs `body`; a `MaskstreamError` becomes its HTTP
+    /// status and `{"error", "code"}`.
+    func guarded(_ request: Request,
+                 _ body: () async throws -> (HTTPResponse.Status, Data)) async -> Response {
+        guard access.allows(request.headers[.authorization]) else {
+            let reason = request.headers[.authorization] == nil ? "no bearer token" : "wrong bearer token"
+            access.log("server: refused \(request.method) \(request.uri.path): \(reason) (401)")
+            return Self.json(.unauthorized, ["error": "missing or wrong bearer token (server.api_token)"])
+        }
+        do {
+            let (status, data) = try await body()
+            return Response(status: status, headers: [.contentType: "application/json"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        } catch let error as MaskstreamError {
+            let status: HTTPResponse.Status = switch error.code {
+            case .notFound: .notFound
+            case .config, .invalidInput, .unsupported, .malformedModel: .badRequest
+            case .cancelled: .serviceUnavailable
+            default: .internalServerError
+            }
+            return Self.json(status, ["error": error.message, "code": error.code.name])
+        } catch {
+            return Self.json(.internalServerError, ["error": "\(error)"])
+        }
+    }
+
     /// `GET /streams`, `POST /streams`, `DELETE /streams/{name}` on `router`, answered by the
     /// controller registered with ``setStreamsController(_:)`` (503 before one is).
     func addStreamRoutes(to router: Router<BasicWebSocketRequestContext>) {
-        let access = self.access
         let controller: @Sendable () -> (any StreamsController)? = { [weak self] in self?.streamsController }
-        @Sendable func guarded(
-            _ request: Request, _ context: BasicWebSocketRequestContext,
-            _ body: @escaping @Sendable (any StreamsController) async throws -> (HTTPResponse.Status, Data)
-        ) async -> Response {
-            guard access.allows(request.headers[.authorization]) else {
-                let reason = request.headers[.authorization] == nil ? "no bearer token" : "wrong bearer token"
-                access.log("server: refused \(request.method) \(request.uri.path): \(reason) (401)")
-                return Self.json(.unauthorized, ["error": "missing or wrong bearer token (server.api_token)"])
-            }
-            guard let streams = controller() else {
-                return Self.json(.serviceUnavailable, ["error": "the pipeline is not running streams yet"])
-            }
-            do {
-                let (status, data) = try await body(streams)
-                return Response(status: status, headers: [.contentType: "application/json"],
-                                body: .init(byteBuffer: ByteBuffer(bytes: data)))
-            } catch let error as MaskstreamError {
-                let status: HTTPResponse.Status = switch error.code {
-                case .notFound: .notFound
-                case .config, .invalidInput, .unsupported: .badRequest
-                case .cancelled: .conflict
-                default: .internalServerError
-                }
-                return Self.json(status, ["error": error.message, "code": error.code.name])
-            } catch {
-                return Self.json(.internalServerError, ["error": "\(error)"])
-            }
-        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        router.get("/streams") { request, context in
-            await guarded(request, context) { streams in
-                (.ok, try encoder.encode(["streams": streams.streams()]))
+        @Sendable func streams() throws -> any StreamsController {
+            guard let streams = controller() else {
+                throw MaskstreamError(.cancelled, "the pipeline is not running streams yet (or any more)")
+            }
+            return streams
+        }
+        router.get("/streams") { [self] request, _ in
+            await guarded(request) { (.ok, try encoder.encode(["streams": try streams().streams()])) }
+        }
+        router.post("/streams") { [self] request, _ in
+            await guarded(request) {
+                let text = String(buffer: try await request.body.collect(upTo: 1 << 20))
+                return (.created, try encoder.encode(try streams().addStream(json: text)))
             }
         }
-        router.post("/streams") { request, context in
-            await guarded(request, context) { streams in
-                let buffer = try await request.body.collect(upTo: 1 << 20)
-                let text = String(buffer: buffer)
-                return (.created, try encoder.encode(try streams.addStream(json: text)))
-            }
-        }
-        router.delete("/streams/:name") { request, context in
-            await guarded(request, context) { streams in
+        router.delete("/streams/:name") { [self] request, context in
+            await guarded(request) {
                 let name = context.parameters.get("name") ?? ""
-                return (.ok, try encoder.encode(try streams.removeStream(named: name)))
+                return (.ok, try encoder.encode(try streams().removeStream(named: name)))
             }
         }
     }
 
-    private static func json(_ status: HTTPResponse.Status, _ object: [String: String]) -> Response {
+    static func json(_ status: HTTPResponse.Status, _ object: [String: String]) -> Response {
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
         return Response(status: status, headers: [.contentType: "application/json"],
                         body: .init(byteBuffer: ByteBuffer(bytes: data)))

@@ -48,6 +48,10 @@ public struct Tracker: Sendable {
     /// The largest ID given out so far (0 before the first track).
     public var lastIssuedId: Int { nextId - 1 }
 
+    /// Ends every track (a model with other classes took over); IDs given out stay used, so the
+    /// next track gets a new one.
+    public mutating func endAllTracks() { tracks.removeAll() }
+
     /// Associates one frame's detections with the tracks and advances every
     /// track's lifecycle.
     ///

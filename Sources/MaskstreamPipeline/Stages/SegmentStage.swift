@@ -1,4 +1,5 @@
 import Foundation
+import MaskstreamServer
 
 /// The Segment stage, in two halves on two threads so several batches are on the device at
 /// once: `Submit` starts the model on a batch of frames, `Collect` waits for it and takes their
@@ -11,12 +12,19 @@ enum SegmentStage {
         var ticket: SegmentTicket
         var index: Int
         var media: FrameMedia
+        /// The model that took the batch (it collects it, also after a reload).
+        var segmenter: any Segmenter
+        /// `ModelInfo.generation` of that model.
+        var generation: Int
     }
 
     struct Segmented: Sendable {
         var info: FrameInfo
         var segments: [Segment]
         var media: FrameMedia
+        var generation: Int
+        /// The model's class names (a reload may change them).
+        var labels: [Int: String]
     }
 
     /// Takes a frame, and with it the frames already queued behind it (of any source, up to the
@@ -26,7 +34,9 @@ enum SegmentStage {
     /// order.
     struct Submit {
         let name = "segment.submit"
-        let segmenter: any Segmenter
+        /// The model each batch goes to (replaced by reloads between batches).
+        let slot: ModelSlot
+        let log: @Sendable (String) -> Void
         /// What the sinks of a source (the pipeline's and its own) read besides the record.
         let needs: @Sendable (_ source: Int) -> SinkNeeds
 
@@ -52,6 +62,13 @@ enum SegmentStage {
                         continue
                     case .frame(let frame): first = frame
                     }
+                    let loaded = slot.active
+                    let segmenter: any Segmenter = loaded.model
+                    let generation = loaded.info.generation
+                    if generation > 1, slot.segmenting(generation: generation, source: first.sourceId, frame: first.index) {
+                        log("model generation \(generation) (\(loaded.info.name)) segments from frame \(first.index) "
+                            + "of source \(first.sourceId) on")
+                    }
                     var batch = [first]
                     while batch.count < segmenter.maxBatch, let next = input.popIfReady() {
                         guard case .frame(let frame) = next else { pending = next; break }
@@ -64,7 +81,8 @@ enum SegmentStage {
                         let needs = needs(frame.sourceId)
                         let media = FrameMedia(packets: needs.contains(.packets) ? frame.packets : [],
                                                rgb: needs.contains(.pixels) ? frame.rgb : nil)
-                        let item = Submitted(info: FrameInfo(frame), ticket: ticket, index: index, media: media)
+                        let item = Submitted(info: FrameInfo(frame), ticket: ticket, index: index, media: media,
+                                             segmenter: segmenter, generation: generation)
                         if !output.push(.frame(item)) { return }
                     }
                 }
@@ -76,18 +94,15 @@ enum SegmentStage {
 
     struct Collect: Stage {
         let name = "segment.collect"
-        let segmenter: any Segmenter
         let metrics: PipelineMetrics
         /// The segments of the batch whose frames are passing.
         private var batch: [SegmentedFrame] = []
 
-        init(segmenter: any Segmenter, metrics: PipelineMetrics) {
-            (self.segmenter, self.metrics) = (segmenter, metrics)
-        }
+        init(metrics: PipelineMetrics) { self.metrics = metrics }
 
         mutating func process(_ job: Submitted) throws -> Segmented {
             if job.index == 0 {
-                batch = try segmenter.collectBatch(job.ticket)
+                batch = try job.segmenter.collectBatch(job.ticket)
                 metrics.batchDone(frames: batch.count)
             }
             guard batch.indices.contains(job.index), batch.count == job.ticket.count else {
@@ -98,7 +113,8 @@ enum SegmentStage {
             metrics.observe(.preprocess, seconds: out.timings.submit)
             metrics.observe(.infer, seconds: out.timings.device)
             metrics.observe(.postprocess, seconds: out.timings.host)
-            return Segmented(info: job.info, segments: out.segments, media: job.media)
+            return Segmented(info: job.info, segments: out.segments, media: job.media, generation: job.generation,
+                             labels: job.segmenter.labels)
         }
     }
 }

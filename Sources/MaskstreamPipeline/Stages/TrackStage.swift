@@ -12,13 +12,28 @@ struct TrackStage: Stage {
     /// Added to the model's class index to give `category_id`.
     let categoryIdOffset: Int
     let metrics: PipelineMetrics
+    let log: @Sendable (String) -> Void
     private var trackers: [Int: Tracker] = [:]
+    /// The model generation of the last frame and its class names.
+    private var model: (generation: Int, labels: [Int: String])?
 
-    init(config: TrackerConfig?, emitThreshold: Float, categoryIdOffset: Int, metrics: PipelineMetrics) {
+    init(config: TrackerConfig?, emitThreshold: Float, categoryIdOffset: Int, metrics: PipelineMetrics,
+         log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.config = config
         self.emitThreshold = emitThreshold
         self.categoryIdOffset = categoryIdOffset
         self.metrics = metrics
+        self.log = log
+    }
+
+    /// A reloaded model with other classes: every track restarts (its class would mean
+    /// something else); the same classes: tracks go on across the switch.
+    private mutating func follow(generation: Int, labels: [Int: String]) {
+        defer { model = (generation, labels) }
+        guard let model, model.generation != generation, model.labels != labels, config != nil else { return }
+        log("model generation \(generation) has other classes (\(labels.count) vs \(model.labels.count)): "
+            + "every track ends, new ones get new IDs")
+        for id in trackers.keys { trackers[id]?.endAllTracks() }
     }
 
     mutating func begin(_ source: SourceContext) throws {
@@ -29,6 +44,7 @@ struct TrackStage: Stage {
 
     mutating func process(_ job: SegmentStage.Segmented) throws -> Emission {
         let t0 = Date()
+        follow(generation: job.generation, labels: job.labels)
         let info = job.info
         let segments = config == nil ? job.segments : Self.disjoint(job.segments)
         let detections = segments.map { s in
