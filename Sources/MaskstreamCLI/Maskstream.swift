@@ -18,7 +18,7 @@ struct Maskstream: AsyncParsableCommand {
           maskstream keys
           maskstream eval --gt examples/sample.ytvis.json --pred out/sample.ytvis.json
         """,
-        subcommands: [Run.self, Keys.self, Inspect.self, Devices.self, Eval.self, Streams.self]
+        subcommands: [Run.self, Keys.self, Inspect.self, Devices.self, Eval.self, Streams.self, Compare.self]
     )
 }
 
