@@ -66,7 +66,7 @@ let package = Package(
             name: "MaskstreamPipeline",
             dependencies: [
                 "MaskstreamCore", "MaskstreamMedia", "MaskstreamMasks", "MaskstreamGPU",
-                "MaskstreamModel", "MaskstreamHub", "MaskstreamTracking", "MaskstreamServer",
+                "MaskstreamModel", "MaskstreamHub", "MaskstreamTracking", "MaskstreamServer", "MaskstreamEvaluation",
                 .product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import MaskstreamEvaluation
 import MaskstreamPipeline
 
 extension Maskstream {
@@ -60,6 +61,13 @@ extension Maskstream {
                 let stageText = stages.map { "\($0.0.rawValue) " + String(format: "%.1f ms", $0.1 * 1000) }.joined(separator: ", ")
                 let ratio = slowest > 0 ? summary.fps * slowest : 0
                 FileHandle.standardError.write(Data(("stages (mean per frame): \(stageText); " + String(format: "pipeline fps / slowest-stage fps = %.2f\n", ratio)).utf8))
+                if let shadow = config.shadow {
+                    let a = runner.metrics.shadowAgreement
+                    func f(_ v: Double?) -> String { v.map { String(format: "%.4f", $0) } ?? "n/a" }
+                    FileHandle.standardError.write(Data(("shadow \(shadow.path): \(a.frames) frames compared, "
+                        + "matched IoU \(f(a.meanIoU)), class agreement \(f(a.classAgreement)), score shift "
+                        + "\(f(a.meanScoreShift)), primary found \(f(a.primaryMatched))\n").utf8))
+                }
                 for s in config.sinks { if let p = s.path, p != "-" { FileHandle.standardError.write(Data("  \(s.kind.rawValue): \(p)\n".utf8)) } }
                 if !summary.damagedSources.isEmpty {
                     for (id, damage) in summary.damagedSources.sorted(by: { $0.key < $1.key }) {

@@ -1,4 +1,5 @@
 import Foundation
+import MaskstreamEvaluation
 import MaskstreamServer
 
 /// Counters, gauges and per-stage latency histograms of a running pipeline, rendered
@@ -15,6 +16,11 @@ public final class PipelineMetrics: @unchecked Sendable {
     private var maxAge = 0.0
     private var frames = 0
     private var instances = 0
+    /// The shadow model's agreement with the primary, and the frames it skipped.
+    private var shadow = AgreementSummary()
+    private var shadowSkippedFrames = 0
+    private let shadowIoU = LatencyHistogram(buckets: [0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98, 0.99, 1])
+    private let shadowCountDifference = LatencyHistogram(buckets: [-5, -3, -2, -1, 0, 1, 2, 3, 5])
     private var batches = 0
     private var batchedFrames = 0
     private let started = Date()
@@ -50,6 +56,19 @@ public final class PipelineMetrics: @unchecked Sendable {
 
     /// Records one forward pass over `frames` frames (`model.batch`).
     func batchDone(frames n: Int) { lock.withLock { batches += 1; batchedFrames += n } }
+
+    /// One frame compared with the shadow model.
+    func shadowCompared(_ f: FrameAgreement) {
+        for iou in f.ious { shadowIoU.observe(iou) }
+        shadowCountDifference.observe(Double(f.countDifference))
+        lock.withLock { shadow.add(f) }
+    }
+
+    /// Sampled frames the shadow model skipped so far (it fell behind).
+    func shadowSkipped(_ total: Int) { lock.withLock { shadowSkippedFrames = total } }
+
+    /// The shadow model's agreement so far.
+    public var shadowAgreement: AgreementSummary { lock.withLock { shadow } }
 
     /// Frames per forward pass so far (0 before the first).
     public var meanBatch: Double { lock.withLock { batches > 0 ? Double(batchedFrames) / Double(batches) : 0 } }
@@ -118,6 +137,23 @@ public final class PipelineMetrics: @unchecked Sendable {
                            labels: ["source": String(s.source), "state": state],
                            help: "A live source's connection state (1 for the current one).")
             }
+        }
+        let (agreement, skipped) = lock.withLock { (shadow, shadowSkippedFrames) }
+        if agreement.frames > 0 || skipped > 0 {
+            text.counter("maskstream_shadow_frames_total", Double(agreement.frames),
+                         help: "Frames the shadow model segmented and compared with the primary.")
+            text.counter("maskstream_shadow_skipped_frames_total", Double(skipped),
+                         help: "Sampled frames the shadow model skipped because it fell behind.")
+            text.histogram("maskstream_shadow_mask_iou", shadowIoU.snapshot(),
+                           help: "Mask IoU of instances matched between the primary and the shadow model.")
+            text.histogram("maskstream_shadow_count_difference", shadowCountDifference.snapshot(),
+                           help: "Instances of the shadow minus instances of the primary, per compared frame.")
+            text.gauge("maskstream_shadow_class_agreement", agreement.classAgreement ?? 1,
+                       help: "Fraction of matched instances whose class the two models agree on.")
+            text.gauge("maskstream_shadow_score_shift", agreement.meanScoreShift ?? 0,
+                       help: "Mean score of the shadow minus the primary over matched instances.")
+            text.gauge("maskstream_shadow_primary_matched_ratio", agreement.primaryMatched ?? 1,
+                       help: "Fraction of the primary's instances the shadow model also found.")
         }
         return text.render()
     }

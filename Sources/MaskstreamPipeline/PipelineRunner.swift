@@ -102,6 +102,21 @@ public final class PipelineRunner: @unchecked Sendable {
         self.slot.withLock { $0 = (slot, device, options) }
         defer { self.slot.withLock { $0 = nil } }
         let segmenter: any Segmenter = model
+        let shadow: ShadowStage?
+        if let sh = config.shadow {
+            let shadowDevice = sh.device.map { $0 == m.device } ?? true
+                ? device : try VulkanDevice(selection: DeviceSelection(parsing: sh.device ?? m.device))
+            let options = SegmenterOptions(threshold: config.emitThreshold, topK: m.topK, framesInFlight: 1,
+                                           precision: m.precision)
+            let loaded = try await ModelSlot.load(path: sh.path, device: shadowDevice, options: options, generation: 1,
+                                                  log: log)
+            shadow = try ShadowStage(model: loaded.model, every: sh.every, emitThreshold: config.emitThreshold,
+                                     categoryIdOffset: m.categoryIdOffset, report: sh.report, metrics: metrics, log: log)
+            log("shadow model \(sh.path) (sha256 \(loaded.info.sha256.prefix(12))) on every \(sh.every). frame, on "
+                + shadowDevice.info.name)
+        } else {
+            shadow = nil
+        }
         let precision = m.precision == .auto ? "\(model.precision) weights, precision auto" : "\(model.precision) weights"
         log("model \(m.path) (\(precision)) on \(device.info.name) (kernels: \(device.info.kernelSummary))")
         for line in device.kernelProfile.fallbacks { log("kernels: \(line)") }
@@ -173,9 +188,11 @@ public final class PipelineRunner: @unchecked Sendable {
             nonisolated(unsafe) var stage = stage
             spawn(stage.name) { stage.run(input, output, fail: fail) }
         }
-        let submit = SegmentStage.Submit(slot: slot, log: log, needs: { [registry] in needs.union(registry.needs(of: $0)) })
-        spawn(submit.name) { submit.run(frames, submitted, fail: fail) }
-        launch(SegmentStage.Collect(metrics: metrics), submitted, segmented)
+        var submit = SegmentStage.Submit(slot: slot, log: log, needs: { [registry] in needs.union(registry.needs(of: $0)) })
+        submit.shadow = shadow
+        spawn(submit.name) { [submit] in submit.run(frames, submitted, fail: fail) }
+        if let shadow { spawn("shadow") { shadow.run(); shadow.finish() } }
+        launch(SegmentStage.Collect(metrics: metrics, shadow: shadow), submitted, segmented)
         let track = TrackStage(config: config.tracking ? config.tracker : nil, emitThreshold: config.emitThreshold,
                                categoryIdOffset: m.categoryIdOffset, metrics: metrics, log: log)
         launch(track, segmented, emitted)

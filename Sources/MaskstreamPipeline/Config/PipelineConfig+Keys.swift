@@ -5,7 +5,7 @@ import Foundation
 /// README's key list is ``keyTableMarkdown()`` (a test keeps the two equal).
 extension PipelineConfig {
     /// The sections besides the top-level scalar keys.
-    static let sectionNames = ["sources", "model", "tracker", "sinks", "server"]
+    static let sectionNames = ["sources", "model", "tracker", "sinks", "server", "shadow"]
 
     static let topKeys: [ConfigKey<PipelineConfig>] = [
         .integer("queue_depth", \.queueDepth, 1...256,
@@ -62,6 +62,15 @@ extension PipelineConfig {
                 + "copy refuses those at startup; encode always re-encodes."),
     ]
 
+    static let shadowKeys: [ConfigKey<Shadow>] = [
+        .string("path", \.path, required: true,
+                "A second model (folder or hub id) compared with the primary, never emitted: mask IoU of matched "
+                + "instances, class agreement, score shift, count difference (metrics `maskstream_shadow_*`)."),
+        .integer("every", \.every, 1...100_000, "Run it on every N-th frame of each source."),
+        .string("device", \.device, "Its Vulkan device (default: the primary's `model.device`)."),
+        .string("report", \.report, "Also write one JSON line per compared frame here."),
+    ]
+
     static let serverKeys: [ConfigKey<Server>] = [
         .string("host", \.host, "Interface the server binds (`/metrics`, `/ws`, `/healthz`, `/streams`)."),
         .integer("port", \.port, 0...65535, "TCP port; 0 picks a free one."),
@@ -92,6 +101,7 @@ extension PipelineConfig {
         }
         rows += sinkKeys.map { ConfigKeyDoc(prefix: "sinks[].", $0, defaults: Sink()) }
         rows += serverKeys.map { ConfigKeyDoc(prefix: "server.", $0, defaults: Server()) }
+        rows += shadowKeys.map { ConfigKeyDoc(prefix: "shadow.", $0, defaults: Shadow()) }
         rows += topKeys.map { ConfigKeyDoc(prefix: "", $0, defaults: PipelineConfig()) }
         return rows
     }

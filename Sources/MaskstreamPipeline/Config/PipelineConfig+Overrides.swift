@@ -50,6 +50,10 @@ extension PipelineConfig {
             var s = server ?? Server()
             try Self.assign(name, value, Self.serverKeys, &s, key)
             server = s
+        case "shadow":
+            var s = shadow ?? Shadow()
+            try Self.assign(name, value, Self.shadowKeys, &s, key)
+            shadow = s
         case "tracker":
             guard let p = TrackerConfig.parameters.first(where: { $0.key == name || ConfigNode.snakeCase($0.key) == name })
             else { throw unknownKey(key) }

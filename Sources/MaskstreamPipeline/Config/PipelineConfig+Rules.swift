@@ -23,6 +23,16 @@ extension PipelineConfig {
                               key: "sources[\(i)].name")
             }
         }
+        if let shadow {
+            guard !shadow.path.isEmpty else {
+                throw located(MaskstreamError(.config, "'shadow' needs 'path'"), key: "shadow.path")
+            }
+            do {
+                if case .folder = try ModelLocation(parsing: shadow.path) { try EomtModel.checkFolder(shadow.path) }
+            } catch let e as MaskstreamError {
+                throw located(e, key: "shadow.path")
+            }
+        }
         if let server, server.apiToken == nil, !APIAccess.isLoopback(server.host) {
             throw located(MaskstreamError(.config, "server.host \(server.host) reaches beyond this machine, and the "
                 + "stream API (/streams) would be open to it: set server.api_token, or bind 127.0.0.1"),

@@ -108,6 +108,21 @@ public struct PipelineConfig: Sendable {
     public var sinks: [Sink] = []
     /// Set by `server:`; a websocket sink runs it with its defaults when it is not set.
     public var server: Server?
+    /// A second model compared with the primary on some frames (`shadow:`); nil: none.
+    public var shadow: Shadow?
+
+    /// A shadow model: run on every `every`-th frame of each source, its output never emitted
+    /// but compared with the primary's (`ModelAgreement`), as metrics and a JSONL report.
+    public struct Shadow: Sendable, Equatable {
+        public var path: String = ""
+        public var every: Int = 10
+        /// Its Vulkan device (default: the primary's `model.device`).
+        public var device: String?
+        /// One JSON line per compared frame.
+        public var report: String?
+
+        public init() {}
+    }
     /// Frames queued between stages for file sources (they block; nothing is dropped).
     public var queueDepth: Int = 4
 
@@ -186,6 +201,12 @@ public struct PipelineConfig: Sendable {
             } else {
                 try readTracker(t)
             }
+        }
+        if let s = top["shadow"] {
+            var shadow = Shadow()
+            try ConfigKey.read(s, Self.shadowKeys, into: &shadow, what: "'shadow'")
+            note(s, prefix: "shadow.")
+            self.shadow = shadow
         }
         if let s = top["server"] {
             var server = Server()

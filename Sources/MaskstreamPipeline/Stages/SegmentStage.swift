@@ -39,6 +39,8 @@ enum SegmentStage {
         let log: @Sendable (String) -> Void
         /// What the sinks of a source (the pipeline's and its own) read besides the record.
         let needs: @Sendable (_ source: Int) -> SinkNeeds
+        /// Gets every sampled frame too.
+        var shadow: ShadowStage?
 
         /// Runs until `input` ends, pushing each frame of each batch to `output` in order. An error
         /// goes to `fail`; either way both queues close so the neighbours finish.
@@ -47,6 +49,7 @@ enum SegmentStage {
             defer {
                 input.close()
                 output.close()
+                shadow?.queue.close()
             }
             do {
                 var pending: Event<VideoFrame>?
@@ -77,6 +80,7 @@ enum SegmentStage {
                     let ticket = try segmenter.submit(batch.map {
                         SegmenterFrame(rgb: $0.rgb, width: $0.width, height: $0.height)
                     })
+                    for frame in batch { shadow?.offer(frame) }
                     for (index, frame) in batch.enumerated() {
                         let needs = needs(frame.sourceId)
                         let media = FrameMedia(packets: needs.contains(.packets) ? frame.packets : [],
@@ -95,10 +99,12 @@ enum SegmentStage {
     struct Collect: Stage {
         let name = "segment.collect"
         let metrics: PipelineMetrics
+        /// Gets the primary's segments of every sampled frame.
+        let shadow: ShadowStage?
         /// The segments of the batch whose frames are passing.
         private var batch: [SegmentedFrame] = []
 
-        init(metrics: PipelineMetrics) { self.metrics = metrics }
+        init(metrics: PipelineMetrics, shadow: ShadowStage? = nil) { (self.metrics, self.shadow) = (metrics, shadow) }
 
         mutating func process(_ job: Submitted) throws -> Segmented {
             if job.index == 0 {
@@ -110,6 +116,7 @@ enum SegmentStage {
                                       + "collect out of order")
             }
             let out = batch[job.index]
+            shadow?.primary(source: job.info.source, frame: job.info.index, segments: out.segments)
             metrics.observe(.preprocess, seconds: out.timings.submit)
             metrics.observe(.infer, seconds: out.timings.device)
             metrics.observe(.postprocess, seconds: out.timings.host)
