@@ -20,6 +20,8 @@ public final class PipelineRunner: @unchecked Sendable {
         /// Source index → what was damaged in that input (every decodable frame was still
         /// processed and written to every sink). `maskstream run` exits 3 when this is not empty.
         public var damagedSources: [Int: String] = [:]
+        /// What each broker sink's stream delivered and dropped (empty without broker sinks).
+        public var brokers: [BrokerStreamReport] = []
     }
 
     public let config: PipelineConfig
@@ -84,6 +86,8 @@ public final class PipelineRunner: @unchecked Sendable {
             throw error
         }
         let needs = sinks.reduce(into: SinkNeeds()) { $0.formUnion($1.needs) }
+        let brokerSinks = sinks.compactMap { $0 as? BrokerSink }
+        metrics.setBrokers { brokerSinks.flatMap(\.reports) }
 
         func queue<T>(_: T.Type) -> BoundedQueue<Event<T>> { BoundedQueue(capacity: config.queueDepth, policy: .block) }
         let (frames, submitted) = (queue(VideoFrame.self), queue(SegmentStage.Submitted.self))
@@ -135,7 +139,8 @@ public final class PipelineRunner: @unchecked Sendable {
             instancesWritten: metrics.instancesProcessed, droppedFrames: sources.reduce(0) { $0 + $1.droppedFrames },
             reconnects: sources.reduce(0) { $0 + $1.reconnects }, seconds: Date().timeIntervalSince(start),
             stoppedEarly: stopping,
-            damagedSources: Dictionary(uniqueKeysWithValues: sources.compactMap { s in s.damageSummary.map { (s.id, $0) } }))
+            damagedSources: Dictionary(uniqueKeysWithValues: sources.compactMap { s in s.damageSummary.map { (s.id, $0) } }),
+            brokers: brokerSinks.flatMap(\.reports))
         if let error, !(error.code == .cancelled && summary.stoppedEarly) { throw error }
         return summary
     }

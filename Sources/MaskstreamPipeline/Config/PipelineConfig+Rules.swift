@@ -18,7 +18,8 @@ extension PipelineConfig {
         } catch let e as MaskstreamError {
             throw located(e, key: "model.path")
         }
-        for (i, sink) in sinks.enumerated() where sink.kind != .websocket && sink.path == nil {
+        try checkBrokerSinks()
+        for (i, sink) in sinks.enumerated() where sink.kind != .websocket && !sink.kind.isBroker && sink.path == nil {
             throw located(MaskstreamError(.config, "sink '\(sink.kind.rawValue)' needs 'path'"), key: "sinks[\(i)]")
         }
         for (i, sink) in sinks.enumerated() where sink.kind != .ts && sink.video != .auto {

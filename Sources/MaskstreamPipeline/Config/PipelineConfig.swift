@@ -53,7 +53,10 @@ public struct PipelineConfig: Sendable {
     }
 
     public enum SinkKind: String, Sendable, CaseIterable {
-        case jsonl, mots, ytvis, ts, video, websocket
+        case jsonl, mots, ytvis, ts, video, websocket, redis, mqtt
+
+        /// Whether the sink delivers to a broker (`url`, no `path`).
+        public var isBroker: Bool { self == .redis || self == .mqtt }
     }
 
     /// How the `ts` sink carries the source's video.
@@ -72,6 +75,16 @@ public struct PipelineConfig: Sendable {
         public var path: String?
         /// The `ts` sink's video: copied or re-encoded.
         public var video: TSVideo = .auto
+        /// Broker sinks: the broker's address (`redis://host:port`, `mqtt://host:port`).
+        public var url: String?
+        /// Broker sinks: the stream's name in the key or topic (default: the source's index).
+        public var stream: String?
+        /// Broker sinks: records kept while the broker is unreachable (oldest dropped past it, counted).
+        public var spool: Int = 10_000
+        /// redis: the stream's approximate length cap (`XADD … MAXLEN ~ N`).
+        public var maxLength: Int = 100_000
+        /// Broker sinks: seconds the end of a run waits for spooled records to be delivered.
+        public var drainTimeout: Double = 10
 
         public init(kind: SinkKind = .jsonl, path: String? = nil) {
             self.kind = kind
