@@ -63,10 +63,12 @@ public final class MQTTClient {
         }
         if let will {
             let bytes = Array(will.payload.utf8)
-            try check(mosquitto_will_set(m, will.topic, Int32(bytes.count), bytes, 1, will.retain), "mosquitto_will_set")
+            try check(mosquitto_will_set(m, will.topic, Int32(bytes.count), bytes, 1, will.retain),
+                      "mosquitto_will_set")
         }
         try check(mosquitto_connect(m, url.host, Int32(url.port), Int32(keepalive)), "mosquitto_connect",
-                  hint: ": check that an MQTT broker listens there (mosquitto_sub -h \(url.host) -p \(url.port) -t '#')")
+                  hint: ": check that an MQTT broker listens there "
+                      + "(mosquitto_sub -h \(url.host) -p \(url.port) -t '#')")
         let deadline = Date().addingTimeInterval(timeout)
         while events.connack == nil {
             guard Date() < deadline else {
@@ -75,7 +77,8 @@ public final class MQTTClient {
             _ = try poll(seconds: 0.05)
         }
         if let rc = events.connack, rc != 0 {
-            throw MaskstreamError(.network, "mosquitto_connect to \(url) refused: \(String(cString: mosquitto_connack_string(rc)))")
+            let why = String(cString: mosquitto_connack_string(rc))
+            throw MaskstreamError(.network, "mosquitto_connect to \(url) refused: \(why)")
         }
     }
 
@@ -111,7 +114,8 @@ public final class MQTTClient {
 
     private func check(_ rc: Int32, _ call: String, hint: String = "") throws {
         guard rc != CMosquitto_ERR_SUCCESS() else { return }
-        let why = rc == CMosquitto_ERR_ERRNO() ? String(cString: strerror(errno)) : String(cString: mosquitto_strerror(rc))
+        let why = rc == CMosquitto_ERR_ERRNO()
+            ? String(cString: strerror(errno)) : String(cString: mosquitto_strerror(rc))
         throw MaskstreamError(.network, "\(call) on \(url) failed: \(why)\(hint)")
     }
 }

@@ -3,7 +3,8 @@ import Foundation
 /// Publishes one stream's records to an MQTT broker: each record at QoS 1 on
 /// `maskstream/<stream>/frames` (confirmed by the broker's PUBACK), and the stream's state,
 /// retained, on `maskstream/<stream>/state`: `{"state":"live",…}` on every connect,
-/// `{"state":"finished",…}` at the end (`incomplete` when records were left undelivered), and `{"state":"offline",…}` as the connection's will
+/// `{"state":"finished",…}` at the end (`incomplete` when records were left undelivered), and
+/// `{"state":"offline",…}` as the connection's will
 /// (the broker publishes it when the process dies).
 ///
 /// Reconnection is clean: a lost connection's client is dropped and a new one (clean session)

@@ -91,7 +91,8 @@ extension Maskstream {
 
         func run() async throws {
             do {
-                let consumer = name ?? "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
+                let process = ProcessInfo.processInfo
+                let consumer = name ?? "\(process.hostName)-\(process.processIdentifier)"
                 let worker = JobWorker(url: try redis.url(), consumer: consumer, lease: lease, log: { line in
                     FileHandle.standardError.write(Data("\(line)\n".utf8))
                 })

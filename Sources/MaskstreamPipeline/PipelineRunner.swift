@@ -80,7 +80,8 @@ public final class PipelineRunner: @unchecked Sendable {
         }
         let sinks: [any FrameSink]
         do { sinks = try config.sinks.enumerated().map {
-            try $1.make(index: $0, sourceCount: sources.count, server: server)
+            try $1.make(index: $0, sourceCount: sources.count, server: server,
+                        sourceNames: config.sources.map(\.name))
         } } catch {
             await server?.shutdown()
             throw error
@@ -139,7 +140,9 @@ public final class PipelineRunner: @unchecked Sendable {
             instancesWritten: metrics.instancesProcessed, droppedFrames: sources.reduce(0) { $0 + $1.droppedFrames },
             reconnects: sources.reduce(0) { $0 + $1.reconnects }, seconds: Date().timeIntervalSince(start),
             stoppedEarly: stopping,
-            damagedSources: Dictionary(uniqueKeysWithValues: sources.compactMap { s in s.damageSummary.map { (s.id, $0) } }),
+            damagedSources: Dictionary(uniqueKeysWithValues: sources.compactMap { s in
+                s.damageSummary.map { (s.id, $0) }
+            }),
             brokers: brokerSinks.flatMap(\.reports))
         if let error, !(error.code == .cancelled && summary.stoppedEarly) { throw error }
         return summary

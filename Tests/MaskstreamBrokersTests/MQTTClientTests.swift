@@ -11,7 +11,9 @@ import MaskstreamTestSupport
         let subscriber = try MQTTTestSubscriber(broker: broker, topic: "maskstream/t/frames")
         let client = try MQTTClient(url: BrokerURL(broker.url, scheme: .mqtt), clientID: "t-pub", will: nil)
         var mids = Set<Int32>()
-        for i in 0..<20 { mids.insert(try client.publish(topic: "maskstream/t/frames", payload: "m\(i)", qos: 1, retain: false)) }
+        for i in 0..<20 {
+            mids.insert(try client.publish(topic: "maskstream/t/frames", payload: "m\(i)", qos: 1, retain: false))
+        }
         var acked = Set<Int32>()
         let deadline = Date().addingTimeInterval(10)
         while acked != mids, Date() < deadline { acked.formUnion(try client.poll(seconds: 0.05)) }

@@ -80,7 +80,9 @@ import MaskstreamTestSupport
         let records = try jsonl(out)
         #expect(records.count == Self.frames)
         let deadline = Date().addingTimeInterval(30)
-        while Set(subscriber.payloads()).count < Self.frames, Date() < deadline { try await Task.sleep(for: .milliseconds(100)) }
+        while Set(subscriber.payloads()).count < Self.frames, Date() < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
         let got = subscriber.payloads()
         var firsts: [String] = []
         for p in got where !firsts.contains(p) { firsts.append(p) }
@@ -111,7 +113,8 @@ import MaskstreamTestSupport
         let report = try #require(summary.brokers.first)
         #expect(report.stats.submitted == Self.frames)
         #expect(report.stats.delivered == 0)
-        #expect(report.stats.dropped == Self.frames, "every record counted: \(Self.frames - 15) spool drops + 15 at the end")
+        #expect(report.stats.dropped == Self.frames,
+                "every record counted: \(Self.frames - 15) spool drops + 15 at the end")
         #expect(log.contains { $0.contains("cannot reach the broker") }, "\(log)")
         #expect(log.contains { $0.contains("spool full (15 records)") }, "\(log)")
         #expect(log.contains { $0.contains("15 records not delivered") }, "\(log)")
@@ -142,5 +145,24 @@ import MaskstreamTestSupport
         sink.stream = "cam"
         #expect(sink.streamName(source: 0, sourceCount: 1) == "cam")
         #expect(sink.streamName(source: 1, sourceCount: 2) == "cam-1")
+        #expect(sink.streamName(source: 1, sourceName: "door", sourceCount: 2) == "cam-door")
+        sink.stream = nil
+        #expect(sink.streamName(source: 0, sourceName: "door", sourceCount: 3) == "door",
+                "a named source keeps its stream on whichever shard runs it")
+    }
+
+    @Test func sourceNamesAreCheckedAndUnique() throws {
+        let video = Self.root.appending(path: "examples/sample.mp4").path()
+        let model = Self.root.appending(path: "models/default").path()
+        func parse(_ names: [String]) throws -> PipelineConfig {
+            let sources = names.map { "  - { url: \(video), name: \"\($0)\" }" }.joined(separator: "\n")
+            return try PipelineConfig.parse(yaml: "sources:\n\(sources)\nmodel:\n  path: \(model)\nsinks:\n"
+                + "  - { type: redis, url: \"redis://127.0.0.1:1\" }\n")
+        }
+        #expect(try parse(["gate", "door"]).sources.map(\.name) == ["gate", "door"])
+        #expect { try parse(["gate", "gate"]) } throws: {
+            ($0 as? MaskstreamError)?.message.contains("used by") == true
+        }
+        #expect { try parse(["a b"]) } throws: { ($0 as? MaskstreamError)?.message.contains("letters") == true }
     }
 }

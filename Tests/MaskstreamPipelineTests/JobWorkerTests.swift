@@ -82,8 +82,8 @@ import MaskstreamTestSupport
         defer { if a.isRunning { kill(a.processIdentifier, SIGKILL) } }
         var killedJob = ""
         try waitFor("worker A to run a job") {
-            guard let (id, _) = try jobs(redis).first(where: { $0.value.contains("running") && $0.value.contains("worker=A") })
-            else { return false }
+            let running = try jobs(redis).first { $0.value.contains("running") && $0.value.contains("worker=A") }
+            guard let (id, _) = running else { return false }
             killedJob = id
             return true
         }
@@ -112,9 +112,11 @@ import MaskstreamTestSupport
             let klv = try MetadataTrackReader.read(path: out.appending(path: "s.ts").path())
             #expect(klv.count == Self.frames, "job\(k): one KLV packet per record")
         }
-        #expect(!FileManager.default.fileExists(atPath: dir.appending(path: "out/bad").path()), "a dead job has no output")
+        #expect(!FileManager.default.fileExists(atPath: dir.appending(path: "out/bad").path()),
+                "a dead job has no output")
         let dead = try redis.cli(["XRANGE", "maskstream:jobs:dead", "-", "+"])
-        #expect(dead.contains(bad) && dead.contains("garbage.mp4"), "the dead letter names the job and its error: \(dead)")
+        #expect(dead.contains(bad) && dead.contains("garbage.mp4"),
+                "the dead letter names the job and its error: \(dead)")
         #expect(try redis.cli(["XPENDING", "maskstream:jobs", "workers"]).hasPrefix("0"), "every job acknowledged")
     }
 

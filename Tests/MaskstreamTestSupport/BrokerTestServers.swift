@@ -45,7 +45,8 @@ public final class RedisTestServer: @unchecked Sendable {
 
     /// Runs `redis-cli --raw` against the server; returns its standard output.
     public func cli(_ arguments: [String]) throws -> String {
-        let r = try TestMedia.run("redis-cli", ["-h", "127.0.0.1", "-p", String(port), "--raw"] + arguments, timeout: 20)
+        let r = try TestMedia.run("redis-cli", ["-h", "127.0.0.1", "-p", String(port), "--raw"] + arguments,
+                                  timeout: 20)
         guard r.status == 0 else { throw TestFailure("redis-cli \(arguments) failed: \(r.stderr)") }
         return r.stdout
     }

@@ -4,6 +4,18 @@ extension PipelineConfig {
     /// The rules of `redis` and `mqtt` sinks: a well-formed `url` of the sink's scheme, no
     /// `path`; and no `url` on other sinks. Part of ``validate()``.
     func checkBrokerSinks() throws {
+        var names = Set<String>()
+        for (i, source) in sources.enumerated() {
+            guard let name = source.name else { continue }
+            guard Self.isValidStreamName(name) else {
+                throw located(MaskstreamError(.config, "sources[\(i)].name '\(name)': use letters, digits, '-', "
+                    + "'_' and '.' (it becomes part of a Redis key and MQTT topics)"), key: "sources[\(i)].name")
+            }
+            guard names.insert(name).inserted else {
+                throw located(MaskstreamError(.config, "sources[\(i)].name '\(name)' is used by another source"),
+                              key: "sources[\(i)].name")
+            }
+        }
         for (i, sink) in sinks.enumerated() {
             guard let scheme = sink.brokerScheme else {
                 if sink.url != nil {
@@ -33,7 +45,8 @@ extension PipelineConfig {
     /// Stream names are key and topic segments: no MQTT wildcards or level separators.
     static func isValidStreamName(_ name: String) -> Bool {
         !name.isEmpty && name.unicodeScalars.allSatisfy {
-            ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || "-_.".unicodeScalars.contains($0)
+            ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0)))
+                || "-_.".unicodeScalars.contains($0)
         }
     }
 }
@@ -48,10 +61,12 @@ extension PipelineConfig.Sink {
         }
     }
 
-    /// The name of source `source`'s stream in this broker sink's keys and topics: `stream`, or
-    /// the source's index by default; with several sources an explicit `stream` gets `-<index>`.
-    public func streamName(source: Int, sourceCount: Int) -> String {
-        guard let stream else { return String(source) }
-        return sourceCount > 1 ? "\(stream)-\(source)" : stream
+    /// The name of source `source`'s stream in this broker sink's keys and topics: the sink's
+    /// `stream` (with several sources, `<stream>-<source>`), where `<source>` is the source's
+    /// `name` or else its index.
+    public func streamName(source: Int, sourceName: String? = nil, sourceCount: Int) -> String {
+        let own = sourceName ?? String(source)
+        guard let stream else { return own }
+        return sourceCount > 1 ? "\(stream)-\(own)" : stream
     }
 }

@@ -28,6 +28,9 @@ extension PipelineConfig {
                 "Ceiling in seconds on the backoff between reconnection attempts (±20 % jitter)."),
         .number("fps", \.fps, NumberRange(0.001...1000),
                 "Frame rate of an image sequence: image i is at i/fps s (time base 1/fps). Videos keep their own."),
+        .string("name", \.name,
+                "The source's name in redis and mqtt sinks' keys and topics (default: its index, which "
+                + "`--shard` renumbers: name live cameras that are sharded)."),
     ]
 
     static let modelKeys: [ConfigKey<Model>] = [

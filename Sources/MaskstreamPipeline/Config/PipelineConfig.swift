@@ -31,6 +31,9 @@ public struct PipelineConfig: Sendable {
         public var reconnect = ReconnectPolicy()
         /// Frames per second of an image sequence (folder, glob, `%05d` pattern): image i is at pts i, time base 1/fps.
         public var fps: Double = 25
+        /// The source's name in broker sinks' keys and topics (default: its index); stays the
+        /// same on whichever `--shard` runs it.
+        public var name: String?
 
         public init(url: String = "") { self.url = url }
     }

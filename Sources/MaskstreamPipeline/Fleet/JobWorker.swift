@@ -63,6 +63,13 @@ public final class JobWorker: @unchecked Sendable {
             log("job \(job.id): dead: \(job.problem ?? "")")
             return
         }
+        // Handed out more often than allowed: its workers died (or were stopped) every time.
+        if attempt > spec.maxAttempts {
+            let why = "no worker finished it in \(attempt - 1) attempts (the workers died or were stopped)"
+            try queue.fail(job.id, error: why, attempt: attempt, maxAttempts: spec.maxAttempts)
+            log("job \(job.id): dead: \(why)")
+            return
+        }
         try queue.markRunning(job.id, consumer: consumer, attempt: attempt)
         log("job \(job.id): attempt \(attempt) of \(spec.maxAttempts): \(spec.input) → \(spec.output)")
         let heartbeat = Heartbeat(url: url, job: job.id, consumer: consumer, every: lease / 3, log: log)
@@ -88,7 +95,8 @@ public final class JobWorker: @unchecked Sendable {
     private func runJob(_ spec: JobSpec) async throws -> Int {
         let output = URL(fileURLWithPath: spec.output).standardizedFileURL
         let parent = output.deletingLastPathComponent()
-        let part = parent.appending(path: ".\(output.lastPathComponent).part-\(consumer)-\(UUID().uuidString.prefix(8))")
+        let tag = "\(consumer)-\(UUID().uuidString.prefix(8))"
+        let part = parent.appending(path: ".\(output.lastPathComponent).part-\(tag)")
         defer { try? FileManager.default.removeItem(at: part) }
         var config = try PipelineConfig.parse(yaml: spec.pipeline, file: "job pipeline")
         try config.apply(input: spec.input, output: part.path)
@@ -107,13 +115,15 @@ public final class JobWorker: @unchecked Sendable {
     /// after), so readers see the old output or the new one, never a mix.
     static func replace(_ output: URL, with part: URL) throws {
         let fm = FileManager.default
-        let old = output.deletingLastPathComponent().appending(path: ".\(output.lastPathComponent).old-\(UUID().uuidString.prefix(8))")
+        let old = output.deletingLastPathComponent()
+            .appending(path: ".\(output.lastPathComponent).old-\(UUID().uuidString.prefix(8))")
         do {
             if fm.fileExists(atPath: output.path) { try fm.moveItem(at: output, to: old) }
             try fm.moveItem(at: part, to: output)
             try? fm.removeItem(at: old)
         } catch {
-            throw MaskstreamError(.io, "cannot move the job's output into '\(output.path)': \(error.localizedDescription)")
+            throw MaskstreamError(.io, "cannot move the job's output into '\(output.path)': "
+                + error.localizedDescription)
         }
     }
 }

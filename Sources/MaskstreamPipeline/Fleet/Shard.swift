@@ -15,7 +15,8 @@ public struct Shard: Sendable, Hashable, CustomStringConvertible {
 
     public init(index: Int, count: Int) throws {
         guard count >= 1, (0..<count).contains(index) else {
-            throw MaskstreamError(.config, "--shard \(index)/\(count): write i/n with n ≥ 1 and 0 ≤ i < n (e.g. 0/3)")
+            throw MaskstreamError(.config,
+                                  "--shard \(index)/\(count): write i/n with n ≥ 1 and 0 ≤ i < n (e.g. 0/3)")
         }
         self.index = index
         self.count = count
@@ -61,8 +62,8 @@ public struct Shard: Sendable, Hashable, CustomStringConvertible {
 
 extension PipelineConfig {
     /// Keeps only the sources `shard` owns (by URL). Source indices are renumbered within the
-    /// shard, so give broker sinks' streams and file outputs names that do not depend on the
-    /// index where shards share a broker or a folder.
+    /// shard, so sharded sources that share a broker need `sources[].name` (their stream name),
+    /// and file outputs a folder per shard.
     public mutating func keepSources(of shard: Shard) {
         sources = sources.filter { shard.owns($0.url) }
     }

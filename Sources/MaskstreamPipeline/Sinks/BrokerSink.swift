@@ -21,11 +21,12 @@ public final class BrokerSink: FrameSink, @unchecked Sendable {
     private let sink: PipelineConfig.Sink
     private let url: BrokerURL
     private let sourceCount: Int
+    private let sourceNames: [String?]
     private let deliveries = Locked([Int: (target: String, delivery: BrokerDelivery)]())
     private let finalReports = Locked([BrokerStreamReport]?.none)
 
     /// `sink` is a validated `redis` or `mqtt` entry.
-    init(_ sink: PipelineConfig.Sink, sourceCount: Int) throws {
+    init(_ sink: PipelineConfig.Sink, sourceNames: [String?] = [], sourceCount: Int) throws {
         guard let scheme = sink.brokerScheme, let text = sink.url else {
             throw MaskstreamError(.internal, "sink '\(sink.kind.rawValue)' is no broker sink with a url")
         }
@@ -33,13 +34,15 @@ public final class BrokerSink: FrameSink, @unchecked Sendable {
         self.sink = sink
         self.url = try BrokerURL(text, scheme: scheme)
         self.sourceCount = sourceCount
+        self.sourceNames = sourceNames
     }
 
     public func begin(source: SourceContext) throws {
         let log = source.log
         deliveries.withLock { all in
             guard all[source.id] == nil else { return }  // a live source's reconnect begins again
-            let stream = sink.streamName(source: source.id, sourceCount: sourceCount)
+            let name = source.id < sourceNames.count ? sourceNames[source.id] : nil
+            let stream = sink.streamName(source: source.id, sourceName: name, sourceCount: sourceCount)
             let transport: any BrokerTransport = switch url.scheme {
             case .redis: RedisStreamTransport(url: url, key: "maskstream:\(stream)", maxLength: sink.maxLength)
             case .mqtt: MQTTStreamTransport(url: url, stream: stream)
