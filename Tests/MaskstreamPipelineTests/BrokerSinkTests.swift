@@ -26,13 +26,13 @@ import MaskstreamTestSupport
 
     /// Runs the pipeline; `onFrame` is called after each frame with the frames written so far.
     func run(_ yaml: String, onFrame: @escaping @Sendable (Int) -> Void) async throws
-        -> (PipelineRunner.Summary, [String]) {
+        -> (PipelineRunner.Summary, [String], metrics: String) {
         let config = try PipelineConfig.parse(yaml: yaml)
         let lines = Locked([String]())
         let runner = PipelineRunner(config: config, log: { line in lines.withLock { $0.append(line) } },
                                     progress: { n, _ in onFrame(n) })
         let summary = try await runner.run()
-        return (summary, lines.withLock { $0 })
+        return (summary, lines.withLock { $0 }, runner.metrics.render())
     }
 
     func jsonl(_ out: URL) throws -> [String] {
@@ -48,7 +48,7 @@ import MaskstreamTestSupport
         let redis = try RedisTestServer()
         try redis.start()
         let sink = "{ type: redis, url: \"\(redis.url)\", stream: cam, maxlen: 1000, spool: 1000 }"
-        let (summary, log) = try await run(yaml(out: out, sink: sink)) { n in
+        let (summary, log, metrics) = try await run(yaml(out: out, sink: sink)) { n in
             if n == 10 { redis.stop() }
             if n == 20 { try? redis.start() }
         }
@@ -60,6 +60,9 @@ import MaskstreamTestSupport
         #expect(report.stats.delivered == Self.frames && report.stats.dropped == 0)
         #expect(report.stats.reconnects >= 1, "the broker restarted mid-run")
         #expect(log.contains { $0.hasPrefix("redis: ") && $0.contains("lost the broker") }, "\(log)")
+        let labels = "{sink=\"redis\",target=\"\(redis.url) maskstream:cam\"}"
+        #expect(metrics.contains("maskstream_broker_delivered_records_total\(labels) \(Self.frames)"), "\(metrics)")
+        #expect(metrics.contains("maskstream_broker_dropped_records_total\(labels) 0"), "\(metrics)")
     }
 
     /// mosquitto is stopped after frame 10 and restarted after frame 20: the independent
@@ -73,7 +76,7 @@ import MaskstreamTestSupport
         try broker.start()
         let subscriber = try MQTTTestSubscriber(broker: broker, topic: "maskstream/0/frames")
         let sink = "{ type: mqtt, url: \"\(broker.url)\" }"
-        let (summary, _) = try await run(yaml(out: out, sink: sink)) { n in
+        let (summary, _, _) = try await run(yaml(out: out, sink: sink)) { n in
             if n == 10 { broker.stop() }
             if n == 20 { try? broker.start() }
         }
@@ -108,7 +111,7 @@ import MaskstreamTestSupport
         defer { try? FileManager.default.removeItem(at: out) }
         let port = TestMedia.freePort()
         let sink = "{ type: redis, url: \"redis://127.0.0.1:\(port)\", spool: 15, drain_timeout: 0.5 }"
-        let (summary, log) = try await run(yaml(out: out, sink: sink)) { _ in }
+        let (summary, log, metrics) = try await run(yaml(out: out, sink: sink)) { _ in }
         #expect(try jsonl(out).count == Self.frames, "the other sinks got every frame")
         let report = try #require(summary.brokers.first)
         #expect(report.stats.submitted == Self.frames)
@@ -118,6 +121,8 @@ import MaskstreamTestSupport
         #expect(log.contains { $0.contains("cannot reach the broker") }, "\(log)")
         #expect(log.contains { $0.contains("spool full (15 records)") }, "\(log)")
         #expect(log.contains { $0.contains("15 records not delivered") }, "\(log)")
+        #expect(metrics.contains("maskstream_broker_dropped_records_total{sink=\"redis\",target=\"redis://127.0.0.1:"
+            + "\(port) maskstream:0\"} \(Self.frames)"), "\(metrics)")
     }
 
     @Test(arguments: [

@@ -21,9 +21,9 @@ import MaskstreamTestSupport
         })
     }
 
-    func startWorker(_ name: String, redis: RedisTestServer, log: URL) throws -> Process {
+    func startWorker(_ name: String, redis: RedisTestServer, log: URL, lease: Int = 3) throws -> Process {
         let p = TestMedia.processWithDefaultSignals(CommandLineTests.binary)
-        p.arguments! += ["worker", "--redis", redis.url, "--lease", "3", "--name", name]
+        p.arguments! += ["worker", "--redis", redis.url, "--lease", String(lease), "--name", name]
         FileManager.default.createFile(atPath: log.path(), contents: nil)
         p.standardError = try FileHandle(forWritingTo: log)
         p.standardOutput = FileHandle.nullDevice
@@ -118,6 +118,49 @@ import MaskstreamTestSupport
         #expect(dead.contains(bad) && dead.contains("garbage.mp4"),
                 "the dead letter names the job and its error: \(dead)")
         #expect(try redis.cli(["XPENDING", "maskstream:jobs", "workers"]).hasPrefix("0"), "every job acknowledged")
+    }
+
+    /// Jobs that run far longer than the lease (1 s) are kept by their worker's heartbeat: with
+    /// two workers polling, each job is handed out once (XAUTOCLAIM would count a second).
+    @Test func heartbeatKeepsLongJobsFromBeingTakenOver() throws {
+        let dir = try TestMedia.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let redis = try RedisTestServer()
+        try redis.start()
+        let pipeline = dir.appending(path: "p.yaml")
+        try """
+            sources:
+              - url: \(Self.root.appending(path: "examples/sample.mp4").path())
+                max_frames: 40
+            model:
+              path: \(Self.root.appending(path: "models/default").path())
+            tracker: {}
+            sinks:
+              - { type: jsonl, path: s.jsonl }
+            """.write(to: pipeline, atomically: true, encoding: .utf8)
+        let sample = Self.root.appending(path: "examples/sample.mp4").path()
+        let ids = try (0..<3).map { k in
+            try maskstream(["submit", "--redis", redis.url, "--pipeline", pipeline.path(), "--input", sample,
+                            "--output", dir.appending(path: "out/job\(k)").path()])
+                .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let workers = try ["A", "B"].map {
+            try startWorker($0, redis: redis, log: dir.appending(path: "\($0).log"), lease: 1)
+        }
+        defer { for w in workers where w.isRunning { kill(w.processIdentifier, SIGKILL) } }
+        try waitFor("every job to end") {
+            let states = try jobs(redis)
+            return ids.allSatisfy { states[$0]?.hasPrefix("done") == true }
+        }
+        for w in workers {
+            kill(w.processIdentifier, SIGTERM)
+            w.waitUntilExit()
+        }
+        for (id, line) in try jobs(redis) { #expect(line.contains("attempts=1 "), "\(id): \(line)") }
+        for k in 0..<3 {
+            let records = try FrameRecord.readJSONL(dir.appending(path: "out/job\(k)/s.jsonl"))
+            #expect(records.map(\.frame) == Array(0..<40))
+        }
     }
 
     /// The job commands' errors: typed, non-zero exit.
