@@ -43,17 +43,19 @@ extension Maskstream {
                     let s = try Shard(parsing: shard)
                     let total = config.sources.count
                     config.keepSources(of: s)
-                    FileHandle.standardError.write(Data("shard \(s): \(config.sources.count) of \(total) sources\n".utf8))
+                    let line = "shard \(s): \(config.sources.count) of \(total) sources"
                     if config.sources.isEmpty {
                         // A replica without cameras idles until stopped (a StatefulSet keeps it).
                         let stop = DispatchSemaphore(value: 0)
                         let signals = SignalHandler { stop.signal() }
                         defer { signals.cancel() }
+                        FileHandle.standardError.write(Data("\(line); idle until stopped\n".utf8))
                         await withCheckedContinuation { done in
                             DispatchQueue.global().async { stop.wait(); done.resume() }
                         }
                         return
                     }
+                    FileHandle.standardError.write(Data("\(line)\n".utf8))
                 }
                 let tty = isatty(STDERR_FILENO) == 1 && !noProgress
                 let bar = ProgressBar(enabled: tty)
