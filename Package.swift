@@ -35,6 +35,8 @@ let package = Package(
         // C interop: module maps and shims only.
         .systemLibrary(name: "CFFmpeg", path: "Sources/CFFmpeg"),
         .systemLibrary(name: "CVulkan", path: "Sources/CVulkan"),
+        .systemLibrary(name: "CHiredis", path: "Sources/CHiredis", providers: [.apt(["libhiredis-dev"])]),
+        .systemLibrary(name: "CMosquitto", path: "Sources/CMosquitto", providers: [.apt(["libmosquitto-dev"])]),
 
         // Layers, bottom to top. Each imports only layers below it.
         .target(name: "MaskstreamCore", swiftSettings: swiftSettings),
@@ -57,6 +59,10 @@ let package = Package(
             name: "MaskstreamHub",
             dependencies: ["MaskstreamCore", "MaskstreamModel", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings),
+        // Broker clients (Redis, MQTT) over Debian's C libraries, and the spooled delivery of broker sinks.
+        .target(
+            name: "MaskstreamBrokers", dependencies: ["MaskstreamCore", "CHiredis", "CMosquitto"],
+            swiftSettings: swiftSettings),
         .target(
             name: "MaskstreamTracking", dependencies: ["MaskstreamCore", "MaskstreamMasks"],
             swiftSettings: swiftSettings),
@@ -67,6 +73,7 @@ let package = Package(
             dependencies: [
                 "MaskstreamCore", "MaskstreamMedia", "MaskstreamMasks", "MaskstreamGPU",
                 "MaskstreamModel", "MaskstreamHub", "MaskstreamTracking", "MaskstreamServer", "MaskstreamEvaluation",
+                "MaskstreamBrokers",
                 .product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
@@ -133,6 +140,9 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "MaskstreamBrokersTests", dependencies: ["MaskstreamBrokers", "MaskstreamTestSupport"],
+            swiftSettings: swiftSettings),
         testTargetWithFixtures(
             "MaskstreamPipelineTests",
             dependencies: ["MaskstreamPipeline", "MaskstreamEvaluation", "MaskstreamTestSupport"]),

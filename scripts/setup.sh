@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages maskstream builds, runs and tests with (Debian 12).
-# Idempotent: skips apt when everything is already there.
+# Idempotent: skips apt when everything is already there. redis-server and mosquitto are
+# installed for the broker-sink and worker tests, which start their own on loopback ports
+# (the packages' system services are not used).
 #
 # Mesa's lavapipe (the Vulkan device on machines without a GPU) comes from
 # bookworm-backports when that suite is reachable: Mesa 25.0 runs our kernels 2-3x faster
@@ -10,7 +12,8 @@ set -euo pipefail
 PKGS=(pkg-config libavdevice-dev libavformat-dev libavcodec-dev libswscale-dev libavutil-dev ffmpeg
       libvulkan-dev mesa-vulkan-drivers glslc vulkan-tools vulkan-validationlayers
       python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good
-      gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav curl)
+      gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav curl
+      libhiredis-dev libmosquitto-dev redis-server redis-tools mosquitto mosquitto-clients)
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive
 missing=()

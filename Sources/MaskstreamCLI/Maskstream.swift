@@ -17,8 +17,12 @@ struct Maskstream: AsyncParsableCommand {
           maskstream devices
           maskstream keys
           maskstream eval --gt examples/sample.ytvis.json --pred out/sample.ytvis.json
+          maskstream submit --redis redis://127.0.0.1:6379 --pipeline P.yaml --input clip.mp4 --output out/clip
+          maskstream worker --redis redis://127.0.0.1:6379
+          maskstream run pipelines/rtsp.yaml --shard 0/3
         """,
-        subcommands: [Run.self, Keys.self, Inspect.self, Devices.self, Eval.self, Streams.self, Compare.self]
+        subcommands: [Run.self, Keys.self, Inspect.self, Devices.self, Eval.self, Streams.self, Compare.self,
+                      Submit.self, Jobs.self, Worker.self]
     )
 }
 

@@ -28,6 +28,8 @@ extension Maskstream {
         @Option(name: .customLong("set"), help: "Set a pipeline key: KEY=VALUE (e.g. model.threshold=0.3); repeatable.")
         var settings: [String] = []
         @Flag(help: "Plain log lines instead of a progress bar.") var noProgress = false
+        @Option(help: ArgumentHelp("Run only this shard's sources, i/n (rendezvous hashing of their URLs): "
+                                   + "one of n replicas, e.g. a StatefulSet's pod ordinal.")) var shard: String?
 
         func validate() throws {
             if let maxFrames, maxFrames < 1 { throw ValidationError("--max-frames must be at least 1") }
@@ -38,6 +40,24 @@ extension Maskstream {
                 var config = try PipelineConfig.load(path: pipeline)
                 try config.apply(input: input, output: output, model: model, device: device, maxFrames: maxFrames,
                                  settings: settings)
+                if let shard {
+                    let s = try Shard(parsing: shard)
+                    let total = config.sources.count
+                    config.keepSources(of: s)
+                    let line = "shard \(s): \(config.sources.count) of \(total) sources"
+                    if config.sources.isEmpty {
+                        // A replica without cameras idles until stopped (a StatefulSet keeps it).
+                        let stop = DispatchSemaphore(value: 0)
+                        let signals = SignalHandler { stop.signal() }
+                        defer { signals.cancel() }
+                        FileHandle.standardError.write(Data("\(line); idle until stopped\n".utf8))
+                        await withCheckedContinuation { done in
+                            DispatchQueue.global().async { stop.wait(); done.resume() }
+                        }
+                        return
+                    }
+                    FileHandle.standardError.write(Data("\(line)\n".utf8))
+                }
                 let tty = isatty(STDERR_FILENO) == 1 && !noProgress
                 let bar = ProgressBar(enabled: tty)
                 let runner = PipelineRunner(
@@ -69,6 +89,12 @@ extension Maskstream {
                         + "\(f(a.meanScoreShift)), primary found \(f(a.primaryMatched))\n").utf8))
                 }
                 for s in config.sinks { if let p = s.path, p != "-" { FileHandle.standardError.write(Data("  \(s.kind.rawValue): \(p)\n".utf8)) } }
+                for b in summary.brokers {
+                    let s = b.stats
+                    let line = "  \(b.sink): \(b.target): \(s.delivered) of \(s.submitted) records delivered, "
+                        + "\(s.dropped) dropped, \(s.reconnects) reconnects"
+                    FileHandle.standardError.write(Data("\(s.dropped > 0 ? "warning:" : "")\(line)\n".utf8))
+                }
                 if !summary.damagedSources.isEmpty {
                     for (id, damage) in summary.damagedSources.sorted(by: { $0.key < $1.key }) {
                         let url = config.sources[id].url

@@ -4,3 +4,4 @@
 @_exported import MaskstreamModel
 @_exported import MaskstreamGPU
 @_exported import MaskstreamTracking
+@_exported import MaskstreamBrokers

@@ -1,5 +1,6 @@
 import Foundation
 import MaskstreamEvaluation
+import MaskstreamBrokers
 import MaskstreamServer
 
 /// Counters, gauges and per-stage latency histograms of a running pipeline, rendered
@@ -27,6 +28,7 @@ public final class PipelineMetrics: @unchecked Sendable {
     private var queueDepth: @Sendable () -> [String: Int] = { [:] }
     private var dropped: @Sendable () -> Int = { 0 }
     private var live: @Sendable () -> [LiveSourceStatus] = { [] }
+    private var brokers: @Sendable () -> [BrokerStreamReport] = { [] }
 
     /// One live source's reconnects and connection state, for `/metrics`.
     struct LiveSourceStatus: Sendable {
@@ -47,6 +49,11 @@ public final class PipelineMetrics: @unchecked Sendable {
             self.dropped = dropped
             self.live = live
         }
+    }
+
+    /// Where the broker sinks' per-stream counters come from.
+    func setBrokers(_ reports: @escaping @Sendable () -> [BrokerStreamReport]) {
+        lock.withLock { brokers = reports }
     }
 
     /// Records one stage's latency for one frame.
@@ -105,8 +112,8 @@ public final class PipelineMetrics: @unchecked Sendable {
 
     /// Prometheus text exposition (format 0.0.4).
     public func render() -> String {
-        let (frames, instances, depth, droppedNow, liveNow) = lock.withLock {
-            (self.frames, self.instances, queueDepth, dropped, live)
+        let (frames, instances, depth, droppedNow, liveNow, brokersNow) = lock.withLock {
+            (self.frames, self.instances, queueDepth, dropped, live, brokers)
         }
         var text = PrometheusText()
         for stage in Stage.allCases {
@@ -154,6 +161,19 @@ public final class PipelineMetrics: @unchecked Sendable {
                        help: "Mean score of the shadow minus the primary over matched instances.")
             text.gauge("maskstream_shadow_primary_matched_ratio", agreement.primaryMatched ?? 1,
                        help: "Fraction of the primary's instances the shadow model also found.")
+        }
+        for b in brokersNow() {
+            let labels = ["sink": b.sink, "target": b.target]
+            text.counter("maskstream_broker_delivered_records_total", Double(b.stats.delivered), labels: labels,
+                         help: "Records a broker confirmed (Redis reply, MQTT PUBACK).")
+            text.counter("maskstream_broker_dropped_records_total", Double(b.stats.dropped), labels: labels,
+                         help: "Records dropped: the spool was full, or undelivered at the drain deadline.")
+            text.gauge("maskstream_broker_spooled_records", Double(b.stats.spooled), labels: labels,
+                       help: "Records waiting for the broker.")
+            text.gauge("maskstream_broker_connected", b.stats.connected ? 1 : 0, labels: labels,
+                       help: "Whether the broker stream is connected.")
+            text.counter("maskstream_broker_reconnects_total", Double(b.stats.reconnects), labels: labels,
+                         help: "Reconnections to the broker after the first connection.")
         }
         return text.render()
     }

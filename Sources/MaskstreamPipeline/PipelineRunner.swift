@@ -22,6 +22,8 @@ public final class PipelineRunner: @unchecked Sendable {
         /// Source index → what was damaged in that input (every decodable frame was still
         /// processed and written to every sink). `maskstream run` exits 3 when this is not empty.
         public var damagedSources: [Int: String] = [:]
+        /// What each broker sink's stream delivered and dropped (empty without broker sinks).
+        public var brokers: [BrokerStreamReport] = []
     }
 
     public let config: PipelineConfig
@@ -122,7 +124,7 @@ public final class PipelineRunner: @unchecked Sendable {
         for line in device.kernelProfile.fallbacks { log("kernels: \(line)") }
         var server: LiveStreamServer?
         if let s = config.effectiveServer {
-            let live = LiveStreamServer(host: s.host, port: s.port, access: APIAccess(token: s.apiToken, log: log),
+            let live = LiveStreamServer(host: s.host, port: s.port, access: APIAccess(token: s.effectiveAPIToken, log: log),
                                         metrics: { [metrics] in metrics.render() })
             let port = try await live.start()
             state.withLock { $0.serverPort = port }
@@ -132,12 +134,15 @@ public final class PipelineRunner: @unchecked Sendable {
         let sinks: [any FrameSink]
         do { sinks = try config.sinks.enumerated().map {
             // With streams coming and going, every per-source file is named by its source.
-            try $1.make(index: $0, sourceCount: keepRunning ? max(2, sources.count) : sources.count, server: server)
+            try $1.make(index: $0, sourceCount: keepRunning ? max(2, sources.count) : sources.count, server: server,
+                        sourceNames: config.sources.map(\.name))
         } } catch {
             await server?.shutdown()
             throw error
         }
         let needs = sinks.reduce(into: SinkNeeds()) { $0.formUnion($1.needs) }
+        let brokerSinks = sinks.compactMap { $0 as? BrokerSink }
+        metrics.setBrokers { brokerSinks.flatMap(\.reports) }
 
         func queue<T>(_: T.Type) -> BoundedQueue<Event<T>> { BoundedQueue(capacity: config.queueDepth, policy: .block) }
         let (frames, submitted) = (queue(VideoFrame.self), queue(SegmentStage.Submitted.self))
@@ -211,7 +216,10 @@ public final class PipelineRunner: @unchecked Sendable {
             instancesWritten: metrics.instancesProcessed, droppedFrames: sources.reduce(0) { $0 + $1.droppedFrames },
             reconnects: sources.reduce(0) { $0 + $1.reconnects }, seconds: Date().timeIntervalSince(start),
             stoppedEarly: stopping, meanBatch: metrics.meanBatch,
-            damagedSources: Dictionary(uniqueKeysWithValues: sources.compactMap { s in s.damageSummary.map { (s.id, $0) } }))
+            damagedSources: Dictionary(uniqueKeysWithValues: sources.compactMap { s in
+                s.damageSummary.map { (s.id, $0) }
+            }),
+            brokers: brokerSinks.flatMap(\.reports))
         if let error, !(error.code == .cancelled && summary.stoppedEarly) { throw error }
         return summary
     }

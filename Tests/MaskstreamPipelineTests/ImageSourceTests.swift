@@ -171,7 +171,11 @@ import MaskstreamTestSupport
         }
         let dir = try TestMedia.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        config.path = dir.appending(path: "out.x").path()
+        if kind.isBroker {
+            config.url = "\(kind.rawValue)://127.0.0.1:1"  // made, not connected: nothing is written
+        } else {
+            config.path = dir.appending(path: "out.x").path()
+        }
         let sink = try config.make(index: 0, sourceCount: 1, server: nil)
         #expect(sink.needs == config.needs)
     }

@@ -165,7 +165,7 @@ import MaskstreamTestSupport
         try camera.start(fps: 2)
         defer { camera.stop() }
         // A shared mount: every source is its own RTSP session of the same camera.
-        let live = "read_timeout: 5, live_buffer: 25"
+        let live = "read_timeout: 15, live_buffer: 120"
         let sources = (0..<4).map { "  - { url: \(camera.url), name: cam\($0), \(live) }" }.joined(separator: "\n")
         let config = try PipelineConfig.parse(yaml: """
         sources:
@@ -180,19 +180,19 @@ import MaskstreamTestSupport
         let script = Task {
             func frames(_ name: String) -> Int { runner.streams().first { $0.name == name }?.frames ?? 0 }
             func waitFor(_ what: String, _ done: () -> Bool) async throws {
-                for _ in 0..<300 where !done() { try await Task.sleep(for: .milliseconds(100)) }
+                for _ in 0..<600 where !done() { try await Task.sleep(for: .milliseconds(100)) }
                 if !done() { Issue.record("timed out waiting for \(what)") }
             }
             defer { runner.stop() }
-            try await waitFor("every camera live") { (0..<4).allSatisfy { frames("cam\($0)") >= 4 } }
+            try await waitFor("every camera live") { (0..<4).allSatisfy { frames("cam\($0)") >= 3 } }
             guard let port = runner.serverPort else { return }
-            let body = #"{"url": "\#(camera.url)", "name": "cam4", "read_timeout": 5}"#
+            let body = #"{"url": "\#(camera.url)", "name": "cam4", "read_timeout": 15}"#
             #expect(try Self.curl("POST", port, "/streams", body: body).status == 201)
-            try await waitFor("the added camera") { frames("cam4") >= 4 }
+            try await waitFor("the added camera") { frames("cam4") >= 3 }
             let before = frames("cam0")
             #expect(try Self.curl("DELETE", port, "/streams/cam4").status == 200)
             #expect(try Self.curl("DELETE", port, "/streams/cam3").status == 200)
-            try await waitFor("the others going on") { (0..<3).allSatisfy { frames("cam\($0)") >= before + 6 } }
+            try await waitFor("the others going on") { (0..<3).allSatisfy { frames("cam\($0)") >= before + 4 } }
         }
         _ = try await runner.run()
         try await script.value
@@ -200,7 +200,7 @@ import MaskstreamTestSupport
         let final = Dictionary(uniqueKeysWithValues: runner.streams().map { ($0.name, $0) })
         for id in 0..<3 {
             let frames = records.filter { $0.source == id }.map(\.frame)
-            #expect(frames.count >= 10, "cam\(id)")
+            #expect(frames.count >= 7, "cam\(id)")
             #expect(frames == Array(0..<frames.count), "cam\(id): no frame lost")
             #expect(final["cam\(id)"]?.drops == 0, "cam\(id)")
         }

@@ -16,7 +16,9 @@ extension PipelineConfig {
         .string("url", \.url, required: true,
                 "A video file; a folder, glob (`frames/*.png`) or pattern (`frames/%05d.jpg`) of images; "
                 + "`-` (standard input); a V4L2 camera (`/dev/video0`); or a network stream (rtsp://…)."),
-        .string("name", \.name, "The stream's name in `/streams` (letters, digits, `-`, `_`, `.`; default: its index)."),
+        .string("name", \.name,
+                "The stream's name in `/streams` and in redis/mqtt keys and topics (letters, digits, `-`, `_`, `.`; "
+                + "default: its index, which `--shard` renumbers: name sharded live cameras)."),
         .number("open_timeout", \.open.openTimeout, NumberRange(0.1...3600), "Seconds allowed to open the source."),
         .number("read_timeout", \.open.readTimeout, NumberRange(0.1...3600),
                 "Seconds without data before a live stream counts as stalled."),
@@ -55,11 +57,29 @@ extension PipelineConfig {
     static let sinkKeys: [ConfigKey<Sink>] = [
         .choice("type", \.kind, required: true, noun: "sink type",
                 "jsonl: JSON Lines; mots: MOTS txt; ytvis: YouTube-VIS JSON; ts: MPEG-TS + KLV track; "
-                + "video: annotated H.264; websocket: records on the server's /ws."),
-        .string("path", \.path, "Output file; `-` is standard output (jsonl). Every sink but websocket needs one."),
+                + "video: annotated H.264; websocket: records on the server's /ws; redis: a Redis Stream per "
+                + "source; mqtt: MQTT topics per source."),
+        .string("path", \.path,
+                "Output file; `-` is standard output (jsonl). Every sink but websocket, redis and mqtt needs one."),
         .choice("video", \.video, noun: "ts video mode",
                 "ts only: auto copies H.264/HEVC/MPEG-2 and re-encodes other codecs (VP9, AV1, MJPEG, …) to H.264; "
                 + "copy refuses those at startup; encode always re-encodes."),
+        .string("url", \.url,
+                "redis and mqtt only, required: the broker, `redis://[:password@]host[:port][/db]` or "
+                + "`mqtt://[user[:password]@]host[:port]`. Unreachable at start or later: records are spooled "
+                + "and the sink keeps reconnecting."),
+        .string("stream", \.stream,
+                "redis and mqtt: the stream's name in `maskstream:<stream>` (Redis key) and "
+                + "`maskstream/<stream>/frames`, `…/state` (MQTT topics); default: the source's index; with "
+                + "several sources, `<stream>-<index>`."),
+        .integer("spool", \.spool, 1...10_000_000,
+                 "redis and mqtt: records kept per stream while the broker is unreachable, delivered in order "
+                 + "after reconnecting; past it the oldest are dropped and counted."),
+        .integer("maxlen", \.maxLength, 1...Int.max,
+                 "redis: the stream's length cap, `XADD … MAXLEN ~ maxlen` (approximate, as Redis trims)."),
+        .number("drain_timeout", \.drainTimeout, NumberRange(0...3600),
+                "redis and mqtt: seconds the end of a run waits for spooled records to reach the broker "
+                + "(the rest are counted as dropped)."),
     ]
 
     static let shadowKeys: [ConfigKey<Shadow>] = [
@@ -75,7 +95,8 @@ extension PipelineConfig {
         .string("host", \.host, "Interface the server binds (`/metrics`, `/ws`, `/healthz`, `/streams`)."),
         .integer("port", \.port, 0...65535, "TCP port; 0 picks a free one."),
         .string("api_token", \.apiToken,
-                "Bearer token `/streams` requires (`Authorization: Bearer …`); a host beyond loopback needs one."),
+                "Bearer token `/streams` and `/model` require (`Authorization: Bearer …`; default: "
+                + "$MASKSTREAM_API_TOKEN); a host beyond loopback needs one."),
         .boolean("keep_running", \.keepRunning,
                  "Keep running (until SIGINT/SIGTERM) when every source has ended: streams come and go through "
                  + "`POST/DELETE /streams`; `sources` may then be empty."),

@@ -33,12 +33,13 @@ extension PipelineConfig {
                 throw located(e, key: "shadow.path")
             }
         }
-        if let server, server.apiToken == nil, !APIAccess.isLoopback(server.host) {
+        if let server, server.effectiveAPIToken == nil, !APIAccess.isLoopback(server.host) {
             throw located(MaskstreamError(.config, "server.host \(server.host) reaches beyond this machine, and the "
-                + "stream API (/streams) would be open to it: set server.api_token, or bind 127.0.0.1"),
+                + "stream API (/streams) would be open to it: set server.api_token (or MASKSTREAM_API_TOKEN), or bind "
+                + "127.0.0.1"),
                 key: "server.host")
         }
-        if let token = server?.apiToken, token.count < 16 {
+        if let token = server?.effectiveAPIToken, token.count < 16 {
             throw located(MaskstreamError(.config, "server.api_token is \(token.count) characters: use at least 16 "
                 + "(e.g. openssl rand -hex 16)"), key: "server.api_token")
         }
@@ -53,7 +54,8 @@ extension PipelineConfig {
         } catch let e as MaskstreamError {
             throw located(e, key: "model.path")
         }
-        for (i, sink) in sinks.enumerated() where sink.kind != .websocket && sink.path == nil {
+        try checkBrokerSinks()
+        for (i, sink) in sinks.enumerated() where sink.kind != .websocket && !sink.kind.isBroker && sink.path == nil {
             throw located(MaskstreamError(.config, "sink '\(sink.kind.rawValue)' needs 'path'"), key: "sinks[\(i)]")
         }
         for (i, sink) in sinks.enumerated() where sink.kind != .ts && sink.video != .auto {

@@ -21,7 +21,8 @@ import Yams
 public struct PipelineConfig: Sendable {
     public struct Source: Sendable, Equatable {
         public var url: String
-        /// The stream's name in `/streams` (default: its index).
+        /// The stream's name in `/streams` and broker keys and topics (default: its index); name
+        /// sharded sources, so a name stays the same on whichever `--shard` runs it.
         public var name: String?
         /// Open and read timeouts (their defaults are the media layer's).
         public var open = OpenOptions()
@@ -61,7 +62,10 @@ public struct PipelineConfig: Sendable {
     public var modelBatch: Int { model.batch ?? min(max(sources.count, 1), 8) }
 
     public enum SinkKind: String, Sendable, CaseIterable {
-        case jsonl, mots, ytvis, ts, video, websocket
+        case jsonl, mots, ytvis, ts, video, websocket, redis, mqtt
+
+        /// Whether the sink delivers to a broker (`url`, no `path`).
+        public var isBroker: Bool { self == .redis || self == .mqtt }
     }
 
     /// How the `ts` sink carries the source's video.
@@ -80,6 +84,16 @@ public struct PipelineConfig: Sendable {
         public var path: String?
         /// The `ts` sink's video: copied or re-encoded.
         public var video: TSVideo = .auto
+        /// Broker sinks: the broker's address (`redis://host:port`, `mqtt://host:port`).
+        public var url: String?
+        /// Broker sinks: the stream's name in the key or topic (default: the source's index).
+        public var stream: String?
+        /// Broker sinks: records kept while the broker is unreachable (oldest dropped past it, counted).
+        public var spool: Int = 10_000
+        /// redis: the stream's approximate length cap (`XADD … MAXLEN ~ N`).
+        public var maxLength: Int = 100_000
+        /// Broker sinks: seconds the end of a run waits for spooled records to be delivered.
+        public var drainTimeout: Double = 10
 
         public init(kind: SinkKind = .jsonl, path: String? = nil) {
             self.kind = kind
@@ -96,6 +110,11 @@ public struct PipelineConfig: Sendable {
         public var apiToken: String?
         /// Keep running when every source has ended (streams come and go through `/streams`).
         public var keepRunning = false
+
+        /// `apiToken`, else the environment's `MASKSTREAM_API_TOKEN` (a Kubernetes Secret).
+        public var effectiveAPIToken: String? {
+            apiToken ?? ProcessInfo.processInfo.environment["MASKSTREAM_API_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        }
 
         public init() {}
     }
