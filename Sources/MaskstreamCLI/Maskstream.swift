@@ -14,11 +14,12 @@ struct Maskstream: AsyncParsableCommand {
           maskstream run pipelines/rtsp.yaml --input rtsp://127.0.0.1:8554/cam
           maskstream run pipelines/default.yaml --input clip.mp4 --output out/clip
           maskstream inspect out/sample.ts
+          maskstream view out/sample.ts
           maskstream devices
           maskstream keys
           maskstream eval --gt examples/sample.ytvis.json --pred out/sample.ytvis.json
         """,
-        subcommands: [Run.self, Keys.self, Inspect.self, Devices.self, Eval.self]
+        subcommands: [Run.self, View.self, Keys.self, Inspect.self, Devices.self, Eval.self]
     )
 }
 

@@ -23,7 +23,7 @@ public final class PipelineRunner: @unchecked Sendable {
     }
 
     public let config: PipelineConfig
-    public let metrics = PipelineMetrics()
+    public let metrics: PipelineMetrics
     private let log: @Sendable (String) -> Void
     private let progress: (@Sendable (Int, Int?) -> Void)?
     private let sources: [SourceStage]
@@ -34,6 +34,7 @@ public final class PipelineRunner: @unchecked Sendable {
         self.config = config
         self.log = log
         self.progress = progress
+        self.metrics = PipelineMetrics(trackGap: config.tracker.maxLostFrames + 1)
         self.sources = config.sources.enumerated().map { SourceStage(id: $0, source: $1) }
     }
 
@@ -45,6 +46,15 @@ public final class PipelineRunner: @unchecked Sendable {
 
     /// The port of the pipeline's server (`/metrics`, `/ws`) once `run()` started it.
     public var serverPort: Int? { state.withLock { $0.serverPort } }
+
+    /// The live viewer's sink; every source shows as starting until it opens.
+    private func makeViewerSink(_ settings: PipelineConfig.Viewer, server: LiveStreamServer) -> ViewerSink {
+        let names = config.sources.map(\.url)
+        for (i, name) in names.enumerated() { server.viewer.publishStreamState(source: i, name: name, state: .starting) }
+        let sink = ViewerSink(channel: server.viewer, settings: settings, names: names, log: log)
+        metrics.setViewerDropped { sink.droppedFrames }
+        return sink
+    }
 
     private func fail(_ error: any Error) {
         let e = (error as? MaskstreamError) ?? MaskstreamError(.internal, "\(error)")
@@ -65,6 +75,7 @@ public final class PipelineRunner: @unchecked Sendable {
             options: SegmenterOptions(threshold: config.detectionThreshold, topK: m.topK,
                                       framesInFlight: m.framesInFlight, precision: m.precision))
         let segmenter: any Segmenter = model
+        metrics.setClassLabels(segmenter.labels.sorted { $0.key < $1.key }.map(\.value))
         let precision = m.precision == .auto ? "\(model.precision) weights, precision auto" : "\(model.precision) weights"
         log("model \(m.path) (\(precision)) on \(device.info.name) (kernels: \(device.info.kernelSummary))")
         for line in device.kernelProfile.fallbacks { log("kernels: \(line)") }
@@ -76,12 +87,16 @@ public final class PipelineRunner: @unchecked Sendable {
             log("server: http://\(s.host):\(port)/metrics, ws://\(s.host):\(port)/ws")
             server = live
         }
-        let sinks: [any FrameSink]
+        var sinks: [any FrameSink]
         do { sinks = try config.sinks.enumerated().map {
             try $1.make(index: $0, sourceCount: sources.count, server: server)
         } } catch {
             await server?.shutdown()
             throw error
+        }
+        if let viewer = config.viewer, let server, let port = serverPort {
+            sinks.append(makeViewerSink(viewer, server: server))
+            log("viewer: http://\(server.host):\(port)/")
         }
         let needs = sinks.reduce(into: SinkNeeds()) { $0.formUnion($1.needs) }
 
@@ -96,7 +111,8 @@ public final class PipelineRunner: @unchecked Sendable {
                 sources.compactMap { s in
                     s.liveState.map { PipelineMetrics.LiveSourceStatus(source: s.id, reconnects: s.reconnects, state: $0) }
                 }
-            })
+            },
+            deviceMemory: { [device] in device.memoryInUse })
 
         let group = DispatchGroup()
         func spawn(_ name: String, _ body: @escaping @Sendable () -> Void) {

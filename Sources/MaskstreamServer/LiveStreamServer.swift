@@ -6,7 +6,8 @@ import NIOCore
 import ServiceLifecycle
 
 /// The live HTTP endpoint of a running pipeline: a WebSocket stream of per-frame JSON
-/// records at `GET /ws`, Prometheus metrics at `GET /metrics`, and `GET /healthz`.
+/// records at `GET /ws`, Prometheus metrics at `GET /metrics`, `GET /healthz`, and the live
+/// viewer at `GET /` (``viewer``, see ``ViewerChannel``).
 ///
 /// Every client connected to `/ws` receives each ``broadcast(_:)`` text as one WebSocket
 /// text message, in order. Each client sits behind its own bounded drop-oldest buffer
@@ -23,6 +24,9 @@ import ServiceLifecycle
 /// The server runs in one task owned by this object, started by ``start()`` and ended by
 /// ``shutdown()`` (a graceful one: clients get a WebSocket close, the listener stops).
 public final class LiveStreamServer: Sendable {
+    /// The content type `/metrics` is served with (Prometheus text exposition 0.0.4).
+    public static let metricsContentType = "text/plain; version=0.0.4; charset=utf-8"
+
     /// Default number of messages buffered per WebSocket client before the oldest is dropped.
     public static let defaultClientBufferCapacity = 256
 
@@ -42,6 +46,8 @@ public final class LiveStreamServer: Sendable {
 
     private let metrics: @Sendable () -> String
     private let hub: BroadcastHub
+    /// The live viewer's channel (`/`, `/viewer/ws`): stream states, records, JPEG frames.
+    public let viewer = ViewerChannel()
     private let phase = Locked(Phase.idle)
     private let shutdownGrace: Duration
 
@@ -51,7 +57,7 @@ public final class LiveStreamServer: Sendable {
     ///   - clientBufferCapacity: messages buffered per WebSocket client (drop-oldest beyond).
     ///   - shutdownGrace: how long ``shutdown()`` waits for clients to close before cutting them off.
     ///   - metrics: renders the `/metrics` body (Prometheus text 0.0.4), called once per scrape
-    ///     on a server thread; see ``PrometheusText``.
+    ///     on a server thread (a `PrometheusCollectorRegistry`'s `emitToString()`).
     public init(
         host: String = "127.0.0.1",
         port: Int = 8765,
@@ -176,6 +182,7 @@ public final class LiveStreamServer: Sendable {
             return nil
         }
         hub.finish()
+        viewer.hub.finish()
         guard let (group, task) = running else { return }
         await group.triggerGracefulShutdown()
         let grace = shutdownGrace
@@ -201,7 +208,7 @@ public final class LiveStreamServer: Sendable {
         router.get("/metrics") { _, _ in
             Response(
                 status: .ok,
-                headers: [.contentType: PrometheusText.contentType],
+                headers: [.contentType: Self.metricsContentType],
                 body: .init(byteBuffer: ByteBuffer(string: metrics()))
             )
         }
@@ -212,6 +219,7 @@ public final class LiveStreamServer: Sendable {
                 body: .init(byteBuffer: ByteBuffer(string: "ok"))
             )
         }
+        addViewerRoutes(to: router)
         return router
     }
 
@@ -238,6 +246,7 @@ public final class LiveStreamServer: Sendable {
                 group.cancelAll()
             }
         }
+        addViewerWebSocket(to: router)
         return router
     }
 

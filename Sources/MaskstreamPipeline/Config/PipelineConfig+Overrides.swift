@@ -50,6 +50,10 @@ extension PipelineConfig {
             var s = server ?? Server()
             try Self.assign(name, value, Self.serverKeys, &s, key)
             server = s
+        case "viewer":
+            var v = viewer ?? Viewer()
+            try Self.assign(name, value, Self.viewerKeys, &v, key)
+            viewer = v
         case "tracker":
             guard let p = TrackerConfig.parameters.first(where: { $0.key == name || ConfigNode.snakeCase($0.key) == name })
             else { throw unknownKey(key) }

@@ -29,12 +29,20 @@ struct EmitStage: Stage {
         let t0 = Date()
         each { try $0.write(frame) }
         metrics.observe(.sink, seconds: Date().timeIntervalSince(t0))
+        var age: Double?
         if frame.decodedAt > 0 {
             let now = DispatchTime.now().uptimeNanoseconds
-            metrics.observeRecordAge(seconds: Double(now &- frame.decodedAt) / 1e9)
+            age = Double(now &- frame.decodedAt) / 1e9
+            metrics.observeRecordAge(seconds: age ?? 0)
         }
+        metrics.observeRecord(frame.record, ageSeconds: age)
         metrics.frameDone(instances: frame.record.instances.count)
         progress(metrics.framesProcessed)
+    }
+
+    mutating func end(source: Int) throws {
+        metrics.sourceEnded(source)
+        each { try $0.end(source: source) }
     }
 
     mutating func finish() throws {

@@ -17,12 +17,15 @@ protocol Stage: SendableMetatype {
     mutating func begin(_ source: SourceContext) throws
     /// One frame.
     mutating func process(_ input: Input) throws -> Output
+    /// A source ended (after its last frame).
+    mutating func end(source: Int) throws
     /// The input ended (also after an error or a stop): release what the stage holds.
     mutating func finish() throws
 }
 
 extension Stage {
     mutating func begin(_ source: SourceContext) throws {}
+    mutating func end(source: Int) throws {}
     mutating func finish() throws {}
 
     /// Runs the stage over `input` until it ends, pushing to `output` (nil: the last stage).
@@ -35,7 +38,7 @@ extension Stage {
                 switch event {
                 case .begin(let source): try begin(source); next = .begin(source)
                 case .frame(let item): next = .frame(try process(item))
-                case .end(let id): next = .end(source: id)
+                case .end(let id): try end(source: id); next = .end(source: id)
                 }
                 if let output, !output.push(next) { break }
             }
