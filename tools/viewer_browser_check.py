@@ -181,8 +181,9 @@ def main():
         driver.execute_script("document.getElementById('pause').click();")
 
         # Stream 1 ends: its tile goes away, stream 0's stays.
-        writers[1].terminate()
-        writers[1].wait()
+        # SIGKILL: an ffmpeg blocked writing a full FIFO does not act on SIGTERM; its exit closes the FIFO (EOF).
+        writers[1].kill()
+        writers[1].wait(timeout=30)
         wait_for("stream 1's tile to go away", lambda: tile(1) is None and
                  driver.execute_script("return document.querySelector('[data-source=\"1\"]') === null;"),
                  args.timeout)
@@ -200,8 +201,8 @@ def main():
         driver.quit()
         for w in writers:
             if w.poll() is None:
-                w.terminate()
-                w.wait()
+                w.kill()
+                w.wait(timeout=30)
     print(json.dumps(report))
     print("OK")
 
