@@ -10,8 +10,12 @@ with masks off; ending stream 1 makes its tile go away while stream 0 stays. It 
 browser's frame rate against the records' rate per stream and how many frames the picture
 trails the records, and writes a JSON report.
 
+With --replay N it checks a recording served by `maskstream view` instead: the scrubber spans
+its N records, moving it shows each record's frame, and the same mask-colour screenshot check.
+
 Usage: viewer_browser_check.py --url http://127.0.0.1:PORT/ --fifo A --fifo B --video sample.mp4
                                --screenshot out/viewer.png --report report.json
+       viewer_browser_check.py --url http://127.0.0.1:PORT/ --replay 6 --screenshot … --report …
 """
 import argparse
 import io
@@ -55,13 +59,16 @@ def mask_pixels(rle):
     return out
 
 
+def square(radius):
+    return [(dx, dy) for dx in range(-radius, radius + 1) for dy in range(-radius, radius + 1)]
+
+
 def erode(pixels, radius):
-    return {(x, y) for (x, y) in pixels
-            if all((x + dx, y + dy) in pixels for dx in range(-radius, radius + 1) for dy in range(-radius, radius + 1))}
+    return {(x, y) for (x, y) in pixels if all((x + dx, y + dy) in pixels for dx, dy in square(radius))}
 
 
 def dilate(pixels, radius):
-    return {(x + dx, y + dy) for (x, y) in pixels for dx in range(-radius, radius + 1) for dy in range(-radius, radius + 1)}
+    return {(x + dx, y + dy) for (x, y) in pixels for dx, dy in square(radius)}
 
 
 def wait_for(what, condition, timeout):
@@ -74,6 +81,47 @@ def wait_for(what, condition, timeout):
     raise SystemExit(f"FAIL: timed out after {timeout:.0f} s waiting for {what}")
 
 
+def check_masks(driver, state, screenshot):
+    """Screenshots stream 0's canvas with and without masks (boxes and labels off, masks opaque):
+    pixels inside its largest tracked instance carry the track colour, pixels outside every mask
+    are unchanged by the masks."""
+    canvas = driver.find_element("css selector", '[data-source="0"] canvas')
+    shot = Image.open(io.BytesIO(canvas.screenshot_as_png)).convert("RGB")
+    if shot.size != (state["width"], state["height"]):
+        raise SystemExit(f"FAIL: screenshot is {shot.size}, canvas {state['width']}x{state['height']}")
+    shot.save(screenshot)
+    driver.execute_script("document.getElementById('show-masks').click();")
+    time.sleep(0.3)
+    plain = Image.open(io.BytesIO(canvas.screenshot_as_png)).convert("RGB")
+    driver.execute_script("document.getElementById('show-masks').click();")
+
+    record = state["record"]
+    instance = max((i for i in record["instances"] if i.get("track_id") is not None),
+                   key=lambda i: len(mask_pixels(i["segmentation"])))
+    colour = driver.execute_script("return window.maskstreamViewer.trackColour(arguments[0]);",
+                                   instance["track_id"])
+    mask = mask_pixels(instance["segmentation"])
+    every = set().union(*(mask_pixels(i["segmentation"]) for i in record["instances"]))
+    inside = erode(mask, 1)
+    near = dilate(every, 2)
+    outside = [(x, y) for x in range(0, shot.width, 3) for y in range(0, shot.height, 3) if (x, y) not in near]
+    close = lambda a, b, tol: all(abs(int(u) - int(v)) <= tol for u, v in zip(a, b))
+    inside_ok = sum(close(shot.getpixel(p), colour, 3) for p in inside) / max(1, len(inside))
+    outside_same = sum(close(shot.getpixel(p), plain.getpixel(p), 2) for p in outside) / max(1, len(outside))
+    masked_changed = sum(not close(plain.getpixel(p), colour, 3) for p in inside) / max(1, len(inside))
+    result = {"track_id": instance["track_id"], "label": instance["label"], "colour": colour,
+              "inside_pixels": len(inside), "inside_with_track_colour": inside_ok,
+              "outside_pixels": len(outside), "outside_unchanged_by_masks": outside_same,
+              "inside_not_track_colour_without_masks": masked_changed}
+    if inside_ok < 0.99:
+        raise SystemExit(f"FAIL: only {inside_ok:.3f} of the mask's pixels carry track colour {colour}")
+    if outside_same < 0.99:
+        raise SystemExit(f"FAIL: only {outside_same:.3f} of the pixels outside every mask are unchanged")
+    if masked_changed < 0.5:
+        raise SystemExit("FAIL: the video itself has the track colour inside the mask: the check proves nothing")
+    return result
+
+
 TILE_STATE = """
 const t = window.maskstreamViewer && window.maskstreamViewer.tiles.get(arguments[0]);
 if (!t) return null;
@@ -83,27 +131,78 @@ return {framesShown: t.framesShown, recordsSeen: t.recordsSeen, behind: t.behind
 """
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--url", required=True)
-    ap.add_argument("--fifo", action="append", required=True)
-    ap.add_argument("--video", required=True)
-    ap.add_argument("--screenshot", required=True)
-    ap.add_argument("--report", required=True)
-    ap.add_argument("--timeout", type=float, default=240)
-    ap.add_argument("--measure", type=float, default=8, help="seconds of frame-rate measurement")
-    args = ap.parse_args()
-
-    writers = [subprocess.Popen(["ffmpeg", "-v", "error", "-re", "-stream_loop", "-1", "-i", args.video,
-                                 "-c", "copy", "-f", "mpegts", "-y", fifo],
-                                stdin=subprocess.DEVNULL) for fifo in args.fifo]
+def make_driver():
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/bin/chromium"
     for flag in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--window-size=1500,1000", "--force-device-scale-factor=1"]:
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+
+
+def console_errors(driver):
+    errors = [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
+    if errors:
+        raise SystemExit(f"FAIL: console errors: {errors}")
+    return errors
+
+
+def replay(args):
+    """maskstream view: the scrubber spans the recording and moving it shows that record's frame."""
+    driver = make_driver()
+    report = {}
+    try:
+        driver.get(args.url + "?opacity=1")
+        tile = lambda s: driver.execute_script(TILE_STATE, s)
+        wait_for("the recording's first frame", lambda: (tile(0) or {}).get("frame") == 0, args.timeout)
+        scrubber_max = driver.execute_script("return Number(document.getElementById('scrubber').max);")
+        if scrubber_max != args.replay - 1:
+            raise SystemExit(f"FAIL: scrubber spans {scrubber_max + 1} positions, the recording has {args.replay}")
+        driver.execute_script("""
+            for (const id of ['show-boxes', 'show-labels']) {
+              const box = document.getElementById(id); if (box.checked) box.click(); }""")
+        for position in range(args.replay - 1, -1, -1):
+            driver.execute_script("""const s = document.getElementById('scrubber');
+                s.value = arguments[0]; s.dispatchEvent(new Event('input'));""", position)
+            state = wait_for(f"record {position} after moving the scrubber",
+                             lambda: (lambda t: t if t and t["frame"] == position else None)(tile(0)), args.timeout)
+            record = state["record"]
+            if any(i.get("track_id") is not None and len(mask_pixels(i["segmentation"])) > 200
+                   for i in record["instances"]):
+                report["mask_check"] = check_masks(driver, state, args.screenshot)
+                report["checked_position"] = position
+                break
+        else:
+            raise SystemExit("FAIL: no record of the recording has a tracked instance to check")
+        report["console_errors"] = console_errors(driver)
+    finally:
+        with open(args.report, "w") as f:
+            json.dump(report, f, indent=2)
+        driver.quit()
+    print(json.dumps(report))
+    print("OK")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--url", required=True)
+    ap.add_argument("--fifo", action="append", default=[])
+    ap.add_argument("--video")
+    ap.add_argument("--replay", type=int, metavar="N",
+                    help="the page replays a recording of N records (maskstream view): check the scrubber")
+    ap.add_argument("--screenshot", required=True)
+    ap.add_argument("--report", required=True)
+    ap.add_argument("--timeout", type=float, default=240)
+    ap.add_argument("--measure", type=float, default=8, help="seconds of frame-rate measurement")
+    args = ap.parse_args()
+
+    if args.replay:
+        return replay(args)
+    writers = [subprocess.Popen(["ffmpeg", "-v", "error", "-re", "-stream_loop", "-1", "-i", args.video,
+                                 "-c", "copy", "-f", "mpegts", "-y", fifo],
+                                stdin=subprocess.DEVNULL) for fifo in args.fifo]
+    driver = make_driver()
     report = {}
     try:
         driver.get(args.url + "?opacity=1")
@@ -144,40 +243,7 @@ def main():
                 return state
             return None
         state = wait_for("a paused frame with a tracked instance", paused_with_instance, args.timeout)
-        canvas = driver.find_element("css selector", '[data-source="0"] canvas')
-        shot = Image.open(io.BytesIO(canvas.screenshot_as_png)).convert("RGB")
-        if shot.size != (state["width"], state["height"]):
-            raise SystemExit(f"FAIL: screenshot is {shot.size}, canvas {state['width']}x{state['height']}")
-        shot.save(args.screenshot)
-        driver.execute_script("document.getElementById('show-masks').click();")
-        time.sleep(0.3)
-        plain = Image.open(io.BytesIO(canvas.screenshot_as_png)).convert("RGB")
-        driver.execute_script("document.getElementById('show-masks').click();")
-
-        record = state["record"]
-        instance = max((i for i in record["instances"] if i.get("track_id") is not None),
-                       key=lambda i: len(mask_pixels(i["segmentation"])))
-        colour = driver.execute_script("return window.maskstreamViewer.trackColour(arguments[0]);",
-                                       instance["track_id"])
-        mask = mask_pixels(instance["segmentation"])
-        every = set().union(*(mask_pixels(i["segmentation"]) for i in record["instances"]))
-        inside = erode(mask, 1)
-        near = dilate(every, 2)
-        outside = [(x, y) for x in range(0, shot.width, 3) for y in range(0, shot.height, 3) if (x, y) not in near]
-        close = lambda a, b, tol: all(abs(int(u) - int(v)) <= tol for u, v in zip(a, b))
-        inside_ok = sum(close(shot.getpixel(p), colour, 3) for p in inside) / max(1, len(inside))
-        outside_same = sum(close(shot.getpixel(p), plain.getpixel(p), 2) for p in outside) / max(1, len(outside))
-        masked_changed = sum(not close(plain.getpixel(p), colour, 3) for p in inside) / max(1, len(inside))
-        report["mask_check"] = {"track_id": instance["track_id"], "label": instance["label"], "colour": colour,
-                                "inside_pixels": len(inside), "inside_with_track_colour": inside_ok,
-                                "outside_pixels": len(outside), "outside_unchanged_by_masks": outside_same,
-                                "inside_not_track_colour_without_masks": masked_changed}
-        if inside_ok < 0.99:
-            raise SystemExit(f"FAIL: only {inside_ok:.3f} of the mask's pixels carry track colour {colour}")
-        if outside_same < 0.99:
-            raise SystemExit(f"FAIL: only {outside_same:.3f} of the pixels outside every mask are unchanged")
-        if masked_changed < 0.5:
-            raise SystemExit("FAIL: the video itself has the track colour inside the mask: the check proves nothing")
+        report["mask_check"] = check_masks(driver, state, args.screenshot)
         driver.execute_script("document.getElementById('pause').click();")
 
         # Stream 1 ends: its tile goes away, stream 0's stays.
@@ -191,10 +257,7 @@ def main():
             raise SystemExit("FAIL: stream 0's tile went away with stream 1's")
         report["ended_tile_removed"] = True
 
-        errors = [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
-        report["console_errors"] = errors
-        if errors:
-            raise SystemExit(f"FAIL: console errors: {errors}")
+        report["console_errors"] = console_errors(driver)
     finally:
         with open(args.report, "w") as f:
             json.dump(report, f, indent=2)

@@ -58,6 +58,48 @@ import Testing
         #expect(summary.framesWritten > 0)
     }
 
+    /// `maskstream view` of a recorded TS: the same page replays it with a scrubber.
+    @Test func replayOfARecordedTSScrubsThroughItsRecords() async throws {
+        let python = Self.root.appending(path: "tools/.venv/bin/python").path()
+        guard FileManager.default.isExecutableFile(atPath: python) else {
+            throw TestFailure("tools/.venv is missing: run scripts/setup.sh")
+        }
+        let dir = try TestMedia.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let ts = dir.appending(path: "rec.ts").path()
+        let yaml = """
+        sources:
+          - { url: \(Self.root.appending(path: "examples/sample.mp4").path()), max_frames: 6 }
+        model:
+          path: \(Self.root.appending(path: "models/default").path())
+        sinks:
+          - { type: ts, path: \(ts) }
+        """
+        _ = try await PipelineRunner(config: try PipelineConfig.parse(yaml: yaml)).run()
+        let view = Process()
+        view.executableURL = URL(fileURLWithPath: CommandLineTests.binary)
+        view.arguments = ["view", ts, "--address", "127.0.0.1:0"]
+        let stdout = Pipe()
+        view.standardOutput = stdout
+        view.standardError = FileHandle.nullDevice
+        try view.run()
+        defer { if view.isRunning { view.terminate() } }
+        let line = await Self.runOffThread { () -> String in
+            String(decoding: stdout.fileHandleForReading.availableData, as: UTF8.self)
+        }
+        let url = try #require(try line.get().split(separator: " ").first { $0.hasPrefix("http://") }.map(String.init))
+        let out = Self.root.appending(path: "out")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        let arguments = [Self.root.appending(path: "tools/viewer_browser_check.py").path(), "--url", url,
+                         "--replay", "6", "--screenshot", out.appending(path: "viewer-replay.png").path(),
+                         "--report", out.appending(path: "viewer-replay.json").path()]
+        let result = try await Self.runOffThread { try TestMedia.run(python, arguments, timeout: 600) }.get()
+        #expect(result.status == 0, "replay check failed:\n\(result.stdout)\n\(result.stderr)")
+        #expect(result.stdout.contains("OK"))
+        kill(view.processIdentifier, SIGINT)
+        view.waitUntilExit()
+    }
+
     /// Runs blocking work (a child process) on its own thread, not on a cooperative one.
     static func runOffThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async -> Result<T, any Error> {
         await withCheckedContinuation { done in
