@@ -27,6 +27,7 @@ import time
 from PIL import Image
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
 
 
 def decode_counts(s):
@@ -122,6 +123,21 @@ def check_masks(driver, state, screenshot):
     return result
 
 
+def check_follow(driver, state):
+    """Clicking inside a tracked instance's mask follows its track (the header names it)."""
+    instance = max((i for i in state["record"]["instances"] if i.get("track_id") is not None),
+                   key=lambda i: len(mask_pixels(i["segmentation"])))
+    inside = erode(mask_pixels(instance["segmentation"]), 2)
+    x, y = sorted(inside)[len(inside) // 2]
+    canvas = driver.find_element("css selector", '[data-source="0"] canvas')
+    ActionChains(driver).move_to_element_with_offset(
+        canvas, x - state["width"] // 2, y - state["height"] // 2).click().perform()
+    text = driver.find_element("id", "following").text
+    if f"#{instance['track_id']}" not in text:
+        raise SystemExit(f"FAIL: clicking track {instance['track_id']} at ({x}, {y}) shows '{text}'")
+    return text
+
+
 TILE_STATE = """
 const t = window.maskstreamViewer && window.maskstreamViewer.tiles.get(arguments[0]);
 if (!t) return null;
@@ -172,6 +188,7 @@ def replay(args):
                    for i in record["instances"]):
                 report["mask_check"] = check_masks(driver, state, args.screenshot)
                 report["checked_position"] = position
+                report["followed"] = check_follow(driver, state)
                 break
         else:
             raise SystemExit("FAIL: no record of the recording has a tracked instance to check")

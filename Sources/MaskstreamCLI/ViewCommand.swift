@@ -7,7 +7,7 @@ import MaskstreamServer
 extension Maskstream {
     struct View: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Replay a maskstream MPEG-TS output (video + KLV records) in the browser viewer, with a scrubber.",
+            abstract: "Replay a maskstream MPEG-TS output (video + KLV records) in the browser viewer.",
             discussion: """
             Example: maskstream view out/sample.ts            # then open http://127.0.0.1:8765/
                      maskstream view out/sample.ts --address 0.0.0.0:9000
@@ -26,7 +26,8 @@ extension Maskstream {
                 server.viewer.setReplay(content)
                 let port = try await server.start()
                 let url = "http://\(bind.host):\(port)/"
-                FileHandle.standardOutput.write(Data("viewer: \(url) (\(content.frames.count) frames of \(file); Ctrl-C stops)\n".utf8))
+                let line = "viewer: \(url) (\(content.frames.count) frames of \(file); Ctrl-C stops)\n"
+                FileHandle.standardOutput.write(Data(line.utf8))
                 let once = OnceFlag()
                 var signals: SignalHandler?
                 await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
@@ -41,7 +42,8 @@ extension Maskstream {
         static func load(_ file: String, quality: Int) throws -> ReplayContent {
             let records = try MetadataTrackReader.read(path: file).map { String(decoding: $0.value, as: UTF8.self) }
             guard !records.isEmpty else {
-                throw MaskstreamError(.invalidInput, "'\(file)' has no maskstream KLV records: write it with a 'ts' sink")
+                throw MaskstreamError(.invalidInput,
+                                      "'\(file)' has no maskstream KLV records: write it with a 'ts' sink")
             }
             let reader = try MediaReader(url: file)
             var frames: [[UInt8]] = []

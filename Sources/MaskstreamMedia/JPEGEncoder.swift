@@ -32,7 +32,8 @@ public final class JPEGEncoder {
             throw MaskstreamError(.invalidInput, "cannot encode a \(width)x\(height) JPEG")
         }
         guard (1...100).contains(quality) else {
-            throw MaskstreamError(.invalidInput, "JPEG quality \(quality) is out of range: use 1 (smallest) ... 100 (best)")
+            throw MaskstreamError(.invalidInput,
+                                  "JPEG quality \(quality) is out of range: use 1 (smallest) ... 100 (best)")
         }
         guard let enc = avcodec_find_encoder_by_name("mjpeg") else {
             throw MaskstreamError(.unsupported, "FFmpeg's mjpeg encoder is not in this FFmpeg build")
@@ -81,7 +82,8 @@ public final class JPEGEncoder {
             throw MaskstreamError(.internal, "the JPEG encoder is not open")
         }
         guard rgb.count >= width * height * 3 else {
-            throw MaskstreamError(.invalidInput, "frame buffer of \(rgb.count) bytes is too small for \(width)x\(height) RGB")
+            throw MaskstreamError(.invalidInput,
+                                  "frame buffer of \(rgb.count) bytes is too small for \(width)x\(height) RGB")
         }
         try FFmpeg.check(av_frame_make_writable(frame), "av_frame_make_writable", "the JPEG encoder")
         rgb.withUnsafeBufferPointer { src in

@@ -50,7 +50,9 @@ public final class PipelineRunner: @unchecked Sendable {
     /// The live viewer's sink; every source shows as starting until it opens.
     private func makeViewerSink(_ settings: PipelineConfig.Viewer, server: LiveStreamServer) -> ViewerSink {
         let names = config.sources.map(\.url)
-        for (i, name) in names.enumerated() { server.viewer.publishStreamState(source: i, name: name, state: .starting) }
+        for (i, name) in names.enumerated() {
+            server.viewer.publishStreamState(source: i, name: name, state: .starting)
+        }
         let sink = ViewerSink(channel: server.viewer, settings: settings, names: names, log: log)
         metrics.setViewerDropped { sink.droppedFrames }
         return sink

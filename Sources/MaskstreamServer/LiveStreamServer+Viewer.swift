@@ -18,7 +18,8 @@ extension LiveStreamServer {
         router.get("/replay/frame/:name") { _, context in
             let name = context.parameters.get("name") ?? ""
             guard let replay = viewer.replay else { return Self.notFound("no recording is being replayed") }
-            guard name.hasSuffix(".jpg"), let index = Int(name.dropLast(4)), replay.frames.indices.contains(index) else {
+            guard name.hasSuffix(".jpg"), let index = Int(name.dropLast(4)), replay.frames.indices.contains(index)
+            else {
                 return Self.notFound("no frame '\(name)': frames are 0.jpg ... \(replay.frames.count - 1).jpg")
             }
             return Response(status: .ok, headers: [.contentType: "image/jpeg"],
@@ -29,12 +30,12 @@ extension LiveStreamServer {
     func addViewerWebSocket(to router: Router<BasicWebSocketRequestContext>) {
         let viewer = self.viewer
         router.ws("/viewer/ws") { inbound, outbound, _ in
-            let subscription = viewer.hub.subscribe()
+            let (greeting, subscription) = viewer.join()
             defer { viewer.hub.unsubscribe(subscription.id) }
             await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { for try await _ in inbound {} }
                 group.addTask {
-                    for text in viewer.greeting() { try await outbound.writeTextMessage(text) }
+                    for text in greeting { try await outbound.writeTextMessage(text) }
                     for await text in subscription.messages { try await outbound.writeTextMessage(text) }
                 }
                 _ = try? await group.next()

@@ -58,15 +58,16 @@ public final class ViewerChannel: Sendable {
     /// The pipeline's hook: a stream began, changed state, ended or was removed. Broadcasts the
     /// new list of streams to every viewer.
     public func publishStreamState(source: Int, name: String, state: StreamState) {
-        let message = streams.withLock { streams -> String in
+        // Published under the lock, so a client joining (``join()``) sees each change exactly once:
+        // in its greeting's snapshot or as a message after it.
+        streams.withLock { streams in
             if state.isGone {
                 streams.removeValue(forKey: source)
             } else {
                 streams[source] = StreamStatus(source: source, name: name, state: state.rawValue)
             }
-            return Self.streamsMessage(streams)
+            hub.publish(Self.streamsMessage(streams))
         }
-        hub.publish(message)
     }
 
     /// The streams the viewer shows now, by source.
@@ -99,11 +100,14 @@ public final class ViewerChannel: Sendable {
     /// Messages dropped so far because a viewer fell behind.
     public var droppedMessages: Int { hub.droppedMessages }
 
-    /// The messages a new client gets first: `hello`, then the current streams.
-    func greeting() -> [String] {
+    /// Subscribes a new client: the messages it gets first (`hello`, then the streams as of the
+    /// subscription) and its subscription to everything published after.
+    func join() -> (greeting: [String], subscription: BroadcastHub.Subscription) {
         let (mode, fps) = settings.withLock { $0 }
         let hello = #"{"type":"hello","mode":"\#(mode)","viewer_fps":\#(fps)}"#
-        return [hello, streams.withLock { Self.streamsMessage($0) }]
+        return streams.withLock { streams in
+            ([hello, Self.streamsMessage(streams)], hub.subscribe())
+        }
     }
 
     private static func streamsMessage(_ streams: [Int: StreamStatus]) -> String {

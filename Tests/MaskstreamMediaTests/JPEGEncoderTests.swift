@@ -21,7 +21,8 @@ import Testing
     func decodesBackToTheSamePicture(width: Int, height: Int) throws {
         let dir = try TestMedia.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let jpeg = try JPEGEncoder(width: width, height: height, quality: 90).encode(rgb: halves(width: width, height: height))
+        let encoder = try JPEGEncoder(width: width, height: height, quality: 90)
+        let jpeg = try encoder.encode(rgb: halves(width: width, height: height))
         #expect(jpeg.prefix(2) == [0xFF, 0xD8] && jpeg.suffix(2) == [0xFF, 0xD9])
         let file = dir.appendingPathComponent("f.jpg"), raw = dir.appendingPathComponent("f.rgb")
         try Data(jpeg).write(to: file)

@@ -129,7 +129,8 @@ import MaskstreamTestSupport
             .flatMap { Int($0.split(separator: " ").last ?? "") }
         #expect((ages ?? 0) >= 2, "record age observed per record written: \(scraped)")
         func value(_ prefix: String) -> Double? {
-            scraped.split(separator: "\n").first { $0.hasPrefix(prefix) }.flatMap { Double($0.split(separator: " ").last ?? "") }
+            scraped.split(separator: "\n").first { $0.hasPrefix(prefix) }
+                .flatMap { Double($0.split(separator: " ").last ?? "") }
         }
         #expect((value("maskstream_capture_to_emit_seconds_count{source=\"0\"}") ?? 0) >= 2, "\(scraped)")
         #expect((value("maskstream_stream_frames_total{source=\"0\"}") ?? 0) >= 2, "\(scraped)")

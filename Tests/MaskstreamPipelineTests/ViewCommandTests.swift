@@ -52,8 +52,8 @@ import Testing
         #expect(parsed?.map { $0["frame"] as? Int } == [0, 1, 2, 3, 4], "the KLV track's records, in order")
         let jpeg = dir.appending(path: "f.jpg").path()
         #expect(try TestMedia.run("curl", ["-sf", "-o", jpeg, base + "replay/frame/4.jpg"]).status == 0)
-        let size = try TestMedia.run("ffprobe", ["-v", "error", "-show_entries", "stream=width,height", "-of", "csv=p=0",
-                                                 jpeg])
+        let size = try TestMedia.run("ffprobe", ["-v", "error", "-show_entries", "stream=width,height",
+                                                 "-of", "csv=p=0", jpeg])
         #expect(size.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "640,360", "frames at the video's size")
         #expect(try TestMedia.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", base + "replay/frame/5.jpg"])
             .stdout == "404")
@@ -64,7 +64,8 @@ import Testing
     }
 
     @Test func badViewInputsAreClearErrors() throws {
-        let notTS = try TestMedia.run(CommandLineTests.binary, ["view", Self.root.appending(path: "examples/sample.mp4").path()])
+        let sample = Self.root.appending(path: "examples/sample.mp4").path()
+        let notTS = try TestMedia.run(CommandLineTests.binary, ["view", sample])
         #expect(notTS.status != 0)
         #expect(notTS.stderr.contains("error:"), "\(notTS.stderr)")
         let address = try TestMedia.run(CommandLineTests.binary, ["run", "x.yaml", "--view", "127.0.0.1:99999"])

@@ -14,7 +14,9 @@ let scrapes = args.count > 1 ? args[1] : 500
 let labels = ["person", "car", "dog"]
 let metrics = PipelineMetrics()
 let (width, height) = (640, 360)
-let rgb: [UInt8] = (0..<(width * height * 3)).map { (i: Int) -> UInt8 in UInt8(truncatingIfNeeded: (i &* 2654435761) >> 13) }
+let rgb: [UInt8] = (0..<(width * height * 3)).map { (i: Int) -> UInt8 in
+    UInt8(truncatingIfNeeded: (i &* 2654435761) >> 13)
+}
 let mask = try RLE(height: height, width: width, counts: [20_000, 5_000, UInt32(height * width - 25_000)])
 for frame in 0..<60 {
     for source in 0..<streams {

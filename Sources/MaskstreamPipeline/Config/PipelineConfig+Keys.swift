@@ -65,7 +65,8 @@ extension PipelineConfig {
 
     static let viewerKeys: [ConfigKey<Viewer>] = [
         .number("fps", \.fps, NumberRange(0.1...60),
-                "Most JPEG frames a second per stream sent to the live viewer at `/` (`viewer:` or `--view` serves it)."),
+                "Most JPEG frames a second per stream sent to the live viewer at `/` "
+                + "(`viewer:` or `--view` serves it)."),
         .integer("quality", \.quality, 1...100, "JPEG quality of the viewer's frames (1 smallest … 100 best)."),
     ]
 

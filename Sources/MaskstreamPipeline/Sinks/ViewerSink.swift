@@ -44,7 +44,9 @@ final class ViewerSink: FrameSink, @unchecked Sendable {
     /// Frames not sent to the viewer because the encoder was behind.
     var droppedFrames: Int { queue.dropped }
 
-    private func streamName(_ source: Int) -> String { names.indices.contains(source) ? names[source] : "stream \(source)" }
+    private func streamName(_ source: Int) -> String {
+        names.indices.contains(source) ? names[source] : "stream \(source)"
+    }
 
     func begin(source: SourceContext) throws {
         channel.publishStreamState(source: source.id, name: streamName(source.id), state: .running)

@@ -125,7 +125,8 @@
         ctx.strokeRect(x + 0.5, y + 0.5, bw, bh);
       }
       if (options.labels) {
-        const text = `${inst.track_id !== undefined ? "#" + inst.track_id + " " : ""}${inst.label} ${inst.score.toFixed(2)}`;
+        const id = inst.track_id !== undefined ? "#" + inst.track_id + " " : "";
+        const text = `${id}${inst.label} ${inst.score.toFixed(2)}`;
         const tw = ctx.measureText(text).width + 6;
         const ty = y >= 16 ? y - 16 : y;
         ctx.fillStyle = colour;
