@@ -48,12 +48,14 @@ public final class PipelineRunner: @unchecked Sendable {
     public var serverPort: Int? { state.withLock { $0.serverPort } }
 
     /// The live viewer's sink; every source shows as starting until it opens.
-    private func makeViewerSink(_ settings: PipelineConfig.Viewer, server: LiveStreamServer) -> ViewerSink {
+    private func makeViewerSink(_ settings: PipelineConfig.Viewer, server: LiveStreamServer,
+                                liveStates: @escaping @Sendable () -> [Int: String]) -> ViewerSink {
         let names = config.sources.map(\.url)
         for (i, name) in names.enumerated() {
             server.viewer.publishStreamState(source: i, name: name, state: .starting)
         }
-        let sink = ViewerSink(channel: server.viewer, settings: settings, names: names, log: log)
+        let sink = ViewerSink(channel: server.viewer, settings: settings, names: names, liveStates: liveStates,
+                              log: log)
         metrics.setViewerDropped { sink.droppedFrames }
         return sink
     }
@@ -97,7 +99,9 @@ public final class PipelineRunner: @unchecked Sendable {
             throw error
         }
         if let viewer = config.viewer, let server, let port = serverPort {
-            sinks.append(makeViewerSink(viewer, server: server))
+            sinks.append(makeViewerSink(viewer, server: server, liveStates: { [sources] in
+                Dictionary(uniqueKeysWithValues: sources.compactMap { s in s.liveState.map { (s.id, $0) } })
+            }))
             log("viewer: http://\(server.host):\(port)/")
         }
         let needs = sinks.reduce(into: SinkNeeds()) { $0.formUnion($1.needs) }

@@ -28,7 +28,7 @@ public final class ViewerChannel: Sendable {
         case starting, running, reconnecting, ended, removed, failed
 
         /// Ended and removed streams leave the viewer's list.
-        var isGone: Bool { self == .ended || self == .removed }
+        public var isGone: Bool { self == .ended || self == .removed }
     }
 
     /// One stream in the `streams` message.

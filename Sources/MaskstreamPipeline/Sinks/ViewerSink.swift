@@ -27,18 +27,54 @@ final class ViewerSink: FrameSink, @unchecked Sendable {
     private var lastSent: [Int: UInt64] = [:]
     private var dropsBySource: [Int: Int] = [:]
     private let log: @Sendable (String) -> Void
+    private let liveStates: @Sendable () -> [Int: String]
+    private var shown: [Int: ViewerChannel.StreamState] = [:]
+    private var finished = false
 
-    /// - Parameter names: each source's name in the viewer (its URL), by source index.
+    /// - Parameters:
+    ///   - names: each source's name in the viewer (its URL), by source index.
+    ///   - liveStates: the connection state of each live source (`LiveSource.state`), polled
+    ///     twice a second so a reconnecting or failed camera shows as such.
     init(channel: ViewerChannel, settings: PipelineConfig.Viewer, names: [String],
+         liveStates: @escaping @Sendable () -> [Int: String] = { [:] },
          log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.channel = channel
         self.settings = settings
         self.names = names
+        self.liveStates = liveStates
         self.log = log
         channel.configure(mode: "live", fps: settings.fps)
         let thread = Thread { [self] in encodeLoop() }
         thread.name = "maskstream.viewer"
         thread.start()
+        let watcher = Thread { [self] in watchLiveStates() }
+        watcher.name = "maskstream.viewer-states"
+        watcher.start()
+    }
+
+    /// The viewer's state for a live source's connection state.
+    static func viewerState(live: String) -> ViewerChannel.StreamState {
+        switch live {
+        case "streaming": .running
+        case "failed": .failed
+        default: .reconnecting  // connecting, backing_off
+        }
+    }
+
+    /// Publishes each live source's state when it changes, until `finish()`; ended streams stay gone.
+    private func watchLiveStates() {
+        while !lock.withLock({ finished }) {
+            for (source, live) in liveStates() {
+                let state = Self.viewerState(live: live)
+                let changed = lock.withLock {
+                    guard let old = shown[source], !old.isGone, old != state else { return false }
+                    shown[source] = state
+                    return true
+                }
+                if changed { channel.publishStreamState(source: source, name: streamName(source), state: state) }
+            }
+            Thread.sleep(forTimeInterval: 0.5)
+        }
     }
 
     /// Frames not sent to the viewer because the encoder was behind.
@@ -49,6 +85,7 @@ final class ViewerSink: FrameSink, @unchecked Sendable {
     }
 
     func begin(source: SourceContext) throws {
+        lock.withLock { shown[source.id] = .running }
         channel.publishStreamState(source: source.id, name: streamName(source.id), state: .running)
     }
 
@@ -72,10 +109,12 @@ final class ViewerSink: FrameSink, @unchecked Sendable {
     }
 
     func end(source: Int) throws {
+        lock.withLock { shown[source] = .ended }
         channel.publishStreamState(source: source, name: streamName(source), state: .ended)
     }
 
     func finish() throws {
+        lock.withLock { finished = true }
         queue.close()
         done.wait()
     }
