@@ -72,6 +72,7 @@
     const bytes = Uint8Array.from(atob(msg.jpeg), (c) => c.charCodeAt(0));
     const image = await createImageBitmap(new Blob([bytes], { type: "image/jpeg" }));
     if (!tiles.has(msg.source) || options.paused) return;
+    if (tile.shown && msg.frame <= tile.shown.frame) return;  // a later frame decoded first
     tile.dropped = msg.dropped ?? 0;
     tile.image = image;
     tile.shown = { frame: msg.frame, record: tile.records.get(msg.frame) ?? null };
