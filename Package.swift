@@ -30,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.8.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // C interop: module maps and shims only.
@@ -75,6 +76,7 @@ let package = Package(
                 "MaskstreamModel", "MaskstreamHub", "MaskstreamTracking", "MaskstreamServer", "MaskstreamEvaluation",
                 "MaskstreamBrokers",
                 .product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -88,6 +90,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            // The live viewer's page (HTML, JS, CSS), served at / (no CDN, no build step).
+            resources: [.copy("Viewer")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -107,6 +111,11 @@ let package = Package(
         // Model forward benchmark driven by benchmarks/model_forward.py.
         .executableTarget(
             name: "EomtBench", dependencies: ["MaskstreamGPU", "MaskstreamModel"], path: "benchmarks/EomtBench",
+            swiftSettings: swiftSettings),
+
+        // /metrics render time with many streams (benchmarks/RESULTS.md, metrics).
+        .executableTarget(
+            name: "MetricsBench", dependencies: ["MaskstreamPipeline"], path: "benchmarks/MetricsBench",
             swiftSettings: swiftSettings),
 
         // Compiles Shaders/<target>/*.comp to SPIR-V with glslc at build time.
@@ -135,6 +144,7 @@ let package = Package(
             dependencies: [
                 "MaskstreamServer",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

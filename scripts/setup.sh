@@ -13,7 +13,8 @@ PKGS=(pkg-config libavdevice-dev libavformat-dev libavcodec-dev libswscale-dev l
       libvulkan-dev mesa-vulkan-drivers glslc vulkan-tools vulkan-validationlayers
       python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good
       gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav curl
-      libhiredis-dev libmosquitto-dev redis-server redis-tools mosquitto mosquitto-clients)
+      libhiredis-dev libmosquitto-dev redis-server redis-tools mosquitto mosquitto-clients
+      chromium chromium-driver prometheus python3-venv)
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive
 missing=()
@@ -47,4 +48,13 @@ if [ "${MASKSTREAM_MESA:-backports}" = backports ] && [ -r /etc/debian_version ]
     else
         echo "setup: bookworm-backports is not reachable; keeping Mesa $(mesa_version)"
     fi
+fi
+
+# The live viewer's browser test drives chromium with selenium from tools/.venv
+# (tools/requirements-browser.txt; tools/requirements.txt adds the heavy training tools to the same venv).
+venv="$(dirname "$0")/../tools/.venv"
+if ! "$venv/bin/python" -c 'import selenium, PIL' 2>/dev/null; then
+    echo "setup: creating tools/.venv with selenium and pillow"
+    [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+    "$venv/bin/pip" install -q -r "$(dirname "$0")/../tools/requirements-browser.txt"
 fi

@@ -14,6 +14,7 @@ struct Maskstream: AsyncParsableCommand {
           maskstream run pipelines/rtsp.yaml --input rtsp://127.0.0.1:8554/cam
           maskstream run pipelines/default.yaml --input clip.mp4 --output out/clip
           maskstream inspect out/sample.ts
+          maskstream view out/sample.ts
           maskstream devices
           maskstream keys
           maskstream eval --gt examples/sample.ytvis.json --pred out/sample.ytvis.json
@@ -21,7 +22,7 @@ struct Maskstream: AsyncParsableCommand {
           maskstream worker --redis redis://127.0.0.1:6379
           maskstream run pipelines/rtsp.yaml --shard 0/3
         """,
-        subcommands: [Run.self, Keys.self, Inspect.self, Devices.self, Eval.self, Streams.self, Compare.self,
+        subcommands: [Run.self, View.self, Keys.self, Inspect.self, Devices.self, Eval.self, Streams.self, Compare.self,
                       Submit.self, Jobs.self, Worker.self]
     )
 }

@@ -14,6 +14,8 @@ extension Maskstream {
               maskstream run pipelines/default.yaml --input clip.mp4 --output out/clip --max-frames 100
               maskstream run pipelines/rtsp.yaml --input rtsp://127.0.0.1:8554/cam
               maskstream run pipelines/default.yaml --set model.threshold=0.3 --set tracker.max_lost_frames=60
+              maskstream run pipelines/default.yaml --view                # live viewer at http://127.0.0.1:8765/
+              maskstream run pipelines/default.yaml --view 0.0.0.0:9000
             Every key of the pipeline YAML can be set with --set (`maskstream keys` lists them).
             Ctrl-C stops reading, drains the frames in flight and finishes every output.
             """)
@@ -30,9 +32,16 @@ extension Maskstream {
         @Flag(help: "Plain log lines instead of a progress bar.") var noProgress = false
         @Option(help: ArgumentHelp("Run only this shard's sources, i/n (rendezvous hashing of their URLs): "
                                    + "one of n replicas, e.g. a StatefulSet's pod ordinal.")) var shard: String?
+        @Flag(help: ArgumentHelp("Serve the live viewer (and /metrics, /ws) whatever the sinks; an address may "
+                                 + "follow: --view HOST:PORT (default 127.0.0.1:8765, or the YAML's server:)."))
+        var view = false
+        @Argument(help: ArgumentHelp("The viewer's HOST:PORT, after --view.", valueName: "host:port"))
+        var viewAddress: String?
 
         func validate() throws {
             if let maxFrames, maxFrames < 1 { throw ValidationError("--max-frames must be at least 1") }
+            if viewAddress != nil, !view { throw ValidationError("unexpected argument '\(viewAddress ?? "")'") }
+            if let viewAddress { _ = try ViewAddress(parsing: viewAddress) }
         }
 
         func run() async throws {
@@ -57,6 +66,15 @@ extension Maskstream {
                         return
                     }
                     FileHandle.standardError.write(Data("\(line)\n".utf8))
+                }
+                if view {
+                    config.viewer = config.viewer ?? PipelineConfig.Viewer()
+                    if let viewAddress {
+                        let address = try ViewAddress(parsing: viewAddress)
+                        var server = config.server ?? PipelineConfig.Server()
+                        (server.host, server.port) = (address.host, address.port)
+                        config.server = server
+                    }
                 }
                 let tty = isatty(STDERR_FILENO) == 1 && !noProgress
                 let bar = ProgressBar(enabled: tty)

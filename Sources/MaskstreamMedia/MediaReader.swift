@@ -348,8 +348,10 @@ public final class MediaReader {
         if isDir.boolValue {
             throw MaskstreamError(.invalidInput, "input '\(path)' is a directory, not a video file")
         }
-        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
-        if size == 0 {
+        // A named pipe (mkfifo) reads like standard input: only a regular file can be empty.
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        let regular = (attributes?[.type] as? FileAttributeType).map { $0 == .typeRegular } ?? true
+        if regular, (attributes?[.size] as? Int) == 0 {
             throw MaskstreamError(.invalidInput, "input '\(path)' is empty (0 bytes): not a video file")
         }
         guard FileManager.default.isReadableFile(atPath: path) else {

@@ -27,7 +27,7 @@ public final class PipelineRunner: @unchecked Sendable {
     }
 
     public let config: PipelineConfig
-    public let metrics = PipelineMetrics()
+    public let metrics: PipelineMetrics
     private let log: @Sendable (String) -> Void
     private let progress: (@Sendable (Int, Int?) -> Void)?
     /// The streams: the YAML's sources, then those added through `POST /streams`.
@@ -53,6 +53,7 @@ public final class PipelineRunner: @unchecked Sendable {
         self.config = config
         self.log = log
         self.progress = progress
+        self.metrics = PipelineMetrics(trackGap: config.tracker.maxLostFrames + 1)
         // Names were checked unique by `PipelineConfig.validate()`.
         for source in config.sources { try? registry.add(source) }
     }
@@ -81,6 +82,19 @@ public final class PipelineRunner: @unchecked Sendable {
 
     /// The port of the pipeline's server (`/metrics`, `/ws`) once `run()` started it.
     public var serverPort: Int? { state.withLock { $0.serverPort } }
+
+    /// The live viewer's sink; every source shows as starting until it opens.
+    private func makeViewerSink(_ settings: PipelineConfig.Viewer, server: LiveStreamServer,
+                                liveStates: @escaping @Sendable () -> [Int: String]) -> ViewerSink {
+        let names = config.sources.map(\.url)
+        for (i, name) in names.enumerated() {
+            server.viewer.publishStreamState(source: i, name: name, state: .starting)
+        }
+        let sink = ViewerSink(channel: server.viewer, settings: settings, names: names, liveStates: liveStates,
+                              log: log)
+        metrics.setViewerDropped { sink.droppedFrames }
+        return sink
+    }
 
     private func fail(_ error: any Error) {
         let e = (error as? MaskstreamError) ?? MaskstreamError(.internal, "\(error)")
@@ -119,6 +133,7 @@ public final class PipelineRunner: @unchecked Sendable {
         } else {
             shadow = nil
         }
+        metrics.setClassLabels(segmenter.labels.sorted { $0.key < $1.key }.map(\.value))
         let precision = m.precision == .auto ? "\(model.precision) weights, precision auto" : "\(model.precision) weights"
         log("model \(m.path) (\(precision)) on \(device.info.name) (kernels: \(device.info.kernelSummary))")
         for line in device.kernelProfile.fallbacks { log("kernels: \(line)") }
@@ -131,7 +146,7 @@ public final class PipelineRunner: @unchecked Sendable {
             log("server: http://\(s.host):\(port)/metrics, ws://\(s.host):\(port)/ws, http://\(s.host):\(port)/streams")
             server = live
         }
-        let sinks: [any FrameSink]
+        var sinks: [any FrameSink]
         do { sinks = try config.sinks.enumerated().map {
             // With streams coming and going, every per-source file is named by its source.
             try $1.make(index: $0, sourceCount: keepRunning ? max(2, sources.count) : sources.count, server: server,
@@ -139,6 +154,12 @@ public final class PipelineRunner: @unchecked Sendable {
         } } catch {
             await server?.shutdown()
             throw error
+        }
+        if let viewer = config.viewer, let server, let port = serverPort {
+            sinks.append(makeViewerSink(viewer, server: server, liveStates: { [sources] in
+                Dictionary(uniqueKeysWithValues: sources.compactMap { s in s.liveState.map { (s.id, $0) } })
+            }))
+            log("viewer: http://\(server.host):\(port)/")
         }
         let needs = sinks.reduce(into: SinkNeeds()) { $0.formUnion($1.needs) }
         let brokerSinks = sinks.compactMap { $0 as? BrokerSink }
@@ -155,7 +176,8 @@ public final class PipelineRunner: @unchecked Sendable {
                 registry.stages.compactMap { s in
                     s.liveState.map { PipelineMetrics.LiveSourceStatus(source: s.id, reconnects: s.reconnects, state: $0) }
                 }
-            })
+            },
+            deviceMemory: { [device] in device.memoryInUse })
 
         let group = DispatchGroup()
         let spawn: @Sendable (String, @escaping @Sendable () -> Void) -> Void = { name, body in

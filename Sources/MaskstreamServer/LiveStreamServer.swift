@@ -6,7 +6,8 @@ import NIOCore
 import ServiceLifecycle
 
 /// The live HTTP endpoint of a running pipeline: a WebSocket stream of per-frame JSON
-/// records at `GET /ws`, Prometheus metrics at `GET /metrics`, and `GET /healthz`.
+/// records at `GET /ws`, Prometheus metrics at `GET /metrics`, `GET /healthz`, and the live
+/// viewer at `GET /` (``viewer``, see ``ViewerChannel``).
 ///
 /// Every client connected to `/ws` receives each ``broadcast(_:)`` text as one WebSocket
 /// text message, in order. Each client sits behind its own bounded drop-oldest buffer
@@ -23,6 +24,9 @@ import ServiceLifecycle
 /// The server runs in one task owned by this object, started by ``start()`` and ended by
 /// ``shutdown()`` (a graceful one: clients get a WebSocket close, the listener stops).
 public final class LiveStreamServer: Sendable {
+    /// The content type `/metrics` is served with (Prometheus text exposition 0.0.4).
+    public static let metricsContentType = "text/plain; version=0.0.4; charset=utf-8"
+
     /// Default number of messages buffered per WebSocket client before the oldest is dropped.
     public static let defaultClientBufferCapacity = 256
 
@@ -46,6 +50,8 @@ public final class LiveStreamServer: Sendable {
     private let controller = Locked<(any StreamsController)?>(nil)
     private let models = Locked<(any ModelController)?>(nil)
     private let hub: BroadcastHub
+    /// The live viewer's channel (`/`, `/viewer/ws`): stream states, records, JPEG frames.
+    public let viewer = ViewerChannel()
     private let phase = Locked(Phase.idle)
     private let shutdownGrace: Duration
 
@@ -56,7 +62,7 @@ public final class LiveStreamServer: Sendable {
     ///   - shutdownGrace: how long ``shutdown()`` waits for clients to close before cutting them off.
     ///   - access: who may call `/streams` (a bearer token; required off loopback).
     ///   - metrics: renders the `/metrics` body (Prometheus text 0.0.4), called once per scrape
-    ///     on a server thread; see ``PrometheusText``.
+    ///     on a server thread (a `PrometheusCollectorRegistry`'s `emitToString()`).
     public init(
         host: String = "127.0.0.1",
         port: Int = 8765,
@@ -203,6 +209,7 @@ public final class LiveStreamServer: Sendable {
         hub.finish()
         controller.withLock { $0 = nil }
         models.withLock { $0 = nil }
+        viewer.hub.finish()
         guard let (group, task) = running else { return }
         await group.triggerGracefulShutdown()
         let grace = shutdownGrace
@@ -228,7 +235,7 @@ public final class LiveStreamServer: Sendable {
         router.get("/metrics") { _, _ in
             Response(
                 status: .ok,
-                headers: [.contentType: PrometheusText.contentType],
+                headers: [.contentType: Self.metricsContentType],
                 body: .init(byteBuffer: ByteBuffer(string: metrics()))
             )
         }
@@ -241,6 +248,7 @@ public final class LiveStreamServer: Sendable {
         }
         addStreamRoutes(to: router)
         addModelRoutes(to: router)
+        addViewerRoutes(to: router)
         return router
     }
 
@@ -267,6 +275,7 @@ public final class LiveStreamServer: Sendable {
                 group.cancelAll()
             }
         }
+        addViewerWebSocket(to: router)
         return router
     }
 

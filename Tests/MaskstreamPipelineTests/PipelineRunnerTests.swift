@@ -128,6 +128,18 @@ import MaskstreamTestSupport
         let ages = scraped.split(separator: "\n").first { $0.hasPrefix("maskstream_record_age_seconds_count ") }
             .flatMap { Int($0.split(separator: " ").last ?? "") }
         #expect((ages ?? 0) >= 2, "record age observed per record written: \(scraped)")
+        func value(_ prefix: String) -> Double? {
+            scraped.split(separator: "\n").first { $0.hasPrefix(prefix) }
+                .flatMap { Double($0.split(separator: " ").last ?? "") }
+        }
+        #expect((value("maskstream_capture_to_emit_seconds_count{source=\"0\"}") ?? 0) >= 2, "\(scraped)")
+        #expect((value("maskstream_stream_frames_total{source=\"0\"}") ?? 0) >= 2, "\(scraped)")
+        #expect((value("maskstream_tracks_started_total{source=\"0\"}") ?? 0) >= 1, "\(scraped)")
+        #expect((value("maskstream_instance_score_count{source=\"0\"}") ?? 0) >= 1, "\(scraped)")
+        #expect((value("maskstream_mask_area_ratio_count{source=\"0\"}") ?? 0) >= 1, "\(scraped)")
+        #expect(scraped.contains("maskstream_class_instances_total{source=\"0\",class=\""), "\(scraped)")
+        #expect(scraped.contains("maskstream_input_drift_jsd{source=\"0\"}"), "\(scraped)")
+        #expect((value("maskstream_device_memory_bytes ") ?? 0) > 0, "model weights are on the device: \(scraped)")
     }
 
     @Test func missingModelIsATypedError() async throws {

@@ -6,6 +6,7 @@ import HummingbirdWSClient
 import Logging
 import ServiceLifecycle
 import MaskstreamServer
+import Prometheus
 import Testing
 
 /// Messages one test client has received, readable while it is still connected.
@@ -147,10 +148,12 @@ private final class ScrapeCounter: @unchecked Sendable {
 
     @Test func metricsServesTheClosureTextAsPrometheus() async throws {
         let scrapes = ScrapeCounter()
+        let registry = PrometheusCollectorRegistry()
+        let counter = registry.makeCounter(descriptor: MetricNameDescriptor(
+            metricName: "maskstream_scrapes_total", unitName: "", helpText: "Scrapes."))
         let server = LiveStreamServer(port: 0) {
-            var text = PrometheusText()
-            text.counter("maskstream_scrapes_total", Double(scrapes.next()), help: "Scrapes.")
-            return text.render()
+            counter.increment(by: Int64(scrapes.next()) - 1)
+            return registry.emitToString()
         }
         let port = try await server.start()
         for scrape in 1...2 {
@@ -160,7 +163,7 @@ private final class ScrapeCounter: @unchecked Sendable {
             #expect(response.body == """
                 # HELP maskstream_scrapes_total Scrapes.
                 # TYPE maskstream_scrapes_total counter
-                maskstream_scrapes_total \(scrape)
+                maskstream_scrapes_total \(scrape * (scrape - 1) / 2)
 
                 """)
         }

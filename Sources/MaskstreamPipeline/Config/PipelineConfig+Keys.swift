@@ -5,7 +5,7 @@ import Foundation
 /// README's key list is ``keyTableMarkdown()`` (a test keeps the two equal).
 extension PipelineConfig {
     /// The sections besides the top-level scalar keys.
-    static let sectionNames = ["sources", "model", "tracker", "sinks", "server", "shadow"]
+    static let sectionNames = ["sources", "model", "tracker", "sinks", "server", "shadow", "viewer"]
 
     static let topKeys: [ConfigKey<PipelineConfig>] = [
         .integer("queue_depth", \.queueDepth, 1...256,
@@ -102,6 +102,13 @@ extension PipelineConfig {
                  + "`POST/DELETE /streams`; `sources` may then be empty."),
     ]
 
+    static let viewerKeys: [ConfigKey<Viewer>] = [
+        .number("fps", \.fps, NumberRange(0.1...60),
+                "Most JPEG frames a second per stream sent to the live viewer at `/` "
+                + "(`viewer:` or `--view` serves it)."),
+        .integer("quality", \.quality, 1...100, "JPEG quality of the viewer's frames (1 smallest … 100 best)."),
+    ]
+
     /// Every key, in README's order.
     public static var keyTable: [ConfigKeyDoc] {
         var rows: [ConfigKeyDoc] = []
@@ -123,6 +130,7 @@ extension PipelineConfig {
         rows += sinkKeys.map { ConfigKeyDoc(prefix: "sinks[].", $0, defaults: Sink()) }
         rows += serverKeys.map { ConfigKeyDoc(prefix: "server.", $0, defaults: Server()) }
         rows += shadowKeys.map { ConfigKeyDoc(prefix: "shadow.", $0, defaults: Shadow()) }
+        rows += viewerKeys.map { ConfigKeyDoc(prefix: "viewer.", $0, defaults: Viewer()) }
         rows += topKeys.map { ConfigKeyDoc(prefix: "", $0, defaults: PipelineConfig()) }
         return rows
     }

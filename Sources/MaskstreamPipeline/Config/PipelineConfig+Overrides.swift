@@ -54,6 +54,10 @@ extension PipelineConfig {
             var s = shadow ?? Shadow()
             try Self.assign(name, value, Self.shadowKeys, &s, key)
             shadow = s
+        case "viewer":
+            var v = viewer ?? Viewer()
+            try Self.assign(name, value, Self.viewerKeys, &v, key)
+            viewer = v
         case "tracker":
             guard let p = TrackerConfig.parameters.first(where: { $0.key == name || ConfigNode.snakeCase($0.key) == name })
             else { throw unknownKey(key) }

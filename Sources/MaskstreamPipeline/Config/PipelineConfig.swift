@@ -119,6 +119,16 @@ public struct PipelineConfig: Sendable {
         public init() {}
     }
 
+    /// The live viewer at `/` on the server: JPEG frames and records to the browser.
+    public struct Viewer: Sendable, Equatable {
+        /// Most frames a second per stream sent to the viewer (the rest are not encoded).
+        public var fps: Double = 10
+        /// JPEG quality, 1...100.
+        public var quality: Int = 75
+
+        public init() {}
+    }
+
     public var sources: [Source] = []
     public var model = Model()
     public var tracker = TrackerConfig()
@@ -142,6 +152,8 @@ public struct PipelineConfig: Sendable {
 
         public init() {}
     }
+    /// Set by `viewer:` or `maskstream run --view`: the server also serves the live viewer at `/`.
+    public var viewer: Viewer?
     /// Frames queued between stages for file sources (they block; nothing is dropped).
     public var queueDepth: Int = 4
 
@@ -160,7 +172,7 @@ public struct PipelineConfig: Sendable {
 
     /// The server this pipeline runs, if any: `server:`, or the defaults when a websocket sink asks for one.
     public var effectiveServer: Server? {
-        server ?? (sinks.contains { $0.kind == .websocket } ? Server() : nil)
+        server ?? (sinks.contains { $0.kind == .websocket } || viewer != nil ? Server() : nil)
     }
 
     /// Reads and validates a pipeline file.
@@ -232,6 +244,12 @@ public struct PipelineConfig: Sendable {
             try ConfigKey.read(s, Self.serverKeys, into: &server, what: "'server'")
             note(s, prefix: "server.")
             self.server = server
+        }
+        if let v = top["viewer"] {
+            var viewer = Viewer()
+            if !v.isNull { try ConfigKey.read(v, Self.viewerKeys, into: &viewer, what: "'viewer'") }
+            note(v, prefix: "viewer.")
+            self.viewer = viewer
         }
         for (i, node) in try required("sinks").sequence().enumerated() {
             var sink = Sink()

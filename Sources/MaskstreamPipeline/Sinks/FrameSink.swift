@@ -48,12 +48,15 @@ public protocol FrameSink: AnyObject {
     var needs: SinkNeeds { get }
     func begin(source: SourceContext) throws
     func write(_ frame: Emission) throws
+    /// A source ended (after its last frame).
+    func end(source: Int) throws
     func finish() throws
 }
 
 extension FrameSink {
     public var needs: SinkNeeds { [] }
     public func begin(source: SourceContext) throws {}
+    public func end(source: Int) throws {}
 }
 
 /// A sink's output path, with one file per source when the pipeline has several

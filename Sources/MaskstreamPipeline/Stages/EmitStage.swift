@@ -40,10 +40,13 @@ struct EmitStage: Stage {
         each { try $0.write(frame) }
         own(frame.record.source) { try $0.write(frame) }
         metrics.observe(.sink, seconds: Date().timeIntervalSince(t0))
+        var age: Double?
         if frame.decodedAt > 0 {
             let now = DispatchTime.now().uptimeNanoseconds
-            metrics.observeRecordAge(seconds: Double(now &- frame.decodedAt) / 1e9)
+            age = Double(now &- frame.decodedAt) / 1e9
+            metrics.observeRecordAge(seconds: age ?? 0)
         }
+        metrics.observeRecord(frame.record, ageSeconds: age)
         metrics.frameDone(instances: frame.record.instances.count)
         streams.recordWritten(frame.record.source)
         progress(metrics.framesProcessed)
@@ -52,6 +55,8 @@ struct EmitStage: Stage {
     mutating func end(source: Int) throws {
         finishOwn(source)
         streams.drained(source)
+        metrics.sourceEnded(source)
+        each { try $0.end(source: source) }
     }
 
     mutating func finish() throws {

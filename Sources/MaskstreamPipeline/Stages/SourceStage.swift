@@ -135,6 +135,7 @@ final class SourceStage: @unchecked Sendable {
         while count < limit, !isStopped, let frame = try next() {
             count += 1
             lock.withLock { read = count }
+            metrics.observeInput(source: id, rgb: frame.rgb, width: frame.width, height: frame.height)
             queue.push(.frame(frame))
         }
         lock.withLock { self.live }?.stop()
