@@ -53,7 +53,7 @@ fi
 # The live viewer's browser test drives chromium with selenium from tools/.venv
 # (tools/requirements-browser.txt; tools/requirements.txt adds the heavy training tools to the same venv).
 venv="$(dirname "$0")/../tools/.venv"
-if ! "$venv/bin/python" -c 'import selenium, PIL' 2>/dev/null; then
+if ! "$venv/bin/python" -c 'import selenium, PIL, pycocotools' 2>/dev/null; then
     echo "setup: creating tools/.venv with selenium and pillow"
     [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
     "$venv/bin/pip" install -q -r "$(dirname "$0")/../tools/requirements-browser.txt"

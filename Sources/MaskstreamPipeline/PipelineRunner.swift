@@ -156,10 +156,21 @@ public final class PipelineRunner: @unchecked Sendable {
             throw error
         }
         if let viewer = config.viewer, let server, let port = serverPort {
-            sinks.append(makeViewerSink(viewer, server: server, liveStates: { [sources] in
-                Dictionary(uniqueKeysWithValues: sources.compactMap { s in s.liveState.map { (s.id, $0) } })
+            sinks.append(makeViewerSink(viewer, server: server, liveStates: { [registry] in
+                Dictionary(uniqueKeysWithValues: registry.stages.compactMap { s in s.liveState.map { (s.id, $0) } })
             }))
             log("viewer: http://\(server.host):\(port)/")
+        }
+        if let capture = config.capture {
+            do {
+                sinks.append(try CaptureSink(capture, threshold: config.model.threshold,
+                                             categoryIdOffset: m.categoryIdOffset,
+                                             drift: { [metrics] in metrics.inputDrift(source: $0) }))
+            } catch {
+                await server?.shutdown()
+                throw error
+            }
+            log("capture: uncertain frames into \(capture.path) (at most \(capture.budgetPerHour) an hour per source)")
         }
         let needs = sinks.reduce(into: SinkNeeds()) { $0.formUnion($1.needs) }
         let brokerSinks = sinks.compactMap { $0 as? BrokerSink }

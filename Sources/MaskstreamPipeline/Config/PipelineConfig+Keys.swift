@@ -5,7 +5,7 @@ import Foundation
 /// README's key list is ``keyTableMarkdown()`` (a test keeps the two equal).
 extension PipelineConfig {
     /// The sections besides the top-level scalar keys.
-    static let sectionNames = ["sources", "model", "tracker", "sinks", "server", "shadow", "viewer"]
+    static let sectionNames = ["sources", "model", "tracker", "sinks", "server", "shadow", "viewer", "capture"]
 
     static let topKeys: [ConfigKey<PipelineConfig>] = [
         .integer("queue_depth", \.queueDepth, 1...256,
@@ -91,6 +91,20 @@ extension PipelineConfig {
         .string("report", \.report, "Also write one JSON line per compared frame here."),
     ]
 
+    static let captureKeys: [ConfigKey<Capture>] = [
+        .string("path", \.path, required: true,
+                "Folder of a COCO dataset of uncertain frames for labeling: `images/`, `annotations.json` (the "
+                + "predicted masks as RLE; CVAT and Label Studio import it)."),
+        .integer("budget_per_hour", \.budgetPerHour, 1...1_000_000, "Frames kept per hour of each source's video (bursts of up to a minute's share)."),
+        .number("score_margin", \.scoreMargin, .unit,
+                "An instance scoring within this of `model.threshold` makes its frame uncertain (0: off)."),
+        .boolean("births", \.births, "Keep frames where a track starts."),
+        .boolean("deaths", \.deaths, "Keep frames where a track stops being seen."),
+        .number("drift", \.drift, .unit, "Keep frames whose input drift (colour JSD, bits) reaches this (1: off)."),
+        .number("min_gap", \.minGap, NumberRange(0...86_400), "Seconds of video between two kept frames of a source."),
+        .integer("quality", \.quality, 1...100, "JPEG quality of the kept images."),
+    ]
+
     static let serverKeys: [ConfigKey<Server>] = [
         .string("host", \.host, "Interface the server binds (`/metrics`, `/ws`, `/healthz`, `/streams`)."),
         .integer("port", \.port, 0...65535, "TCP port; 0 picks a free one."),
@@ -130,6 +144,7 @@ extension PipelineConfig {
         rows += sinkKeys.map { ConfigKeyDoc(prefix: "sinks[].", $0, defaults: Sink()) }
         rows += serverKeys.map { ConfigKeyDoc(prefix: "server.", $0, defaults: Server()) }
         rows += shadowKeys.map { ConfigKeyDoc(prefix: "shadow.", $0, defaults: Shadow()) }
+        rows += captureKeys.map { ConfigKeyDoc(prefix: "capture.", $0, defaults: Capture()) }
         rows += viewerKeys.map { ConfigKeyDoc(prefix: "viewer.", $0, defaults: Viewer()) }
         rows += topKeys.map { ConfigKeyDoc(prefix: "", $0, defaults: PipelineConfig()) }
         return rows

@@ -50,6 +50,10 @@ extension PipelineConfig {
             var s = server ?? Server()
             try Self.assign(name, value, Self.serverKeys, &s, key)
             server = s
+        case "capture":
+            var c = capture ?? Capture()
+            try Self.assign(name, value, Self.captureKeys, &c, key)
+            capture = c
         case "shadow":
             var s = shadow ?? Shadow()
             try Self.assign(name, value, Self.shadowKeys, &s, key)

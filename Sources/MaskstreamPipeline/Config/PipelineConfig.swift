@@ -129,6 +129,30 @@ public struct PipelineConfig: Sendable {
         public init() {}
     }
 
+    /// Frames kept for labeling (`capture:`); nil: none.
+    public var capture: Capture?
+
+    /// Which frames `capture:` keeps: those whose predictions are uncertain, within a budget.
+    public struct Capture: Sendable, Equatable {
+        /// The COCO dataset's folder (`annotations.json`, `images/`).
+        public var path: String = ""
+        /// Frames kept per hour of each source's media time.
+        public var budgetPerHour: Int = 120
+        /// An instance scoring within this of `model.threshold` makes its frame uncertain.
+        public var scoreMargin: Double = 0.1
+        /// A track starting or ending makes its frame worth a look.
+        public var births = true
+        public var deaths = true
+        /// Input drift (`maskstream_input_drift_jsd`) at or above this makes a frame worth keeping.
+        public var drift: Double = 0.3
+        /// Seconds of media time between two frames kept from one source.
+        public var minGap: Double = 1
+        /// JPEG quality of the kept images.
+        public var quality: Int = 92
+
+        public init() {}
+    }
+
     public var sources: [Source] = []
     public var model = Model()
     public var tracker = TrackerConfig()
@@ -232,6 +256,12 @@ public struct PipelineConfig: Sendable {
             } else {
                 try readTracker(t)
             }
+        }
+        if let c = top["capture"] {
+            var capture = Capture()
+            try ConfigKey.read(c, Self.captureKeys, into: &capture, what: "'capture'")
+            note(c, prefix: "capture.")
+            self.capture = capture
         }
         if let s = top["shadow"] {
             var shadow = Shadow()

@@ -257,6 +257,9 @@ public final class PipelineMetrics: @unchecked Sendable {
         stream(record.source).observe(record, ageSeconds: ageSeconds)
     }
 
+    /// The input drift of a source's last frame (`maskstream_input_drift_jsd`; nil until known).
+    public func inputDrift(source: Int) -> Double? { stream(source).inputDrift }
+
     /// A source ended: its open tracks end.
     public func sourceEnded(_ source: Int) { stream(source).finish() }
 

@@ -62,12 +62,19 @@ final class StreamMetrics: @unchecked Sendable {
         for label in classLabels { _ = classCounter(label) }
     }
 
+    /// The input drift of the last frame (nil until the baseline window is full).
+    var inputDrift: Double? { lock.withLock { lastDrift } }
+    private var lastDrift: Double?
+
     func observeInput(rgb: [UInt8], width: Int, height: Int) {
         let divergence: Double? = lock.withLock {
             colours.observe(rgb: rgb, width: width, height: height)
             return colours.divergence
         }
-        if let divergence { drift.set(divergence) }
+        if let divergence {
+            drift.set(divergence)
+            lock.withLock { lastDrift = divergence }
+        }
     }
 
     func observe(_ record: FrameRecord, ageSeconds: Double?) {
