@@ -54,7 +54,7 @@ fi
 # (tools/requirements-browser.txt; tools/requirements.txt adds the heavy training tools to the same venv).
 venv="$(dirname "$0")/../tools/.venv"
 if ! "$venv/bin/python" -c 'import selenium, PIL, pycocotools' 2>/dev/null; then
-    echo "setup: creating tools/.venv with selenium and pillow"
+    echo "setup: creating tools/.venv with selenium, pillow and pycocotools"
     [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
     "$venv/bin/pip" install -q -r "$(dirname "$0")/../tools/requirements-browser.txt"
 fi

@@ -17,6 +17,9 @@ public struct Segment: Sendable, Equatable {
     public var embedding: [Float]
     /// The model query that produced the segment.
     public var queryIndex: Int
+    /// The mean mask probability over the mask (HF's mask score; `score` = class probability ×
+    /// it).
+    public var maskScore: Float = 1
 
     /// A segment; `bbox` is taken from `rle`.
     public init(rle: RLE, classId: Int, label: String, score: Float, embedding: [Float], queryIndex: Int) {

@@ -16,6 +16,8 @@ public struct Detection: Sendable, Hashable {
     public var embedding: [Float]
     /// The class name (carried through tracking for the outputs; not used to associate).
     public var label: String
+    /// The model's mean mask probability (1 when unknown); carried for the outputs.
+    public var maskScore: Float = 1
 
     /// A detection; `box` defaults to the mask's bounding box.
     public init(rle: RLE, box: BoundingBox? = nil, classId: Int, score: Float, embedding: [Float] = [],

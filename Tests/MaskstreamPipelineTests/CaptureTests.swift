@@ -54,6 +54,8 @@ import MaskstreamTestSupport
             if reasons == ["score_near_threshold"] {
                 #expect(record.instances.contains { abs($0.score - 0.5) <= 0.1 })
             }
+            #expect(Set(reasons).isSubset(of: ["score_near_threshold", "low_mask_score", "track_start",
+                                               "track_end"]))
         }
         let python = Self.root.appending(path: "tools/.venv/bin/python").path()
         guard FileManager.default.isExecutableFile(atPath: python) else {
@@ -81,6 +83,23 @@ import MaskstreamTestSupport
             #expect(images.count >= 1 && images.count <= most, "\(setting): \(images.count)")
             let files = try FileManager.default.contentsOfDirectory(atPath: out.appending(path: "capture/images").path())
             #expect(files.count == images.count)
+        }
+    }
+
+    /// With every other rule off, a mask-score bound above every mask keeps frames for that
+    /// reason alone; a bound of 0 keeps none.
+    @Test func lowMaskScoreAloneSelectsFrames() async throws {
+        for (bound, expectSome) in [("1", true), ("0", false)] {
+            let out = try TestMedia.temporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: out) }
+            _ = try await run(out, capture: "budget_per_hour: 100000, min_gap: 0, drift: 1, score_margin: 0, "
+                              + "births: false, deaths: false, min_mask_score: \(bound)", frames: 20)
+            let images = try #require(try dataset(out)["images"] as? [[String: Any]])
+            #expect(images.isEmpty != expectSome, "min_mask_score \(bound): \(images.count)")
+            for image in images {
+                let reasons = (image["maskstream"] as? [String: Any])?["reasons"] as? [String]
+                #expect(reasons == ["low_mask_score"])
+            }
         }
     }
 }

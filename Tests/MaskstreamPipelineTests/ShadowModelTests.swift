@@ -49,13 +49,17 @@ import MaskstreamTestSupport
         let (same, sameRecords, metrics) = try await run("same", model: primary, shadow: primary, every: 4, scrape: true)
         #expect(sameRecords == plainRecords, "the shadow changes nothing that is emitted")
         let a = same.metrics.shadowAgreement
-        #expect(a.frames == 6, "frames 0, 4, …, 20 of 24")
+        // Frames 0, 4, …, 20 of 24 are sampled; under load the shadow skips some (counted).
+        #expect(a.frames + same.metrics.shadowSkippedFrames == 6 && a.frames >= 1, "\(a.frames) compared")
         #expect(a.matched == a.primary && a.primary == a.shadow && a.primary > 0)
         #expect(a.meanIoU == 1 && a.classAgreement == 1 && a.meanScoreShift == 0)
         #expect(metrics.contains("maskstream_shadow_frames_total"), "\(metrics)")
         #expect(metrics.contains("maskstream_shadow_mask_iou_bucket"))
         let report = try String(contentsOf: dir.appending(path: "same/shadow.jsonl"), encoding: .utf8)
-        #expect(report.split(separator: "\n").count == 6)
+        #expect(report.split(separator: "\n").count == a.frames)
+        if same.metrics.shadowSkippedFrames > 0 {
+            #expect(metrics.contains("maskstream_shadow_skipped_frames_total"))
+        }
 
         let (perturbed, _, _) = try await run("perturbed", model: primary, shadow: other)
         let (_, otherRecords, _) = try await run("other", model: other, shadow: nil)
@@ -74,7 +78,7 @@ import MaskstreamTestSupport
             offline.add(ModelAgreement.compare(primary: instances(p), shadow: instances(o)))
         }
         let live = perturbed.metrics.shadowAgreement
-        #expect(live.frames == compared.count && offline.frames == compared.count && live.frames >= 3)
+        #expect(live.frames == compared.count && offline.frames == compared.count && live.frames >= 1)
         #expect(live.matched == offline.matched && live.primary == offline.primary && live.shadow == offline.shadow)
         #expect(abs((live.meanIoU ?? 0) - (offline.meanIoU ?? 1)) < 1e-9)
         #expect(abs((live.meanScoreShift ?? 0) - (offline.meanScoreShift ?? 1)) < 1e-6)

@@ -211,8 +211,10 @@ public final class EomtModel: Segmenter {
         return zip(predictions, ticket.frames).map { instances, f in
             let encodeStart = Date()
             let segments = instances.map { p in
-                Segment(rle: RLE(mask: p.mask, height: f.height, width: f.width), classId: p.classId,
-                        label: p.label, score: p.score, embedding: p.embedding, queryIndex: p.queryIndex)
+                var s = Segment(rle: RLE(mask: p.mask, height: f.height, width: f.width), classId: p.classId,
+                                label: p.label, score: p.score, embedding: p.embedding, queryIndex: p.queryIndex)
+                s.maskScore = p.classProbability > 0 ? min(1, p.score / p.classProbability) : 0
+                return s
             }
             let host = selection + Date().timeIntervalSince(encodeStart)
             return SegmentedFrame(width: f.width, height: f.height, segments: segments,

@@ -98,6 +98,9 @@ extension PipelineConfig {
         .integer("budget_per_hour", \.budgetPerHour, 1...1_000_000, "Frames kept per hour of each source's video (bursts of up to a minute's share)."),
         .number("score_margin", \.scoreMargin, .unit,
                 "An instance scoring within this of `model.threshold` makes its frame uncertain (0: off)."),
+        .number("min_mask_score", \.minMaskScore, .unit,
+                "A tracked instance whose mask score (mean mask probability) is below this makes its frame "
+                + "uncertain (0: off; needs the tracker)."),
         .boolean("births", \.births, "Keep frames where a track starts."),
         .boolean("deaths", \.deaths, "Keep frames where a track stops being seen."),
         .number("drift", \.drift, .unit, "Keep frames whose input drift (colour JSD, bits) reaches this (1: off)."),

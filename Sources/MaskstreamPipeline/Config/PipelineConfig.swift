@@ -140,6 +140,8 @@ public struct PipelineConfig: Sendable {
         public var budgetPerHour: Int = 120
         /// An instance scoring within this of `model.threshold` makes its frame uncertain.
         public var scoreMargin: Double = 0.1
+        /// A tracked instance whose mean mask probability is below this makes its frame uncertain.
+        public var minMaskScore: Double = 0.7
         /// A track starting or ending makes its frame worth a look.
         public var births = true
         public var deaths = true

@@ -165,6 +165,8 @@ public final class PipelineMetrics: @unchecked Sendable {
 
     /// The shadow model's agreement so far.
     public var shadowAgreement: AgreementSummary { lock.withLock { shadow } }
+    /// Sampled frames the shadow model skipped so far.
+    public var shadowSkippedFrames: Int { lock.withLock { shadowSkippedSeen } }
 
     /// Where the broker sinks' per-stream counters come from.
     func setBrokers(_ reports: @escaping @Sendable () -> [BrokerStreamReport]) {

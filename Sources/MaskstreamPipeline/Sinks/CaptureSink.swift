@@ -1,7 +1,8 @@
 import Foundation
 
 /// Keeps frames whose predictions are uncertain, for labeling (`capture:`): an instance scoring
-/// near the emit threshold, a track starting or ending, input drift past a bound. At most
+/// near the emit threshold, a tracked mask of low mask score, a track starting or ending, input
+/// drift past a bound. At most
 /// `budget_per_hour` frames per hour of each source's video (a token bucket holding a minute's
 /// share), `min_gap` seconds apart, written as
 /// a COCO dataset that CVAT and Label Studio import: `images/<source>-<frame>.jpg` and
@@ -51,11 +52,16 @@ final class CaptureSink: FrameSink {
     }
 
     /// Why this frame is worth labeling (empty: it is not).
-    private func reasons(_ record: FrameRecord, state: SourceState) -> [String] {
+    private func reasons(_ frame: Emission, state: SourceState) -> [String] {
+        let record = frame.record
         var out: [String] = []
         let margin = settings.scoreMargin
         if margin > 0, record.instances.contains(where: { abs($0.score - threshold) <= margin }) {
             out.append("score_near_threshold")
+        }
+        if settings.minMaskScore > 0,
+           frame.tracks.contains(where: { Double($0.detection.maskScore) < settings.minMaskScore }) {
+            out.append("low_mask_score")
         }
         let ids = Set(record.instances.compactMap(\.trackId))
         if settings.births, !ids.subtracting(state.tracks).isEmpty { out.append("track_start") }
@@ -68,7 +74,7 @@ final class CaptureSink: FrameSink {
         let record = frame.record
         var state = states[record.source] ?? SourceState()
         defer { states[record.source] = state }
-        let why = reasons(record, state: state)
+        let why = reasons(frame, state: state)
         state.tracks = Set(record.instances.compactMap(\.trackId))
         guard !why.isEmpty, let rgb = frame.media.rgb else { return }
         let now = record.time

@@ -48,8 +48,10 @@ struct TrackStage: Stage {
         let info = job.info
         let segments = config == nil ? job.segments : Self.disjoint(job.segments)
         let detections = segments.map { s in
-            Detection(rle: s.rle, box: s.bbox, classId: s.classId + categoryIdOffset, score: s.score,
-                      embedding: s.embedding, label: s.label)
+            var d = Detection(rle: s.rle, box: s.bbox, classId: s.classId + categoryIdOffset, score: s.score,
+                              embedding: s.embedding, label: s.label)
+            d.maskScore = s.maskScore
+            return d
         }
         var tracks: [TrackedInstance] = []
         let instances: [InstanceRecord]

@@ -67,7 +67,8 @@ public struct InstancePostprocessor: Sendable {
             guard score >= threshold else { continue }
             results.append(InstancePrediction(
                 classId: best, label: c.labels[best], score: score, mask: out.mask(query: q),
-                embedding: Array(out.queryEmbeddings[(q * c.hiddenSize)..<((q + 1) * c.hiddenSize)]), queryIndex: q))
+                embedding: Array(out.queryEmbeddings[(q * c.hiddenSize)..<((q + 1) * c.hiddenSize)]), queryIndex: q,
+                classProbability: bestProb))
         }
         return keepTop(results, topK)
     }
@@ -141,7 +142,8 @@ public struct InstancePostprocessor: Sendable {
             guard score >= threshold else { continue }
             results.append(InstancePrediction(
                 classId: best, label: c.labels[best], score: score, mask: mask,
-                embedding: Array(out.queryEmbeddings[(q * c.hiddenSize)..<((q + 1) * c.hiddenSize)]), queryIndex: q))
+                embedding: Array(out.queryEmbeddings[(q * c.hiddenSize)..<((q + 1) * c.hiddenSize)]), queryIndex: q,
+                classProbability: bestProb))
         }
         return keepTop(results, topK)
     }

@@ -13,4 +13,6 @@ public struct InstancePrediction: Sendable, Equatable {
     public var embedding: [Float]
     /// The query that produced the instance.
     public var queryIndex: Int
+    /// The best class's probability (`score` ÷ it: the mean mask probability, HF's mask score).
+    public var classProbability: Float = 1
 }
