@@ -22,7 +22,7 @@ public enum RowReduction: String, Sendable, CaseIterable {
 ///
 /// | device kind | linear | fp16 weights | row reductions | attention | loop iterations per invocation |
 /// | --- | --- | --- | --- | --- | --- |
-/// | CPU (lavapipe, llvmpipe) with device addresses | `texels` (16×16 tile; `lanes` for `[k, n]` weights) | 8 per RGBA32UI texel (`linear_texels_h8`) | `lanes` | `matmul`, softmax fused (`BlockSoftmax`) | 65 000 |
+/// | CPU (lavapipe, llvmpipe) with device addresses | `texels` (16×32 tile; `lanes` for `[k, n]` weights) | 8 per RGBA32UI texel (`linear_texels_h8`) | `lanes` | `matmul`, softmax fused (`BlockSoftmax`) | 65 000 |
 /// | CPU without device addresses | `texels` (`registerBlocked` for `[k, n]` weights) | as above | `workgroup` | `matmul`, softmax fused | 65 000 |
 /// | GPUs and others | `sharedMemoryTiled` | `float16_t` storage (`linear_tiled_f16`) with `storageBuffer16BitAccess` | `workgroup` | `fused` | unlimited |
 public struct KernelProfile: Sendable, Equatable {
@@ -30,15 +30,19 @@ public struct KernelProfile: Sendable, Equatable {
     public var linear: LinearVariant
     /// The register tile of the `lanes` linear kernel.
     public var laneTile = LaneTile(rows: 8, columnsPerLane: 2)
-    /// The register tile of the `texels` linear kernel (rows 8 or 16): 16×16 ran 1024×768×768 at
-    /// 44 GFLOP/s on lavapipe against 36 for 8×16 and 29 for 16×32 (`GPUBench --tiles`).
-    public var texelTile = LaneTile(rows: 16, columnsPerLane: 2)
+    /// The register tile of the `texels` linear kernel (rows 8 or 16). 16×32 (64 accumulators per
+    /// lane, more than the 32 vector registers, so some live in L1) was the fastest tile on every
+    /// EoMT-S and EoMT-L shape, fp32 and fp16 weights, on 2 Zen 4 cores (Mesa 25.0.7, 2026-12-04,
+    /// `GPUBench --filter linear --tiles 16x2,16x3,16x4,16x5,16x6`, two runs): k = 384 projections
+    /// 41–47 GFLOP/s against 34–41 for 16×24 and 30–35 for 16×16; P·V (k = 1808) 44–49 against
+    /// 32–37; k = 1024 and 4096 25–37 against 22–36. 16×40 and 16×48 were slower again. (An older
+    /// kernel, which kept every X texel live, ran best at 16×16.)
+    public var texelTile = LaneTile(rows: 16, columnsPerLane: 4)
     /// The `texels` tile for short reductions (`k` ≤ 512: attention scores over a 64-wide head, the
-    /// projections of hidden sizes up to 512), where a workgroup's fixed cost weighs more: 16×24
-    /// ran 1805×1805×64 at 29 GFLOP/s against 22 for 16×16 (2026-12-03), and EoMT-S's k = 384
-    /// projections 7–30 % faster than 16×16 in three interleaved runs (2026-12-04); at k = 1024 and
-    /// 1536 16×16 was as fast or faster.
-    public var texelTileShortK = LaneTile(rows: 16, columnsPerLane: 3)
+    /// projections of hidden sizes up to 512), where a workgroup's fixed cost weighs more. Since
+    /// the 16×32 tile it is the same tile: Q·Kᵀ over a 64-wide head ran at 28–33 GFLOP/s against
+    /// 24–30 for 16×24 (2026-12-04); `EomtBench --tiles` still sets the two apart.
+    public var texelTileShortK = LaneTile(rows: 16, columnsPerLane: 4)
 
     /// The `texels` tile for a reduction over `k`.
     public func texelTile(k: Int) -> LaneTile { k <= 512 ? texelTileShortK : texelTile }

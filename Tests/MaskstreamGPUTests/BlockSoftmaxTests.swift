@@ -19,6 +19,7 @@ import MaskstreamTestSupport
         Case(batches: 2, tokens: 37, headDim: 8, tile: LaneTile(rows: 16, columnsPerLane: 3), spread: 4),
         Case(batches: 3, tokens: 50, headDim: 16, tile: LaneTile(rows: 8, columnsPerLane: 1), spread: 300),
         Case(batches: 2, tokens: 130, headDim: 12, tile: LaneTile(rows: 16, columnsPerLane: 2), spread: 30),
+        Case(batches: 2, tokens: 203, headDim: 64, tile: LaneTile(rows: 16, columnsPerLane: 4), spread: 30),
     ]
 
     @Test(arguments: cases)
