@@ -134,39 +134,80 @@ enum ExitStatus {
     static let damagedInput: Int32 = 3
 }
 
+/// The write end of the pipe `SignalHandler`'s C handler writes signal numbers to (`write` is
+/// async-signal-safe). Set before the handler is installed, never closed.
+nonisolated(unsafe) private var signalPipeWrite: Int32 = -1
+
 /// SIGINT/SIGTERM: the first asks the pipeline to stop gracefully, the second exits at once.
+///
+/// The handlers are installed with `sigaction` before `init` returns, so a signal sent as soon
+/// as the process says it is ready is never lost. (With `signal(SIG_IGN)` plus a
+/// `DispatchSourceSignal`, libdispatch registered the source later on its own thread, and a
+/// SIGTERM arriving in between was ignored: an idle shard then never exited.) The handler only
+/// writes the signal number to a pipe; a thread of its own reads it and runs the callbacks.
 final class SignalHandler: @unchecked Sendable {
-    private var sources: [any DispatchSourceSignal] = []
     private let lock = NSLock()
     private var count = 0
+    private var active = true
+    private let signals: [Int32]
 
     /// SIGINT/SIGTERM call `onStop` (a second one exits 130); SIGHUP calls `onReload`.
     init(onStop: @escaping @Sendable () -> Void, onReload: (@Sendable () -> Void)? = nil) {
-        if let onReload {
-            signal(SIGHUP, SIG_IGN)
-            let s = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
-            s.setEventHandler { onReload() }
-            s.resume()
-            sources.append(s)
+        signals = [SIGINT, SIGTERM] + (onReload == nil ? [] : [SIGHUP])
+        var fds: [Int32] = [-1, -1]
+        guard pipe(&fds) == 0 else {
+            FileHandle.standardError.write(Data("warning: no pipe for signal handling (errno \(errno)): Ctrl-C and SIGTERM stop at once\n".utf8))
+            return
         }
-        for sig in [SIGINT, SIGTERM] {
-            signal(sig, SIG_IGN)
-            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            s.setEventHandler { [self] in
-                let n = lock.withLock { count += 1; return count }
-                if n == 1 {
-                    FileHandle.standardError.write(Data("\nstopping: draining frames in flight and finishing outputs (again to abort)\n".utf8))
-                    onStop()
-                } else {
-                    exit(130)
-                }
+        let readEnd = fds[0]
+        _ = fcntl(readEnd, F_SETFD, FD_CLOEXEC)
+        _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
+        signalPipeWrite = fds[1]
+        let thread = Thread { [self] in
+            var byte: UInt8 = 0
+            while true {
+                let n = read(readEnd, &byte, 1)
+                if n < 0, errno == EINTR { continue }
+                guard n == 1 else { return }
+                handle(Int32(byte), onStop: onStop, onReload: onReload)
             }
-            s.resume()
-            sources.append(s)
+        }
+        thread.name = "maskstream:signals"
+        thread.start()
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { sig in
+            var byte = UInt8(truncatingIfNeeded: sig)
+            _ = write(signalPipeWrite, &byte, 1)
+        }
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = Int32(SA_RESTART)
+        for sig in signals { sigaction(sig, &action, nil) }
+    }
+
+    private func handle(_ sig: Int32, onStop: @Sendable () -> Void, onReload: (@Sendable () -> Void)?) {
+        if sig == SIGHUP {
+            if lock.withLock({ active }) { onReload?() }
+            return
+        }
+        let n: Int? = lock.withLock {
+            guard active else { return nil }
+            count += 1
+            return count
+        }
+        guard let n else { return }
+        if n == 1 {
+            FileHandle.standardError.write(Data("\nstopping: draining frames in flight and finishing outputs (again to abort)\n".utf8))
+            onStop()
+        } else {
+            exit(130)
         }
     }
 
-    func cancel() { for s in sources { s.cancel() } }
+    /// Stops calling back and gives the signals their default actions again.
+    func cancel() {
+        lock.withLock { active = false }
+        for sig in signals { signal(sig, SIG_DFL) }
+    }
 }
 
 /// A one-line progress bar on a terminal (frames, fps, ETA); plain log lines otherwise.
