@@ -55,6 +55,23 @@ public struct KernelProfile: Sendable, Equatable {
         case .registerBlocked, .sharedMemoryTiled: nil
         }
     }
+    /// The row stride (in elements) a `[n, k]` weight should be stored with for the `texels`
+    /// kernel: `k`, or `k` plus one cache line (16 floats, 32 halves) when a row's byte length is a
+    /// multiple of 1 KiB. Such rows start in the same few of the L1's 64 sets (a 4 KiB way), so
+    /// the 32 rows a workgroup walks in step evict one another: on 2 Zen 4 cores (Mesa 25.0.7,
+    /// 2026-12-04, `GPUBench --filter padded`) EoMT-S fc2 (k = 1536) ran at 35.6 GFLOP/s with
+    /// `k`-long rows and 46.9 with padded ones, EoMT-L fc1 (k = 1024) 25.7 against 42.4; k = 384
+    /// rows (1536 bytes, 8 distinct sets) gained nothing. Other kernels and layouts read `k`.
+    public func weightRowStride(k: Int, element: ElementType) -> Int {
+        let texelRead = element == .float32 ? k % 4 == 0 : k % 8 == 0 && halfWeightTexels
+        guard padsWeightRows, linear == .texels, !linearWeightsInputMajor, texelRead, (k * element.bytes) % 1024 == 0 else { return k }
+        return k + 64 / element.bytes
+    }
+    /// Whether `weightRowStride` pads rows at all (benchmarks turn it off for A/B runs).
+    public var padsWeightRows = true
+    /// Whether the `texels` kernel reads fp16 weights as texels (RGBA16F texel buffers); without
+    /// them fp16 weights go to the shared-memory kernel, which reads `k`-long rows.
+    public var halfWeightTexels = false
     /// Whether `linear` can read fp16 weights on this device (`model.precision: fp16`): the
     /// `texels` kernel needs RGBA16F texel buffers, the shared-memory one `storageBuffer16BitAccess`.
     public var halfWeights = false
@@ -87,6 +104,7 @@ public struct KernelProfile: Sendable, Equatable {
         case .discreteGPU, .integratedGPU, .virtualGPU, .other:
             self.init(linear: .sharedMemoryTiled, attention: .fused, loopIterationBudget: .max)
         }
+        halfWeightTexels = linear == .texels && device.supportsFP16Texels
         halfWeights = linear == .texels ? device.supportsFP16Texels || device.supportsFP16Storage
             : device.supportsFP16Storage
     }

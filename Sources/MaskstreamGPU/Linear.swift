@@ -49,19 +49,29 @@ extension CommandSequence {
     /// `y` and `residual` are `[m, n]`, all row-major. `residual` may be `y` itself
     /// (in-place `y += …`); `y` must not overlap `x` or `weight`.
     ///
+    /// `weightRowStride` (elements, ≥ `k`) is where row `o` of an `[n, k]` weight starts: the
+    /// `texels` kernel reads rows padded as `KernelProfile.weightRowStride(k:element:)` says; a
+    /// stride other than `k` for a call that does not run `texels` is an `.invalidInput` error.
+    ///
     /// - Complexity: O(m·n·k) multiply-adds on the device.
     public func linear(
         x: BufferSlice, weight: BufferSlice, bias: BufferSlice?, y: BufferSlice,
         m: Int, n: Int, k: Int,
         gelu: Bool = false, layerScale: BufferSlice? = nil, residual: BufferSlice? = nil,
-        weightTransposed: Bool = false, variant: LinearVariant? = nil, laneTile: LaneTile? = nil
+        weightTransposed: Bool = false, variant: LinearVariant? = nil, laneTile: LaneTile? = nil,
+        weightRowStride: Int? = nil
     ) throws {
         let op = "linear"
         try ShapeCheck.dims(op, [("m", m), ("k", k)])
         try ShapeCheck.dims(op, [("n", n), ("k", k)])
         try ShapeCheck.dims(op, [("m", m), ("n", n)])
+        let wRow = weightRowStride ?? k
+        guard wRow >= k else {
+            throw MaskstreamError(.invalidInput, "\(op): weight row stride \(wRow) is shorter than k \(k)")
+        }
+        try ShapeCheck.dims(op, [("n", n), ("weight row stride", wRow)])
         try ShapeCheck.holds(op, "x", x, m * k)
-        try ShapeCheck.holds(op, "weight", weight, n * k)
+        try ShapeCheck.holds(op, "weight", weight, (n - 1) * wRow + k)
         try ShapeCheck.holds(op, "y", y, m * n)
         if let bias { try ShapeCheck.holds(op, "bias", bias, n) }
         if let layerScale { try ShapeCheck.holds(op, "layerScale", layerScale, n) }
@@ -87,6 +97,11 @@ extension CommandSequence {
         guard x.element == .float32 else {
             throw MaskstreamError(.invalidInput, "linear: x must hold fp32 activations, not \(x.element)")
         }
+        guard wRow == k || (chosen == .texels && !weightTransposed) else {
+            throw MaskstreamError(.invalidInput,
+                "\(op): weight rows padded to \(wRow) elements (k \(k)) are read only by the texels kernel, not by "
+                    + "\(chosen)\(weightTransposed ? " with [k, n] weights" : ""): store the weight with k-long rows")
+        }
         let tile = laneTile ?? profile.tile(for: chosen, k: k)
         var flags: UInt32 = 0
         if bias != nil { flags |= 1 }
@@ -98,7 +113,7 @@ extension CommandSequence {
         let kernel: Kernel
         switch chosen {
         case .texels:
-            try recordTexels(x: x, xRow: k, xBatch: 0, weight: weight, wRow: k, wBatch: 0, bias: bias, y: y,
+            try recordTexels(x: x, xRow: k, xBatch: 0, weight: weight, wRow: wRow, wBatch: 0, bias: bias, y: y,
                              yStrides: (n, 1, 0), layerScale: layerScale, residual: residual,
                              m: m, n: n, k: k, batches: 1, flags: flags, tile: tile ?? profile.texelTile(k: k))
             return

@@ -66,6 +66,48 @@ import MaskstreamTestSupport
         try TestDevice.expectNoValidationErrors()
     }
 
+    /// Weights stored with rows padded past `k` (as models store them where `k`-long rows would
+    /// thrash the L1): `texels` reads only the first `k` of each row, with fp32 and fp16 weights,
+    /// and the other kernels refuse a padded stride rather than read it wrong.
+    @Test(arguments: [ElementType.float32, .float16])
+    func linearReadsPaddedWeightRows(element: ElementType) throws {
+        let device = try TestDevice.get()
+        let profile = device.kernelProfile
+        try #require(profile.linear == .texels, "lavapipe runs the texels kernel")
+        let k = element == .float32 ? 256 : 512 // 1 KiB rows: padded by one 64-byte line
+        let stride = profile.weightRowStride(k: k, element: element)
+        #expect(stride == k + 64 / element.bytes)
+        #expect(profile.weightRowStride(k: 384, element: element) == 384)
+        if element == .float16, !device.info.supportsFP16Texels { return }
+        var rng = SeededRandom(seed: UInt64(k))
+        let (m, n) = (37, 45)
+        let x = rng.floats(m * k), w = rng.floats(n * k), b = rng.floats(n), r = rng.floats(m * n)
+        // The padding holds values that would show in every output if they were read.
+        var padded = [Float](repeating: 1e4, count: n * stride)
+        for o in 0 ..< n { for i in 0 ..< k { padded[o * stride + i] = w[o * k + i] } }
+        let wRounded = element == .float16 ? w.map { Float(Float16($0)) } : w
+        let xb = try device.makeBuffer(x), wb = try device.makeBuffer(padded, element: element)
+        let bb = try device.makeBuffer(b), yb = try device.makeBuffer(r)
+        try run(device) { seq in
+            try seq.linear(x: xb.all, weight: wb.all, bias: bb.all, y: yb.all, m: m, n: n, k: k, gelu: true,
+                           residual: yb.all, weightRowStride: stride)
+        }
+        let expected = Reference.linear(x: x, w: wRounded, b: b, m: m, n: n, k: k, gelu: true, scale: nil, residual: r)
+        let got = try yb.download()
+        let worst = zip(got, expected).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? .infinity
+        #expect(worst <= 1e-4)
+        let seq = try device.makeSequence()
+        expectError(.invalidInput) {
+            try seq.linear(x: xb.all, weight: wb.all, bias: nil, y: yb.all, m: m, n: n, k: k, variant: .lanes,
+                           weightRowStride: stride)
+        }
+        expectError(.invalidInput) {
+            try seq.linear(x: xb.all, weight: wb.all, bias: nil, y: yb.all, m: m, n: n, k: k, weightRowStride: k - 4)
+        }
+        #expect(seq.dispatchCount == 0)
+        try TestDevice.expectNoValidationErrors()
+    }
+
     @Test func batchedLinearRejectsWhatItCannotRead() throws {
         let device = try TestDevice.get()
         let a = try device.makeBuffer(count: 256), y = try device.makeBuffer(count: 256)

@@ -78,6 +78,10 @@ if let i = rawArgs.firstIndex(of: "--tiles"), i + 1 < rawArgs.count {
     }
     rawArgs.removeSubrange(i...(i + 1))
 }
+// `--unpadded-weights`: store every linear weight with k-long rows (A/B of
+// `KernelProfile.weightRowStride`).
+let unpaddedWeights = rawArgs.contains("--unpadded-weights")
+rawArgs.removeAll { $0 == "--unpadded-weights" }
 let args = rawArgs.filter { !["--profile-kernels", "--forward-only", "--parity"].contains($0) }
 guard args.count >= 5, let width = Int(args[3]), let height = Int(args[4]) else {
     let usage = "usage: eomt-bench <model-folder> <frame.rgb> <width> <height> [iterations] [backend]\n"
@@ -106,6 +110,7 @@ do {
     let loadStart = Date()
     let device = backend == "gpu" ? try VulkanDevice() : nil
     if profileKernels { device?.profilesKernels = true }
+    if let device, unpaddedWeights { device.kernelProfile.padsWeightRows = false }
     if let device, tiles.count == 2 {
         device.kernelProfile.texelTile = tiles[0]
         device.kernelProfile.texelTileShortK = tiles[1]

@@ -127,6 +127,24 @@ for (m, n, k, label) in options.shapes where wanted("linear (\(label))") {
     }
 }
 
+if wanted("padded") {
+    // Row strides of X and W padded past k (in floats): strides that are multiples of 1–4 KiB put every
+    // row's current cache line in the same few L1 sets.
+    for (m, n, k, label) in options.shapes {
+        for (padX, padW) in [(0, 0), (4, 0), (0, 4), (4, 4)] {
+            let (xs, ws) = (k + padX, k + padW)
+            let x = try device.makeBuffer(random(m * xs)), w = try device.makeBuffer(random(n * ws))
+            let b = try device.makeBuffer(random(n)), y = try device.makeBuffer(count: m * n)
+            let t = try time(device, reps: options.reps) {
+                try $0.batchedLinear(x: x.all, MatrixStrides(row: xs), weight: w.all, MatrixStrides(row: ws),
+                                     bias: b.all, y: y.all, MatrixStrides(row: n), m: m, n: n, k: k)
+            }
+            report("padded (\(label))", "\(m)×\(n)×\(k)", "texels, X rows k + \(padX), W rows k + \(padW)", seconds: t,
+                   gflops: 2 * Double(m) * Double(n) * Double(k) / t / 1e9)
+        }
+    }
+}
+
 if wanted("attention") {
     let (seq, heads, dim) = (1024, 12, 64)
     let width = heads * dim
@@ -136,6 +154,45 @@ if wanted("attention") {
     let gflops = 4 * Double(seq) * Double(seq) * Double(width) / t / 1e9
     report("attention", "seq \(seq), \(heads) heads × \(dim)", "one invocation per (query, head)", seconds: t,
         gflops: gflops)
+}
+
+if wanted("scores") {
+    // The EoMT-S 640 attention products as the model records them: Q and K read in place from a
+    // fused [t, 2h] projection, all heads in one dispatch, with and without the fused softmax steps.
+    let (t, heads, d) = (1604, 6, 64)
+    let h = heads * d, ks = (t + 3) / 4 * 4
+    let tile = device.kernelProfile.texelTile(k: d)
+    let blocks = BlockSoftmax.blocks(n: t, tile: tile)
+    let qk = try device.makeBuffer(random(t * 2 * h)), s = try device.makeBuffer(count: heads * t * ks)
+    let part = try device.makeBuffer(count: 2 * heads * t * blocks), sums = try device.makeBuffer(count: heads * t)
+    let vt = try device.makeBuffer(random(h * ks)), out = try device.makeBuffer(count: t * h)
+    let flops = 2 * Double(heads) * Double(t) * Double(t) * Double(d)
+    for fused in [false, true] {
+        let tq = try time(device, reps: options.reps) {
+            try $0.batchedLinear(
+                x: qk.all, MatrixStrides(row: 2 * h, batch: d),
+                weight: try qk.all.slice(offset: h, count: t * 2 * h - h), MatrixStrides(row: 2 * h, batch: d),
+                y: s.all, MatrixStrides(row: ks, batch: t * ks), m: t, n: t, k: d, batches: heads, laneTile: tile,
+                softmax: fused ? .scores(partials: part.all, scale: 0.125) : nil)
+        }
+        report("scores Q·Kᵀ", "\(heads)×\(t)×\(t)×\(d)", fused ? "texels \(tile), softmax partials" : "texels \(tile), plain",
+               seconds: tq, gflops: flops / tq / 1e9)
+        if fused {
+            let tf = try time(device, reps: options.reps) {
+                try $0.softmaxBlockFactors(partials: part.all, rows: heads * t, blocks: blocks, inverseSums: sums.all)
+            }
+            report("softmax block factors", "\(heads * t) rows × \(blocks)", "lanes", seconds: tf, gflops: nil)
+        }
+        let tv = try time(device, reps: options.reps) {
+            try $0.batchedLinear(
+                x: s.all, MatrixStrides(row: ks, batch: t * ks), weight: vt.all, MatrixStrides(row: ks, batch: d * ks),
+                rowScale: fused ? sums.all : nil, y: out.all, MatrixStrides(row: h, batch: d), m: t, n: d, k: ks,
+                batches: heads,
+                softmax: fused ? .values(factors: part.all, blocks: blocks, blockWidth: 8 * tile.columnsPerLane) : nil)
+        }
+        report("values P·V", "\(heads)×\(t)×\(d)×\(ks)", fused ? "texels, block factors" : "texels, plain",
+               seconds: tv, gflops: flops / tv / 1e9)
+    }
 }
 
 if wanted("layerNorm") {

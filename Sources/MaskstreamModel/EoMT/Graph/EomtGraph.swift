@@ -34,6 +34,10 @@ public final class EomtGraph {
     /// Whether the `texels` kernel's strided matmuls (`batchedLinear`) run the attention heads
     /// and the upscale convolutions in place (CPU devices; whole texels of the hidden size).
     private let stridedMatmuls: Bool
+    /// Row strides (elements) of the encoder layers' linear weights: over the hidden size (q, k,
+    /// v, out, fc1) and over the MLP width (fc2), padded where `KernelProfile.weightRowStride`
+    /// says rows of exactly `k` would thrash the L1 (e.g. k = 1024 or 1536 on lavapipe).
+    private let layerWeightRows: (hidden: Int, mlp: Int)
     private let w: WeightSlices
     /// The `forward(pixels:)` lane: host im2col, no pre/post-processing on the device.
     private var pixelLane: Lane?
@@ -196,12 +200,27 @@ public final class EomtGraph {
             plan = .perHead
         }
         self.attention = plan
-        // Linear weights in the model's precision (everything else stays fp32).
-        func uploadLinear(_ values: [Float], out n: Int) throws -> BufferSlice {
+        let rows = (hidden: device.kernelProfile.weightRowStride(k: h, element: weightElement),
+                    mlp: device.kernelProfile.weightRowStride(k: c.mlpHiddenSize, element: weightElement))
+        self.layerWeightRows = rows
+        // Linear weights in the model's precision (everything else stays fp32), `[out, in]` rows
+        // `stride` elements apart (zeros past `in`) or, for `lanes`, transposed.
+        func uploadLinear(_ values: [Float], out n: Int, stride: Int? = nil) throws -> BufferSlice {
+            let k = n > 0 ? values.count / n : 0
+            if let stride, stride > k, !inputMajor, n > 0 {
+                var padded = [Float](repeating: 0, count: n * stride)
+                values.withUnsafeBufferPointer { src in
+                    padded.withUnsafeMutableBufferPointer { dst in
+                        for o in 0..<n {
+                            for i in 0..<k { dst[o * stride + i] = src[o * k + i] }
+                        }
+                    }
+                }
+                return try device.makeBuffer(padded, element: weightElement).all
+            }
             guard inputMajor, n > 0, !values.isEmpty else {
                 return try device.makeBuffer(values.isEmpty ? [0] : values, element: weightElement).all
             }
-            let k = values.count / n
             var t = [Float](repeating: 0, count: values.count)
             values.withUnsafeBufferPointer { src in
                 t.withUnsafeMutableBufferPointer { dst in
@@ -223,19 +242,20 @@ public final class EomtGraph {
             switch l.mlp {
             case let .gelu(fc1, fc2):
                 (up1W, up1B, downW, downB) = (
-                    try uploadLinear(fc1.weight, out: c.mlpHiddenSize), try upload(fc1.bias),
-                    try uploadLinear(fc2.weight, out: h), try upload(fc2.bias)
+                    try uploadLinear(fc1.weight, out: c.mlpHiddenSize, stride: rows.hidden), try upload(fc1.bias),
+                    try uploadLinear(fc2.weight, out: h, stride: rows.mlp), try upload(fc2.bias)
                 )
             case let .swiglu(gate, up, down):
                 (up1W, up1B, downW, downB) = (
-                    try uploadLinear(gate.weight + up.weight, out: 2 * c.mlpHiddenSize),
-                    try upload(gate.bias + up.bias), try uploadLinear(down.weight, out: h), try upload(down.bias))
+                    try uploadLinear(gate.weight + up.weight, out: 2 * c.mlpHiddenSize, stride: rows.hidden),
+                    try upload(gate.bias + up.bias), try uploadLinear(down.weight, out: h, stride: rows.mlp),
+                    try upload(down.bias))
             }
             layers.append(WeightSlices.Layer(
                 n1g: try upload(l.norm1.weight), n1b: try upload(l.norm1.bias),
-                    qkvW: try uploadLinear(l.q.weight + l.k.weight + l.v.weight, out: 3 * h),
+                    qkvW: try uploadLinear(l.q.weight + l.k.weight + l.v.weight, out: 3 * h, stride: rows.hidden),
                     qkvB: try upload(l.q.bias + l.k.bias + l.v.bias),
-                outW: try uploadLinear(l.out.weight, out: h), outB: try upload(l.out.bias),
+                outW: try uploadLinear(l.out.weight, out: h, stride: rows.hidden), outB: try upload(l.out.bias),
                     ls1: try upload(l.layerScale1),
                 n2g: try upload(l.norm2.weight), n2b: try upload(l.norm2.bias), ls2: try upload(l.layerScale2),
                 up1W: up1W, up1B: up1B, downW: downW, downB: downB))
@@ -315,6 +335,7 @@ public final class EomtGraph {
             lane.classLogits, lane.qa, lane.qb, lane.featCL, lane.upCL, lane.chw, lane.taps, lane.masks
         )
         let wt = weightsInputMajor
+        let ws = layerWeightRows
         let (patchW, patchB, pos, initRows, layers) = (w.patchW, w.patchB, w.pos, w.initRows, w.layers)
         let (finalG, finalB, classW, classB, head, ups) = (w.finalG, w.finalB, w.classW, w.classB, w.head, w.ups)
         guard (1...lane.capacity).contains(n) else {
@@ -372,15 +393,18 @@ public final class EomtGraph {
                 let blocks = BlockSoftmax.blocks(n: t, tile: tileQK)
                 let keys = (t + 3) / 4 * 4 // whole texels of this layer's keys (Q·Kᵀ zeroes the padding)
                 let qkAll = try qkv.all.slice(offset: 0, count: n * t * 2 * h)
-                try seq.linear(x: ns, weight: try l.qkvW.slice(offset: 0, count: 2 * h * h),
-                               bias: try l.qkvB.slice(offset: 0, count: 2 * h), y: qkAll, m: n * t, n: 2 * h, k: h)
+                seq.profileScope = "qk"
+                try seq.linear(x: ns, weight: try l.qkvW.slice(offset: 0, count: 2 * h * ws.hidden),
+                               bias: try l.qkvB.slice(offset: 0, count: 2 * h), y: qkAll, m: n * t, n: 2 * h, k: h,
+                               weightRowStride: ws.hidden)
                 for f in 0..<n {
                     let qk = try qkAll.slice(offset: f * t * 2 * h, count: t * 2 * h)
                     let af = try a.slice(offset: f * t * h, count: t * h)
-                    seq.profileScope = ""
+                    seq.profileScope = "v"
                     try seq.batchedLinear(
                         x: try ns.slice(offset: f * t * h, count: t * h), MatrixStrides(row: h),
-                        weight: try l.qkvW.slice(offset: 2 * h * h, count: h * h), MatrixStrides(row: h),
+                        weight: try l.qkvW.slice(offset: 2 * h * ws.hidden, count: h * ws.hidden),
+                        MatrixStrides(row: ws.hidden),
                         bias: try l.qkvB.slice(offset: 2 * h, count: h),
                         y: vt.all, MatrixStrides(row: 1, column: ks), m: t, n: h, k: h)
                     seq.profileScope = "attention"
@@ -413,7 +437,7 @@ public final class EomtGraph {
                 }
             case let .perHead(qh0, kh0, vh0, oh0, scores0):
                 try seq.linear(x: ns, weight: l.qkvW, bias: l.qkvB, y: qkvS, m: n * t, n: 3 * h, k: h,
-                               weightTransposed: wt)
+                               weightTransposed: wt, weightRowStride: ws.hidden)
                 seq.profileScope = "attention"
                 let d = headD
                 let qh = try qh0.all.slice(offset: 0, count: t * d), kh = try kh0.all.slice(offset: 0, count: t * d)
@@ -438,7 +462,7 @@ public final class EomtGraph {
                 }
             case .fused:
                 try seq.linear(x: ns, weight: l.qkvW, bias: l.qkvB, y: qkvS, m: n * t, n: 3 * h, k: h,
-                               weightTransposed: wt)
+                               weightTransposed: wt, weightRowStride: ws.hidden)
                 seq.profileScope = "attention"
                 for f in 0..<n {
                     let qkvF = try qkvS.slice(offset: f * t * 3 * h, count: t * 3 * h)
@@ -449,28 +473,33 @@ public final class EomtGraph {
                                            rowStride: (3 * h, 3 * h, 3 * h, h))
                 }
             }
-            seq.profileScope = ""
             let rows = n * t
+            seq.profileScope = "out"
             try seq.linear(x: a, weight: l.outW, bias: l.outB, y: xs, m: rows, n: h, k: h, layerScale: l.ls1,
-                residual: xs, weightTransposed: wt)
+                residual: xs, weightTransposed: wt, weightRowStride: ws.hidden)
+            seq.profileScope = ""
             try seq.layerNorm(x: xs, gamma: l.n2g, beta: l.n2b, y: ns, rows: rows, dim: h, eps: c.layerNormEps)
+            seq.profileScope = "mlp"
             if c.useSwiGLU {
                 let hs = try hidden.all.slice(offset: 0, count: rows * 2 * mlp)
                 let ms = try mid.all.slice(offset: 0, count: rows * mlp)
                 try seq.linear(x: ns, weight: l.up1W, bias: l.up1B, y: hs, m: rows, n: 2 * mlp, k: h,
-                               weightTransposed: wt)
+                               weightTransposed: wt, weightRowStride: ws.hidden)
                 try seq.swiglu(hidden: hs, out: ms, rows: rows, half: mlp)
                 try seq.linear(
                     x: ms, weight: l.downW, bias: l.downB, y: xs, m: rows, n: h, k: mlp, layerScale: l.ls2,
-                    residual: xs, weightTransposed: wt)
+                    residual: xs, weightTransposed: wt, weightRowStride: ws.mlp)
             } else {
                 let hs = try hidden.all.slice(offset: 0, count: rows * mlp)
+                seq.profileScope = "mlp/fc1"
                 try seq.linear(x: ns, weight: l.up1W, bias: l.up1B, y: hs, m: rows, n: mlp, k: h, gelu: true,
-                    weightTransposed: wt)
+                    weightTransposed: wt, weightRowStride: ws.hidden)
+                seq.profileScope = "mlp/fc2"
                 try seq.linear(
                     x: hs, weight: l.downW, bias: l.downB, y: xs, m: rows, n: h, k: mlp, layerScale: l.ls2,
-                    residual: xs, weightTransposed: wt)
+                    residual: xs, weightTransposed: wt, weightRowStride: ws.mlp)
             }
+            seq.profileScope = ""
         }
         if c.firstQueryLayer >= layers.count { try joinQueries() }
         let xAll = try x.all.slice(offset: 0, count: n * total * h)
