@@ -103,7 +103,9 @@ if !options.json {
 
 for (m, n, k, label) in options.shapes where wanted("linear (\(label))") {
     let x = try device.makeBuffer(random(m * k)), b = try device.makeBuffer(random(n))
-    let w = try device.makeBuffer(random(n * k), element: options.weights)
+    // Weights as models store them for the texels kernel: rows padded where k-long ones thrash the L1.
+    let wStride = device.kernelProfile.weightRowStride(k: k, element: options.weights)
+    let w = try device.makeBuffer(random(n * wStride), element: options.weights)
     let y = try device.makeBuffer(count: m * n)
     let profile = device.kernelProfile
     let runs: [(LinearVariant, LaneTile?)] = options.profileOnly
@@ -113,13 +115,15 @@ for (m, n, k, label) in options.shapes where wanted("linear (\(label))") {
         }
     for (variant, tile) in runs {
         for transposed in options.profileOnly ? [false] : [false, true] {
+            let padded = variant == .texels && !transposed && wStride != k
             let t = try time(device, reps: options.reps) {
                 try $0.linear(
                     x: x.all, weight: w.all, bias: b.all, y: y.all, m: m, n: n, k: k,
-                    weightTransposed: transposed, variant: variant, laneTile: tile)
+                    weightTransposed: transposed, variant: variant, laneTile: tile,
+                    weightRowStride: padded ? wStride : nil)
             }
             let gflops = 2 * Double(m) * Double(n) * Double(k) / t / 1e9
-            let layout = transposed ? "W [K,N]" : "W [N,K]"
+            let layout = transposed ? "W [K,N]" : padded ? "W [N,K] rows k + \(wStride - k)" : "W [N,K]"
             let name = tile.map { "\(variant) \($0)" } ?? "\(variant)"
             report("linear (\(label))", "\(m)×\(n)×\(k)", "\(name), \(layout)", seconds: t, gflops: gflops,
                    extra: ["m": m, "n": n, "k": k, "weights": options.weights.rawValue])
@@ -163,19 +167,20 @@ if wanted("scores") {
     let h = heads * d, ks = (t + 3) / 4 * 4
     let tile = device.kernelProfile.texelTile(k: d)
     let blocks = BlockSoftmax.blocks(n: t, tile: tile)
-    let qk = try device.makeBuffer(random(t * 2 * h)), s = try device.makeBuffer(count: heads * t * ks)
+    for qkRow in [2 * h, 2 * h + 16] {
+    let qk = try device.makeBuffer(random(t * qkRow)), s = try device.makeBuffer(count: heads * t * ks)
     let part = try device.makeBuffer(count: 2 * heads * t * blocks), sums = try device.makeBuffer(count: heads * t)
     let vt = try device.makeBuffer(random(h * ks)), out = try device.makeBuffer(count: t * h)
     let flops = 2 * Double(heads) * Double(t) * Double(t) * Double(d)
     for fused in [false, true] {
         let tq = try time(device, reps: options.reps) {
             try $0.batchedLinear(
-                x: qk.all, MatrixStrides(row: 2 * h, batch: d),
-                weight: try qk.all.slice(offset: h, count: t * 2 * h - h), MatrixStrides(row: 2 * h, batch: d),
+                x: qk.all, MatrixStrides(row: qkRow, batch: d),
+                weight: try qk.all.slice(offset: h, count: t * qkRow - h), MatrixStrides(row: qkRow, batch: d),
                 y: s.all, MatrixStrides(row: ks, batch: t * ks), m: t, n: t, k: d, batches: heads, laneTile: tile,
                 softmax: fused ? .scores(partials: part.all, scale: 0.125) : nil)
         }
-        report("scores Q·Kᵀ", "\(heads)×\(t)×\(t)×\(d)", fused ? "texels \(tile), softmax partials" : "texels \(tile), plain",
+        report("scores Q·Kᵀ", "\(heads)×\(t)×\(t)×\(d)", (fused ? "texels \(tile), softmax partials" : "texels \(tile), plain") + ", Q/K rows \(qkRow)",
                seconds: tq, gflops: flops / tq / 1e9)
         if fused {
             let tf = try time(device, reps: options.reps) {
@@ -192,6 +197,7 @@ if wanted("scores") {
         }
         report("values P·V", "\(heads)×\(t)×\(d)×\(ks)", fused ? "texels, block factors" : "texels, plain",
                seconds: tv, gflops: flops / tv / 1e9)
+    }
     }
 }
 

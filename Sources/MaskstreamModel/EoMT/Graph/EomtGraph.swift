@@ -34,10 +34,11 @@ public final class EomtGraph {
     /// Whether the `texels` kernel's strided matmuls (`batchedLinear`) run the attention heads
     /// and the upscale convolutions in place (CPU devices; whole texels of the hidden size).
     private let stridedMatmuls: Bool
-    /// Row strides (elements) of the encoder layers' linear weights: over the hidden size (q, k,
-    /// v, out, fc1) and over the MLP width (fc2), padded where `KernelProfile.weightRowStride`
-    /// says rows of exactly `k` would thrash the L1 (e.g. k = 1024 or 1536 on lavapipe).
-    private let layerWeightRows: (hidden: Int, mlp: Int)
+    /// Row strides (elements) of the linear weights: over the patch pixels (patch embedding), the
+    /// hidden size (q, k, v, out, fc1, heads, upscale taps) and the MLP width (fc2), padded where
+    /// `KernelProfile.weightRowStride` says rows of exactly `k` would thrash the L1 (e.g. k = 768,
+    /// 1024 or 1536 fp32 on lavapipe).
+    private let weightRows: (patch: Int, hidden: Int, mlp: Int)
     private let w: WeightSlices
     /// The `forward(pixels:)` lane: host im2col, no pre/post-processing on the device.
     private var pixelLane: Lane?
@@ -200,9 +201,11 @@ public final class EomtGraph {
             plan = .perHead
         }
         self.attention = plan
-        let rows = (hidden: device.kernelProfile.weightRowStride(k: h, element: weightElement),
-                    mlp: device.kernelProfile.weightRowStride(k: c.mlpHiddenSize, element: weightElement))
-        self.layerWeightRows = rows
+        let profile = device.kernelProfile
+        let rows = (patch: profile.weightRowStride(k: 3 * c.patchSize * c.patchSize, element: weightElement),
+                    hidden: profile.weightRowStride(k: h, element: weightElement),
+                    mlp: profile.weightRowStride(k: c.mlpHiddenSize, element: weightElement))
+        self.weightRows = rows
         // Linear weights in the model's precision (everything else stays fp32), `[out, in]` rows
         // `stride` elements apart (zeros past `in`) or, for `lanes`, transposed.
         func uploadLinear(_ values: [Float], out n: Int, stride: Int? = nil) throws -> BufferSlice {
@@ -231,7 +234,7 @@ public final class EomtGraph {
         }
 
         // Weights.
-        let patchW = try uploadLinear(w.patchWeight, out: h), patchB = try upload(w.patchBias),
+        let patchW = try uploadLinear(w.patchWeight, out: h, stride: rows.patch), patchB = try upload(w.patchBias),
             pos = try upload(w.positionEmbeddings)
         let initRows = try upload(w.queries + w.clsToken + w.registerTokens)
         var layers: [WeightSlices.Layer] = []
@@ -261,9 +264,9 @@ public final class EomtGraph {
                 up1W: up1W, up1B: up1B, downW: downW, downB: downB))
         }
         let finalG = try upload(w.finalNorm.weight), finalB = try upload(w.finalNorm.bias)
-        let classW = try uploadLinear(w.classPredictor.weight, out: c.labels.count + 1),
+        let classW = try uploadLinear(w.classPredictor.weight, out: c.labels.count + 1, stride: rows.hidden),
             classB = try upload(w.classPredictor.bias)
-        let head = try w.maskHead.map { (try uploadLinear($0.weight, out: h), try upload($0.bias)) }
+        let head = try w.maskHead.map { (try uploadLinear($0.weight, out: h, stride: rows.hidden), try upload($0.bias)) }
         // ConvTranspose2d 2×2 s2 as two linears, one per kernel row ky: W_ky[(kx·h + o), i] =
         // w[i, o, ky, kx], so one input pixel's output row is [kx = 0 | kx = 1], which is
         // exactly the channels-last layout of output row 2y + ky.
@@ -275,7 +278,7 @@ public final class EomtGraph {
                         for i in 0..<h { m[(kx * h + o) * h + i] = b.convTWeight[((i * h + o) * 2 + ky) * 2 + kx] }
                     }
                 }
-                return try uploadLinear(m, out: 2 * h)
+                return try uploadLinear(m, out: 2 * h, stride: rows.hidden)
             }
             // The channels-last depthwise kernel (strided path) takes the 3×3 weights tap-major, [9, h].
             let dw = !strided ? b.depthwiseWeight : (0..<(9 * h)).map { i in b.depthwiseWeight[(i % h) * 9 + i / h] }
@@ -335,7 +338,7 @@ public final class EomtGraph {
             lane.classLogits, lane.qa, lane.qb, lane.featCL, lane.upCL, lane.chw, lane.taps, lane.masks
         )
         let wt = weightsInputMajor
-        let ws = layerWeightRows
+        let ws = weightRows
         let (patchW, patchB, pos, initRows, layers) = (w.patchW, w.patchB, w.pos, w.initRows, w.layers)
         let (finalG, finalB, classW, classB, head, ups) = (w.finalG, w.finalB, w.classW, w.classB, w.head, w.ups)
         guard (1...lane.capacity).contains(n) else {
@@ -349,7 +352,7 @@ public final class EomtGraph {
             try seq.copy(initRows, to: x.all.slice(offset: 0, count: (q + pre) * h), count: (q + pre) * h)
             try seq.linear(
                 x: patches.all, weight: patchW, bias: patchB, y: x.all.slice(offset: (q + pre) * h, count: p * h),
-                m: p, n: h, k: patchK, residual: pos, weightTransposed: wt)
+                m: p, n: h, k: patchK, residual: pos, weightTransposed: wt, weightRowStride: ws.patch)
         } else {
             for f in 0..<n {
                 try seq.copy(initRows, to: x.all.slice(offset: f * total * h, count: q * h), count: q * h)
@@ -359,7 +362,7 @@ public final class EomtGraph {
                 try seq.linear(
                     x: try patches.all.slice(offset: f * p * patchK, count: p * patchK), weight: patchW, bias: patchB,
                     y: try earlyBuffer.all.slice(offset: rows + pre * h, count: p * h),
-                    m: p, n: h, k: patchK, residual: pos, weightTransposed: wt)
+                    m: p, n: h, k: patchK, residual: pos, weightTransposed: wt, weightRowStride: ws.patch)
             }
         }
         /// Moves the early layers' rows of several frames between their query rows in `x`.
@@ -515,13 +518,14 @@ public final class EomtGraph {
         try seq.linear(
             x: queryTokens, weight: classW, bias: classB,
             y: try classLogits.all.slice(offset: 0, count: nq * (c.labels.count + 1)),
-            m: nq, n: c.labels.count + 1, k: h, weightTransposed: wt)
+            m: nq, n: c.labels.count + 1, k: h, weightTransposed: wt, weightRowStride: ws.hidden)
         let (qaS, qbS) = (try qa.all.slice(offset: 0, count: nq * h), try qb.all.slice(offset: 0, count: nq * h))
         try seq.linear(x: queryTokens, weight: head[0].0, bias: head[0].1, y: qaS, m: nq, n: h, k: h, gelu: true,
-            weightTransposed: wt)
+            weightTransposed: wt, weightRowStride: ws.hidden)
         try seq.linear(x: qaS, weight: head[1].0, bias: head[1].1, y: qbS, m: nq, n: h, k: h, gelu: true,
-            weightTransposed: wt)
-        try seq.linear(x: qbS, weight: head[2].0, bias: head[2].1, y: qaS, m: nq, n: h, k: h, weightTransposed: wt)
+            weightTransposed: wt, weightRowStride: ws.hidden)
+        try seq.linear(x: qbS, weight: head[2].0, bias: head[2].1, y: qaS, m: nq, n: h, k: h, weightTransposed: wt,
+            weightRowStride: ws.hidden)
 
         // Upscale blocks, frame by frame, channels-last [pixels, h] between blocks (and, on the
         // strided path, inside them; otherwise the depthwise conv runs on CHW). The first block
@@ -544,7 +548,8 @@ public final class EomtGraph {
                             let start = (ky * out + kx) * h
                             try seq.batchedLinear(
                                 x: feat, MatrixStrides(row: h, batch: side * h),
-                                weight: try tapW[ky].slice(offset: kx * h * h, count: h * h), MatrixStrides(row: h),
+                                weight: try tapW[ky].slice(offset: kx * h * ws.hidden, count: h * ws.hidden),
+                                MatrixStrides(row: ws.hidden),
                                 bias: try tapB.slice(offset: kx * h, count: h), gelu: true,
                                 y: try planes.slice(offset: start, count: h * out * out - start),
                                 MatrixStrides(row: 2 * h, batch: 2 * out * h), m: side, n: h, k: h, batches: side)
@@ -557,7 +562,7 @@ public final class EomtGraph {
                     let tmp = try taps.all.slice(offset: 0, count: inPixels * 2 * h)
                     for ky in 0..<2 {
                         try seq.linear(x: feat, weight: tapW[ky], bias: tapB, y: tmp, m: inPixels, n: 2 * h, k: h,
-                                       gelu: true, weightTransposed: wt)
+                                       gelu: true, weightTransposed: wt, weightRowStride: ws.hidden)
                         try seq.copyRows(
                             tmp, sourceStride: side * 2 * h,
                             to: try up.slice(offset: ky * out * h, count: h * out * out - ky * out * h),
