@@ -515,6 +515,7 @@ public final class EomtGraph {
                              rows: n, cols: q * h)
         }
         let nq = n * q
+        seq.profileScope = "heads"
         try seq.linear(
             x: queryTokens, weight: classW, bias: classB,
             y: try classLogits.all.slice(offset: 0, count: nq * (c.labels.count + 1)),
@@ -531,6 +532,7 @@ public final class EomtGraph {
         // strided path, inside them; otherwise the depthwise conv runs on CHW). The first block
         // reads the patch tokens in place.
         let maskPixels = c.maskSize * c.maskSize
+        seq.profileScope = "upscale"
         for f in 0..<n {
             var side = c.gridSize
             var feat = try normed.all.slice(offset: (f * total + q + pre) * h, count: p * h)
@@ -578,10 +580,13 @@ public final class EomtGraph {
                 side = out
             }
             // masks[q, pixel] = Σ_c embed[q, c] · feat[pixel, c]
+            seq.profileScope = "masks"
             try seq.linear(x: try qaS.slice(offset: f * q * h, count: q * h), weight: feat, bias: nil,
                            y: try masks.all.slice(offset: f * q * maskPixels, count: q * maskPixels),
                            m: q, n: side * side, k: h)
+            seq.profileScope = "upscale"
         }
+        seq.profileScope = ""
     }
 
     /// Where `recordForward` leaves the final-normed query tokens of `count` frames,
