@@ -165,7 +165,8 @@ if wanted("scores") {
     // fused [t, 2h] projection, all heads in one dispatch, with and without the fused softmax steps.
     let (t, heads, d) = (1604, 6, 64)
     let h = heads * d, ks = (t + 3) / 4 * 4
-    let tile = device.kernelProfile.texelTile(k: d)
+    // `--tiles` sweeps the score product's tile (the first one also runs P·V's block factors).
+    for tile in options.tiles.count > 1 ? options.tiles : [device.kernelProfile.texelTile(k: d)] {
     let blocks = BlockSoftmax.blocks(n: t, tile: tile)
     for qkRow in [2 * h, 2 * h + 16] {
     let qk = try device.makeBuffer(random(t * qkRow)), s = try device.makeBuffer(count: heads * t * ks)
@@ -197,6 +198,7 @@ if wanted("scores") {
         }
         report("values P·V", "\(heads)×\(t)×\(d)×\(ks)", fused ? "texels, block factors" : "texels, plain",
                seconds: tv, gflops: flops / tv / 1e9)
+    }
     }
     }
 }
