@@ -15,7 +15,9 @@
 #     (the shared-memory kernel reads float16_t storage on GPUs), against the CPU reference (≤ 1e-3:
 #     halves hold F16 weights exactly);
 #   - timing: EoMT-S and EoMT-L layouts at 640 input, batch 1, fp32 and fp16 weights, forward only,
-#     with peak host and device memory and per-kernel device time.
+#     with peak host and device memory and per-kernel device time;
+#   - batching: the default model (models/default, when run from the repository) with 4 and 16
+#     frames per submission against one-frame submissions (issue #18's 1/4/16 sources).
 # and a last line {"gpu_check": "done", ...}. It stops on the first failing command. The
 # cooperative-matrix variant does not exist (issue #15).
 set -euo pipefail
@@ -65,6 +67,16 @@ run)
         # Models are kept for the next spec of the same layout and size (fp16 after fp32).
         [ "$precision" = fp16 ] && rm -rf "${model:?}"
     done
+    # Batching (issue #18): the default model's device frame path with 4 and 16 frames per
+    # submission (one forward pass with a batch dimension, as `model.batch` gives many sources)
+    # against one-frame submissions, alternating; frames per second of both and their ratio.
+    if [ -f models/default/model.safetensors ]; then
+        for b in 4 16; do
+            line=$("$bench" models/default "$work/tiny-320-F32/frame.rgb" 640 480 2 gpu --forward-only --batch "$b" \
+                2>/dev/null)
+            echo "{\"check\": \"batch\", \"model\": \"models/default\", \"batch\": $b, \"result\": $line}"
+        done
+    fi
     echo "{\"gpu_check\": \"done\", \"seconds\": $(( $(date +%s) - start ))}"
     ;;
 *)
