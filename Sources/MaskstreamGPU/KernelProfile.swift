@@ -67,6 +67,10 @@ public struct KernelProfile: Sendable, Equatable {
         guard padsWeightRows, linear == .texels, !linearWeightsInputMajor, texelRead, (k * element.bytes) % 1024 == 0 else { return k }
         return k + 64 / element.bytes
     }
+    /// The row stride (floats) for an fp32 activation buffer that a `texels` product reads with
+    /// rows `k` long: padded by the rule of `weightRowStride` (the rows a workgroup reads in step
+    /// thrash the L1 the same way).
+    public func activationRowStride(k: Int) -> Int { weightRowStride(k: k, element: .float32) }
     /// Whether `weightRowStride` pads rows at all (benchmarks turn it off for A/B runs).
     public var padsWeightRows = true
     /// Whether the `texels` kernel reads fp16 weights as texels (RGBA16F texel buffers); without

@@ -395,13 +395,17 @@ public final class EomtGraph {
                 let tileQK = device.kernelProfile.texelTile(k: d)
                 let blocks = BlockSoftmax.blocks(n: t, tile: tileQK)
                 let keys = (t + 3) / 4 * 4 // whole texels of this layer's keys (Q·Kᵀ zeroes the padding)
-                let qkAll = try qkv.all.slice(offset: 0, count: n * t * 2 * h)
+                // Q|K rows padded like weights (2h floats are a multiple of 1 KiB for h = 384, 512, …):
+                // the score product walks 48 of them in step.
+                let qkRow = device.kernelProfile.activationRowStride(k: 2 * h)
+                let qkAll = try qkv.all.slice(offset: 0, count: n * t * qkRow)
                 seq.profileScope = "qk"
-                try seq.linear(x: ns, weight: try l.qkvW.slice(offset: 0, count: 2 * h * ws.hidden),
-                               bias: try l.qkvB.slice(offset: 0, count: 2 * h), y: qkAll, m: n * t, n: 2 * h, k: h,
-                               weightRowStride: ws.hidden)
+                try seq.batchedLinear(
+                    x: ns, MatrixStrides(row: h), weight: try l.qkvW.slice(offset: 0, count: 2 * h * ws.hidden),
+                    MatrixStrides(row: ws.hidden), bias: try l.qkvB.slice(offset: 0, count: 2 * h),
+                    y: qkAll, MatrixStrides(row: qkRow), m: n * t, n: 2 * h, k: h)
                 for f in 0..<n {
-                    let qk = try qkAll.slice(offset: f * t * 2 * h, count: t * 2 * h)
+                    let qk = try qkAll.slice(offset: f * t * qkRow, count: t * qkRow)
                     let af = try a.slice(offset: f * t * h, count: t * h)
                     seq.profileScope = "v"
                     try seq.batchedLinear(
@@ -417,10 +421,10 @@ public final class EomtGraph {
                         let part = try partials.all.slice(offset: 0, count: 2 * nh * t * blocks)
                         seq.profileScope = "attention/scores"
                         try seq.batchedLinear(
-                            x: try qk.slice(offset: head0 * d, count: t * 2 * h - head0 * d),
-                            MatrixStrides(row: 2 * h, batch: d),
-                            weight: try qk.slice(offset: h + head0 * d, count: t * 2 * h - h - head0 * d),
-                            MatrixStrides(row: 2 * h, batch: d), y: s, MatrixStrides(row: ks, batch: t * ks),
+                            x: try qk.slice(offset: head0 * d, count: t * qkRow - head0 * d),
+                            MatrixStrides(row: qkRow, batch: d),
+                            weight: try qk.slice(offset: h + head0 * d, count: t * qkRow - h - head0 * d),
+                            MatrixStrides(row: qkRow, batch: d), y: s, MatrixStrides(row: ks, batch: t * ks),
                             m: t, n: t, k: d, batches: nh, laneTile: tileQK,
                             softmax: .scores(partials: part, scale: scale))
                         let sums = try inverseSums.slice(offset: 0, count: nh * t)
