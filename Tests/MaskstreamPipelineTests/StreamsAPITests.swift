@@ -181,7 +181,10 @@ import MaskstreamTestSupport
             func frames(_ name: String) -> Int { runner.streams().first { $0.name == name }?.frames ?? 0 }
             func waitFor(_ what: String, _ done: () -> Bool) async throws {
                 for _ in 0..<600 where !done() { try await Task.sleep(for: .milliseconds(100)) }
-                if !done() { Issue.record("timed out waiting for \(what)") }
+                if !done() {
+                    let streams = runner.streams().map { "\($0.name): \($0.state), \($0.frames) frames, \($0.lastError ?? "no error")" }
+                    Issue.record("timed out waiting for \(what); camera server \(camera.state); \(streams)")
+                }
             }
             defer { runner.stop() }
             try await waitFor("every camera live") { (0..<4).allSatisfy { frames("cam\($0)") >= 3 } }

@@ -127,6 +127,12 @@ public final class RTSPTestServer: @unchecked Sendable {
 
     public var url: String { "rtsp://127.0.0.1:\(port)/test" }
 
+    /// Whether the server process is still alive, and its exit status if not (for failure messages).
+    public var state: String {
+        guard let p = process else { return "not started" }
+        return p.isRunning ? "running (pid \(p.processIdentifier))" : "exited with status \(p.terminationStatus)"
+    }
+
     /// Starts the server and waits until it listens.
     public func start(fps: Int = 25) throws {
         process = try TestMedia.startServerScript("rtsp_test_server.py", [String(port), "--fps", String(fps)]).process
