@@ -64,7 +64,8 @@ public struct KernelProfile: Sendable, Equatable {
     /// rows (1536 bytes, 8 distinct sets) gained nothing. Other kernels and layouts read `k`.
     public func weightRowStride(k: Int, element: ElementType) -> Int {
         let texelRead = element == .float32 ? k % 4 == 0 : k % 8 == 0 && halfWeightTexels
-        guard padsWeightRows, linear == .texels, !linearWeightsInputMajor, texelRead, (k * element.bytes) % 1024 == 0 else { return k }
+        guard padsWeightRows, linear == .texels, !linearWeightsInputMajor, texelRead,
+              (k * element.bytes) % 1024 == 0 else { return k }
         return k + 64 / element.bytes
     }
     /// The row stride (floats) for an fp32 activation buffer that a `texels` product reads with

@@ -97,7 +97,8 @@ extension CommandSequence {
         guard x.element == .float32 else {
             throw MaskstreamError(.invalidInput, "linear: x must hold fp32 activations, not \(x.element)")
         }
-        guard wRow == k || (chosen == .texels && !weightTransposed) else {
+        // (`texels` is never chosen for [k, n] weights: they fall back above.)
+        guard wRow == k || chosen == .texels else {
             throw MaskstreamError(.invalidInput,
                 "\(op): weight rows padded to \(wRow) elements (k \(k)) are read only by the texels kernel, not by "
                     + "\(chosen)\(weightTransposed ? " with [k, n] weights" : ""): store the weight with k-long rows")

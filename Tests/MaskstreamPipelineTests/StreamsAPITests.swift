@@ -182,7 +182,9 @@ import MaskstreamTestSupport
             func waitFor(_ what: String, _ done: () -> Bool) async throws {
                 for _ in 0..<600 where !done() { try await Task.sleep(for: .milliseconds(100)) }
                 if !done() {
-                    let streams = runner.streams().map { "\($0.name): \($0.state), \($0.frames) frames, \($0.lastError ?? "no error")" }
+                    let streams = runner.streams().map {
+                        "\($0.name): \($0.state), \($0.frames) frames, \($0.lastError ?? "no error")"
+                    }
                     Issue.record("timed out waiting for \(what); camera server \(camera.state); \(streams)")
                 }
             }

@@ -143,8 +143,8 @@ if wanted("padded") {
                 try $0.batchedLinear(x: x.all, MatrixStrides(row: xs), weight: w.all, MatrixStrides(row: ws),
                                      bias: b.all, y: y.all, MatrixStrides(row: n), m: m, n: n, k: k)
             }
-            report("padded (\(label))", "\(m)×\(n)×\(k)", "texels, X rows k + \(padX), W rows k + \(padW)", seconds: t,
-                   gflops: 2 * Double(m) * Double(n) * Double(k) / t / 1e9)
+            report("padded (\(label))", "\(m)×\(n)×\(k)", "texels, X rows k + \(padX), W rows k + \(padW)",
+                   seconds: t, gflops: 2 * Double(m) * Double(n) * Double(k) / t / 1e9)
         }
     }
 }
@@ -162,44 +162,48 @@ if wanted("attention") {
 
 if wanted("scores") {
     // The EoMT-S 640 attention products as the model records them: Q and K read in place from a
-    // fused [t, 2h] projection, all heads in one dispatch, with and without the fused softmax steps.
+    // fused [t, 2h] projection (rows 2h long, or padded by 16 as the model writes them on lavapipe),
+    // all heads in one dispatch, with and without the fused softmax steps. `--tiles` sweeps the
+    // score product's tile.
     let (t, heads, d) = (1604, 6, 64)
     let h = heads * d, ks = (t + 3) / 4 * 4
-    // `--tiles` sweeps the score product's tile (the first one also runs P·V's block factors).
-    for tile in options.tiles.count > 1 ? options.tiles : [device.kernelProfile.texelTile(k: d)] {
-    let blocks = BlockSoftmax.blocks(n: t, tile: tile)
-    for qkRow in [2 * h, 2 * h + 16] {
-    let qk = try device.makeBuffer(random(t * qkRow)), s = try device.makeBuffer(count: heads * t * ks)
-    let part = try device.makeBuffer(count: 2 * heads * t * blocks), sums = try device.makeBuffer(count: heads * t)
-    let vt = try device.makeBuffer(random(h * ks)), out = try device.makeBuffer(count: t * h)
     let flops = 2 * Double(heads) * Double(t) * Double(t) * Double(d)
-    for fused in [false, true] {
-        let tq = try time(device, reps: options.reps) {
-            try $0.batchedLinear(
-                x: qk.all, MatrixStrides(row: qkRow, batch: d),
-                weight: try qk.all.slice(offset: h, count: t * qkRow - h), MatrixStrides(row: qkRow, batch: d),
-                y: s.all, MatrixStrides(row: ks, batch: t * ks), m: t, n: t, k: d, batches: heads, laneTile: tile,
-                softmax: fused ? .scores(partials: part.all, scale: 0.125) : nil)
-        }
-        report("scores Q·Kᵀ", "\(heads)×\(t)×\(t)×\(d)", (fused ? "texels \(tile), softmax partials" : "texels \(tile), plain") + ", Q/K rows \(qkRow)",
-               seconds: tq, gflops: flops / tq / 1e9)
-        if fused {
-            let tf = try time(device, reps: options.reps) {
-                try $0.softmaxBlockFactors(partials: part.all, rows: heads * t, blocks: blocks, inverseSums: sums.all)
+    let s = try device.makeBuffer(count: heads * t * ks), sums = try device.makeBuffer(count: heads * t)
+    let vt = try device.makeBuffer(random(h * ks)), out = try device.makeBuffer(count: t * h)
+    for tile in options.tiles.count > 1 ? options.tiles : [device.kernelProfile.texelTile(k: d)] {
+        let blocks = BlockSoftmax.blocks(n: t, tile: tile)
+        let part = try device.makeBuffer(count: 2 * heads * t * blocks)
+        for qkRow in [2 * h, 2 * h + 16] {
+            let qk = try device.makeBuffer(random(t * qkRow))
+            for fused in [false, true] {
+                let tq = try time(device, reps: options.reps) {
+                    try $0.batchedLinear(
+                        x: qk.all, MatrixStrides(row: qkRow, batch: d),
+                        weight: try qk.all.slice(offset: h, count: t * qkRow - h), MatrixStrides(row: qkRow, batch: d),
+                        y: s.all, MatrixStrides(row: ks, batch: t * ks), m: t, n: t, k: d, batches: heads,
+                        laneTile: tile, softmax: fused ? .scores(partials: part.all, scale: 0.125) : nil)
+                }
+                let variant = "texels \(tile), \(fused ? "softmax partials" : "plain"), Q/K rows \(qkRow)"
+                report("scores Q·Kᵀ", "\(heads)×\(t)×\(t)×\(d)", variant, seconds: tq, gflops: flops / tq / 1e9)
+                if fused {
+                    let tf = try time(device, reps: options.reps) {
+                        try $0.softmaxBlockFactors(partials: part.all, rows: heads * t, blocks: blocks,
+                                                   inverseSums: sums.all)
+                    }
+                    report("softmax block factors", "\(heads * t) rows × \(blocks)", "lanes", seconds: tf, gflops: nil)
+                }
+                let tv = try time(device, reps: options.reps) {
+                    try $0.batchedLinear(
+                        x: s.all, MatrixStrides(row: ks, batch: t * ks), weight: vt.all,
+                        MatrixStrides(row: ks, batch: d * ks), rowScale: fused ? sums.all : nil, y: out.all,
+                        MatrixStrides(row: h, batch: d), m: t, n: d, k: ks, batches: heads,
+                        softmax: fused ? .values(factors: part.all, blocks: blocks,
+                                                 blockWidth: 8 * tile.columnsPerLane) : nil)
+                }
+                report("values P·V", "\(heads)×\(t)×\(d)×\(ks)", fused ? "texels, block factors" : "texels, plain",
+                       seconds: tv, gflops: flops / tv / 1e9)
             }
-            report("softmax block factors", "\(heads * t) rows × \(blocks)", "lanes", seconds: tf, gflops: nil)
         }
-        let tv = try time(device, reps: options.reps) {
-            try $0.batchedLinear(
-                x: s.all, MatrixStrides(row: ks, batch: t * ks), weight: vt.all, MatrixStrides(row: ks, batch: d * ks),
-                rowScale: fused ? sums.all : nil, y: out.all, MatrixStrides(row: h, batch: d), m: t, n: d, k: ks,
-                batches: heads,
-                softmax: fused ? .values(factors: part.all, blocks: blocks, blockWidth: 8 * tile.columnsPerLane) : nil)
-        }
-        report("values P·V", "\(heads)×\(t)×\(d)×\(ks)", fused ? "texels, block factors" : "texels, plain",
-               seconds: tv, gflops: flops / tv / 1e9)
-    }
-    }
     }
 }
 

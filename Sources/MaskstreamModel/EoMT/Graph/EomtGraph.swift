@@ -206,28 +206,19 @@ public final class EomtGraph {
                     hidden: profile.weightRowStride(k: h, element: weightElement),
                     mlp: profile.weightRowStride(k: c.mlpHiddenSize, element: weightElement))
         self.weightRows = rows
-        // Linear weights in the model's precision (everything else stays fp32), `[out, in]` rows
-        // `stride` elements apart (zeros past `in`) or, for `lanes`, transposed.
-        func uploadLinear(_ values: [Float], out n: Int, stride: Int? = nil) throws -> BufferSlice {
+        // Linear weights in the model's precision (everything else stays fp32): `[out, in]` rows
+        // `stride` elements apart (zeros past `in`) or, for `lanes`, transposed to `[in, out]`.
+        func uploadLinear(_ values: [Float], out n: Int, stride: Int) throws -> BufferSlice {
             let k = n > 0 ? values.count / n : 0
-            if let stride, stride > k, !inputMajor, n > 0 {
-                var padded = [Float](repeating: 0, count: n * stride)
-                values.withUnsafeBufferPointer { src in
-                    padded.withUnsafeMutableBufferPointer { dst in
-                        for o in 0..<n {
-                            for i in 0..<k { dst[o * stride + i] = src[o * k + i] }
-                        }
-                    }
-                }
-                return try device.makeBuffer(padded, element: weightElement).all
-            }
-            guard inputMajor, n > 0, !values.isEmpty else {
+            guard n > 0, !values.isEmpty, inputMajor || stride > k else {
                 return try device.makeBuffer(values.isEmpty ? [0] : values, element: weightElement).all
             }
-            var t = [Float](repeating: 0, count: values.count)
+            // Element (o, i) goes to o·rowStep + i·columnStep.
+            let (rowStep, columnStep) = inputMajor ? (1, n) : (stride, 1)
+            var t = [Float](repeating: 0, count: inputMajor ? values.count : n * stride)
             values.withUnsafeBufferPointer { src in
                 t.withUnsafeMutableBufferPointer { dst in
-                    for o in 0..<n { for i in 0..<k { dst[i * n + o] = src[o * k + i] } }
+                    for o in 0..<n { for i in 0..<k { dst[o * rowStep + i * columnStep] = src[o * k + i] } }
                 }
             }
             return try device.makeBuffer(t, element: weightElement).all
@@ -266,7 +257,9 @@ public final class EomtGraph {
         let finalG = try upload(w.finalNorm.weight), finalB = try upload(w.finalNorm.bias)
         let classW = try uploadLinear(w.classPredictor.weight, out: c.labels.count + 1, stride: rows.hidden),
             classB = try upload(w.classPredictor.bias)
-        let head = try w.maskHead.map { (try uploadLinear($0.weight, out: h, stride: rows.hidden), try upload($0.bias)) }
+        let head = try w.maskHead.map {
+            (try uploadLinear($0.weight, out: h, stride: rows.hidden), try upload($0.bias))
+        }
         // ConvTranspose2d 2×2 s2 as two linears, one per kernel row ky: W_ky[(kx·h + o), i] =
         // w[i, o, ky, kx], so one input pixel's output row is [kx = 0 | kx = 1], which is
         // exactly the channels-last layout of output row 2y + ky.
